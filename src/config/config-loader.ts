@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { load as parseYaml } from 'js-yaml';
+import { SETTING_SOURCES, SettingKind, SettingSource } from './config-sources';
+import { TransportConfig } from './transport-config';
+
+/** Thrown at boot with one line per problem; main.ts prints them and exits 1. */
+export class InvalidConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'InvalidConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const TRUE = new Set(['true', '1', 'yes', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'off']);
+
+/** Turns an env string into the setting's type; leaves it as-is when it does not parse, so validation names it. */
+function parseEnvValue(kind: SettingKind, text: string): unknown {
+  const trimmed = text.trim();
+  switch (kind) {
+    case 'string':
+      return text;
+    case 'int':
+      return /^[-+]?\d+$/.test(trimmed) ? Number(trimmed) : text;
+    case 'float':
+      return trimmed !== '' && Number.isFinite(Number(trimmed)) ? Number(trimmed) : text;
+    case 'bool': {
+      const lower = trimmed.toLowerCase();
+      return TRUE.has(lower) ? true : FALSE.has(lower) ? false : text;
+    }
+    case 'list':
+      if (trimmed.startsWith('[')) return parseJson(trimmed);
+      return trimmed === '' ? [] : trimmed.split(',').map((item) => item.trim());
+    case 'object':
+      return trimmed === '' ? {} : parseJson(trimmed);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** YAML already has types; only coerce what Vumi configs commonly quote. */
+function normaliseYamlValue(kind: SettingKind, value: unknown): unknown {
+  if (typeof value === 'string' && kind !== 'string') return parseEnvValue(kind, value);
+  return value;
+}
+
+function readYamlFile(path: string, problems: string[]): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    problems.push(`CONFIG_FILE ${path}: ${(error as Error).message.split('\n')[0]}`);
+    return {};
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push(`CONFIG_FILE ${path}: must hold a mapping of Vumi config keys`);
+    return {};
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function describe(source: SettingSource): string {
+  return source.vumiKey ? `${source.env} (${source.vumiKey})` : source.env;
+}
+
+function collectRaw(env: Env, problems: string[]): Record<string, unknown> {
+  const yaml = env.CONFIG_FILE ? readYamlFile(env.CONFIG_FILE, problems) : {};
+  const raw: Record<string, unknown> = {};
+  for (const source of SETTING_SOURCES) {
+    const fromEnv = env[source.env];
+    if (fromEnv !== undefined && fromEnv !== '') {
+      raw[source.property] = parseEnvValue(source.kind, fromEnv);
+    } else if (source.vumiKey && yaml[source.vumiKey] !== undefined && yaml[source.vumiKey] !== null) {
+      raw[source.property] = normaliseYamlValue(source.kind, yaml[source.vumiKey]);
+    }
+  }
+  return raw;
+}
+
+function flattenErrors(errors: ValidationError[]): string[] {
+  const lines: string[] = [];
+  for (const error of errors) {
+    const source = SETTING_SOURCES.find((s) => s.property === error.property);
+    const name = source ? describe(source) : error.property;
+    const given = JSON.stringify(error.value) ?? 'undefined';
+    for (const message of Object.values(error.constraints ?? {})) {
+      // class-validator phrases messages as "<property> must ..."; name the variable instead.
+      const text = message.replace(new RegExp(`^(each value in )?${error.property} `), '$1');
+      lines.push(`${name}: ${text} (got ${given.length > 80 ? `${given.slice(0, 80)}...` : given})`);
+    }
+  }
+  return lines;
+}
+
+const MESSAGE_FIELDS = ['content', 'to_addr', 'from_addr'];
+
+function crossFieldProblems(config: TransportConfig): string[] {
+  const problems: string[] = [];
+  if ((config.webUsername === undefined) !== (config.webPassword === undefined)) {
+    problems.push('WEB_PASSWORD (web_password): must be set if and only if WEB_USERNAME (web_username) is set');
+  }
+  const defaults = config.fieldDefaults;
+  if (defaults && typeof defaults === 'object' && !Array.isArray(defaults)) {
+    for (const [key, value] of Object.entries(defaults)) {
+      if (typeof value !== 'string') {
+        problems.push(`FIELD_DEFAULTS (field_defaults): value of "${key}" must be a string`);
+      }
+    }
+    if (Array.isArray(config.allowedFields)) {
+      for (const field of MESSAGE_FIELDS) {
+        if (!config.allowedFields.includes(field) && !(field in defaults)) {
+          problems.push(`ALLOWED_FIELDS (allowed_fields): "${field}" must be allowed or have a field default`);
+        }
+      }
+    }
+  }
+  if (config.responseTimeDegraded > config.responseTimeDown) {
+    problems.push('RESPONSE_TIME_DEGRADED (response_time_degraded): must not exceed RESPONSE_TIME_DOWN');
+  }
+  return problems;
+}
+
+function defaultInstanceId(): string {
+  const host = hostname().replace(/[^a-zA-Z0-9_.-]/g, '-') || 'instance';
+  return `${host}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Builds and validates the configuration; throws InvalidConfigError listing every problem. */
+export function loadConfig(env: Env = process.env): TransportConfig {
+  const problems: string[] = [];
+  const raw = collectRaw(env, problems);
+  const config = plainToInstance(TransportConfig, raw, { exposeDefaultValues: true });
+  config.instanceId ??= defaultInstanceId();
+  problems.push(...flattenErrors(validateSync(config, { forbidUnknownValues: false, stopAtFirstError: true })));
+  problems.push(...crossFieldProblems(config));
+  if (problems.length > 0) throw new InvalidConfigError(problems);
+  return Object.freeze(config);
+}

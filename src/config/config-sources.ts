@@ -1,0 +1,58 @@
+import { TransportConfig } from './transport-config';
+
+export type SettingKind = 'string' | 'int' | 'float' | 'bool' | 'list' | 'object';
+
+export interface SettingSource {
+  property: keyof TransportConfig;
+  env: string;
+  /** The key in a Vumi YAML config file, for Vumi's own options. */
+  vumiKey?: string;
+  kind: SettingKind;
+}
+
+/** Where each setting comes from. The environment wins over the YAML file. */
+export const SETTING_SOURCES: readonly SettingSource[] = [
+  { property: 'transportName', env: 'TRANSPORT_NAME', vumiKey: 'transport_name', kind: 'string' },
+  { property: 'amqpPrefetchCount', env: 'AMQP_PREFETCH_COUNT', vumiKey: 'amqp_prefetch_count', kind: 'int' },
+  { property: 'publishStatus', env: 'PUBLISH_STATUS', vumiKey: 'publish_status', kind: 'bool' },
+  { property: 'webPath', env: 'WEB_PATH', vumiKey: 'web_path', kind: 'string' },
+  { property: 'webPort', env: 'WEB_PORT', vumiKey: 'web_port', kind: 'int' },
+  { property: 'webUsername', env: 'WEB_USERNAME', vumiKey: 'web_username', kind: 'string' },
+  { property: 'webPassword', env: 'WEB_PASSWORD', vumiKey: 'web_password', kind: 'string' },
+  { property: 'webAuthDomain', env: 'WEB_AUTH_DOMAIN', vumiKey: 'web_auth_domain', kind: 'string' },
+  { property: 'healthPath', env: 'HEALTH_PATH', vumiKey: 'health_path', kind: 'string' },
+  { property: 'requestCleanupInterval', env: 'REQUEST_CLEANUP_INTERVAL', vumiKey: 'request_cleanup_interval', kind: 'int' },
+  { property: 'requestTimeout', env: 'REQUEST_TIMEOUT', vumiKey: 'request_timeout', kind: 'int' },
+  { property: 'requestTimeoutStatusCode', env: 'REQUEST_TIMEOUT_STATUS_CODE', vumiKey: 'request_timeout_status_code', kind: 'int' },
+  { property: 'requestTimeoutBody', env: 'REQUEST_TIMEOUT_BODY', vumiKey: 'request_timeout_body', kind: 'string' },
+  { property: 'noisy', env: 'NOISY', vumiKey: 'noisy', kind: 'bool' },
+  { property: 'validationMode', env: 'VALIDATION_MODE', vumiKey: 'validation_mode', kind: 'string' },
+  { property: 'responseTimeDown', env: 'RESPONSE_TIME_DOWN', vumiKey: 'response_time_down', kind: 'float' },
+  { property: 'responseTimeDegraded', env: 'RESPONSE_TIME_DEGRADED', vumiKey: 'response_time_degraded', kind: 'float' },
+  { property: 'replyExpected', env: 'REPLY_EXPECTED', vumiKey: 'reply_expected', kind: 'bool' },
+  { property: 'allowedFields', env: 'ALLOWED_FIELDS', vumiKey: 'allowed_fields', kind: 'list' },
+  { property: 'fieldDefaults', env: 'FIELD_DEFAULTS', vumiKey: 'field_defaults', kind: 'object' },
+  { property: 'amqpUrl', env: 'AMQP_URL', kind: 'string' },
+  { property: 'amqpReconnectInterval', env: 'AMQP_RECONNECT_INTERVAL', kind: 'float' },
+  { property: 'amqpHeartbeat', env: 'AMQP_HEARTBEAT', kind: 'int' },
+  { property: 'host', env: 'HOST', kind: 'string' },
+  { property: 'instanceId', env: 'INSTANCE_ID', kind: 'string' },
+  { property: 'publishTimeout', env: 'PUBLISH_TIMEOUT', kind: 'float' },
+  { property: 'maxPendingPublishes', env: 'MAX_PENDING_PUBLISHES', kind: 'int' },
+  { property: 'shutdownTimeout', env: 'SHUTDOWN_TIMEOUT', kind: 'float' },
+  { property: 'maxPendingRequests', env: 'MAX_PENDING_REQUESTS', kind: 'int' },
+  { property: 'bodyLimit', env: 'BODY_LIMIT', kind: 'int' },
+  { property: 'maxOutboundMessageBytes', env: 'MAX_OUTBOUND_MESSAGE_BYTES', kind: 'int' },
+  { property: 'maxParameters', env: 'MAX_PARAMETERS', kind: 'int' },
+  { property: 'httpHeadersTimeout', env: 'HTTP_HEADERS_TIMEOUT', kind: 'float' },
+  { property: 'httpRequestTimeout', env: 'HTTP_REQUEST_TIMEOUT', kind: 'float' },
+  { property: 'httpKeepAliveTimeout', env: 'HTTP_KEEP_ALIVE_TIMEOUT', kind: 'float' },
+  { property: 'retryAfter', env: 'RETRY_AFTER', kind: 'int' },
+  { property: 'livenessPath', env: 'LIVENESS_PATH', kind: 'string' },
+  { property: 'readinessPath', env: 'READINESS_PATH', kind: 'string' },
+  { property: 'logLevel', env: 'LOG_LEVEL', kind: 'string' },
+  { property: 'logPretty', env: 'LOG_PRETTY', kind: 'bool' },
+];
+
+/** Variables read at boot besides the settings themselves. */
+export const LOADER_VARIABLES = ['CONFIG_FILE'] as const;

@@ -1,0 +1,16 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TRANSPORT_CONFIG } from './config.constants';
+import { TransportConfig } from './transport-config';
+
+/** Provides the one validated configuration object to every module. */
+@Global()
+@Module({})
+export class ConfigModule {
+  static forRoot(config: TransportConfig): DynamicModule {
+    return {
+      module: ConfigModule,
+      providers: [{ provide: TRANSPORT_CONFIG, useValue: config }],
+      exports: [TRANSPORT_CONFIG],
+    };
+  }
+}

@@ -1,0 +1,183 @@
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+export type ValidationMode = 'strict' | 'permissive';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/** Fields Vumi's HttpApiTransport accepts by default (DEFAULT_ALLOWED_FIELDS). */
+export const DEFAULT_ALLOWED_FIELDS = ['content', 'to_addr', 'from_addr', 'group', 'session_event'];
+
+/**
+ * The whole configuration, built once at boot from the environment and an
+ * optional Vumi YAML file (config-loader.ts), validated, then injected as
+ * TRANSPORT_CONFIG. Property defaults are the documented defaults.
+ */
+export class TransportConfig {
+  // ---- Vumi's HttpApiTransport options ----
+
+  /** Names the queues and routing keys; Vumi refuses upper-case routing keys. */
+  @Matches(/^[a-z0-9_.-]+$/, { message: 'must be lower case letters, digits, "_", "-" or "."' })
+  transportName = 'http_api';
+
+  /** Outbound messages in flight per instance (basic.qos). */
+  @IsInt() @Min(1) @Max(65535)
+  amqpPrefetchCount = 20;
+
+  /** Publish status messages on `<transport_name>.status.status`. */
+  @IsBoolean()
+  publishStatus = false;
+
+  /** Path of the API; a leading `/` is optional, as in Vumi. */
+  @IsString() @MinLength(1)
+  webPath = '/http_api';
+
+  /** 0 = any free port, printed at start. */
+  @IsInt() @Min(0) @Max(65535)
+  webPort = 8080;
+
+  /** HTTP Basic user; unset = no auth. */
+  @IsOptional() @IsString() @MinLength(1)
+  webUsername?: string;
+
+  /** Set if and only if webUsername is set. */
+  @IsOptional() @IsString() @MinLength(1)
+  webPassword?: string;
+
+  /** The Basic realm. */
+  @IsString()
+  webAuthDomain = 'Vumi HTTP RPC transport';
+
+  /** Health endpoint, never behind auth. */
+  @IsString() @MinLength(1)
+  healthPath = 'health';
+
+  /** Seconds between time-out sweeps; < 1 disables time-outs (Vumi). */
+  @IsInt()
+  requestCleanupInterval = 5;
+
+  /** Seconds a held request waits for its reply. */
+  @IsInt() @Min(1)
+  requestTimeout = 240;
+
+  @IsInt() @Min(100) @Max(599)
+  requestTimeoutStatusCode = 504;
+
+  @IsString()
+  requestTimeoutBody = '';
+
+  /** Log every message in and out. */
+  @IsBoolean()
+  noisy = false;
+
+  @IsIn(['strict', 'permissive'])
+  validationMode: ValidationMode = 'strict';
+
+  /** Seconds; slower 2xx responses mark the `response` component down. */
+  @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0)
+  responseTimeDown = 10.0;
+
+  /** Seconds; slower 2xx responses mark the `response` component degraded. */
+  @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0)
+  responseTimeDegraded = 1.0;
+
+  /** Hold each request until the application's reply arrives. */
+  @IsBoolean()
+  replyExpected = false;
+
+  @IsString({ each: true }) @MinLength(1, { each: true })
+  allowedFields: string[] = [...DEFAULT_ALLOWED_FIELDS];
+
+  /** Values for fields the caller did not send (strings only). */
+  @IsObject()
+  fieldDefaults: Record<string, string> = {};
+
+  // ---- this service's own settings ----
+
+  @Matches(/^amqps?:\/\/.+/, { message: 'must be an amqp:// or amqps:// URL' })
+  amqpUrl = 'amqp://guest:guest@localhost:5672/';
+
+  /** Seconds between reconnect attempts while the broker is away. */
+  @IsNumber() @Min(0.1) @Max(300)
+  amqpReconnectInterval = 2;
+
+  /** AMQP heartbeat in seconds: how soon a dead broker connection is noticed. */
+  @IsInt() @Min(0) @Max(600)
+  amqpHeartbeat = 15;
+
+  @IsString() @MinLength(1)
+  host = '0.0.0.0';
+
+  /** Filled by the loader: host name + random suffix unless INSTANCE_ID is set. */
+  @Matches(/^[a-zA-Z0-9_.-]+$/, { message: 'must be letters, digits, "_", "-" or "."' })
+  instanceId: string;
+
+  /** Seconds to wait for the broker's confirm before answering 503. */
+  @IsNumber() @Min(0.1) @Max(600)
+  publishTimeout = 5;
+
+  /** Publishes awaiting a confirm, at most; past it callers get 503. */
+  @IsInt() @Min(1)
+  maxPendingPublishes = 10000;
+
+  /** Seconds a SIGTERM waits for held requests before answering them with the time-out status. */
+  @IsNumber() @Min(0) @Max(3600)
+  shutdownTimeout = 30;
+
+  /** Held requests at most (reply mode); past it new requests get 503. */
+  @IsInt() @Min(1)
+  maxPendingRequests = 50000;
+
+  /** Largest request body accepted, in bytes (413 beyond). */
+  @IsInt() @Min(1) @Max(64 * 1024 * 1024)
+  bodyLimit = 65536;
+
+  /** Largest outbound message accepted from the broker, in bytes. */
+  @IsInt() @Min(1024)
+  maxOutboundMessageBytes = 1024 * 1024;
+
+  /** Most query/form parameters in one request (400 beyond). */
+  @IsInt() @Min(1)
+  maxParameters = 100;
+
+  /** Seconds a client has to send the request headers. */
+  @IsNumber() @Min(1)
+  httpHeadersTimeout = 10;
+
+  /** Seconds a client has to send the whole request (headers and body). */
+  @IsNumber() @Min(1)
+  httpRequestTimeout = 30;
+
+  /** Seconds an idle keep-alive connection stays open. */
+  @IsNumber() @Min(0)
+  httpKeepAliveTimeout = 5;
+
+  /** Seconds in the Retry-After header of a 503. */
+  @IsInt() @Min(0)
+  retryAfter = 5;
+
+  /** Kubernetes liveness probe path (process only). */
+  @IsString() @MinLength(1)
+  livenessPath = '/health/live';
+
+  /** Kubernetes readiness probe path (broker up, not draining). */
+  @IsString() @MinLength(1)
+  readinessPath = '/health/ready';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
+  logLevel: LogLevel = 'info';
+
+  /** Human-readable logs instead of JSON lines (development). */
+  @IsBoolean()
+  logPretty = false;
+}

@@ -1,0 +1,239 @@
+import {
+  ComponentStatus,
+  InboundFields,
+  JsonObject,
+  MESSAGE_VERSION,
+  StatusMessage,
+  TRANSPORT_TYPE,
+  UserMessage,
+  VumiEvent,
+} from './vumi-message';
+import { newVumiId } from './vumi-ids';
+import { formatVumiTimestamp } from './vumi-timestamp';
+
+/** The one place that turns Vumi messages into bytes and back. */
+
+export class MalformedVumiMessageError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly bodyPreview: string,
+  ) {
+    super(`Malformed Vumi message: ${reason}`);
+    this.name = 'MalformedVumiMessageError';
+  }
+}
+
+/** Where this service records which instance holds the HTTP request (scale-out). */
+export const TRANSPORT_METADATA_KEY = 'http_api';
+
+export interface InboundMessageOptions {
+  transportName: string;
+  instanceId: string;
+  /** Beyond Vumi: who sent it (multi-caller auth), kept out of content fields. */
+  helperMetadata?: JsonObject;
+  messageId?: string;
+}
+
+export function buildInboundMessage(fields: InboundFields, options: InboundMessageOptions): UserMessage {
+  return {
+    message_version: MESSAGE_VERSION,
+    message_type: 'user_message',
+    timestamp: formatVumiTimestamp(),
+    message_id: options.messageId ?? newVumiId(),
+    to_addr: fields.to_addr,
+    from_addr: fields.from_addr,
+    content: fields.content,
+    group: fields.group,
+    session_event: fields.session_event,
+    in_reply_to: null,
+    provider: null,
+    transport_name: options.transportName,
+    transport_type: TRANSPORT_TYPE,
+    transport_metadata: { [TRANSPORT_METADATA_KEY]: { instance_id: options.instanceId } },
+    helper_metadata: options.helperMetadata ?? {},
+    routing_metadata: {},
+    to_addr_type: null,
+    from_addr_type: null,
+  };
+}
+
+function baseEvent(userMessageId: string, transportName: string) {
+  return {
+    message_version: MESSAGE_VERSION,
+    message_type: 'event' as const,
+    timestamp: formatVumiTimestamp(),
+    event_id: newVumiId(),
+    user_message_id: userMessageId,
+    transport_name: transportName,
+    transport_metadata: {},
+    helper_metadata: {},
+    routing_metadata: {},
+  };
+}
+
+export function buildAck(outboundMessageId: string, transportName: string): VumiEvent {
+  return { ...baseEvent(outboundMessageId, transportName), event_type: 'ack', sent_message_id: outboundMessageId };
+}
+
+export function buildNack(outboundMessageId: string, reason: string, transportName: string): VumiEvent {
+  return {
+    ...baseEvent(outboundMessageId, transportName),
+    event_type: 'nack',
+    sent_message_id: null,
+    nack_reason: reason,
+  };
+}
+
+export interface StatusFields {
+  component: string;
+  status: ComponentStatus;
+  type: string;
+  message: string;
+  reasons?: string[];
+  details?: JsonObject;
+}
+
+export function buildStatus(fields: StatusFields): StatusMessage {
+  return {
+    message_version: MESSAGE_VERSION,
+    message_type: 'status_event',
+    timestamp: formatVumiTimestamp(),
+    component: fields.component,
+    status: fields.status,
+    type: fields.type,
+    message: fields.message,
+    reasons: fields.reasons ?? [],
+    details: fields.details ?? {},
+    helper_metadata: {},
+    routing_metadata: {},
+  };
+}
+
+export function encodeMessage(message: UserMessage | VumiEvent | StatusMessage | JsonObject): Buffer {
+  return Buffer.from(JSON.stringify(message), 'utf8');
+}
+
+/** What the transport needs from a message taken off `<transport>.outbound`. */
+export interface OutboundMessage {
+  message_id: string;
+  /** `null` when absent, null or empty (Vumi counts all three as missing). */
+  in_reply_to: string | null;
+  content: string | null;
+  /** The instance that holds the request, from `transport_metadata.http_api.instance_id`. */
+  holder_instance_id: string | null;
+  /** Fields present but of the wrong JSON type, to nack with a clear reason. */
+  invalid_fields: string[];
+  raw: JsonObject;
+}
+
+const PREVIEW_CHARS = 200;
+
+function preview(body: Buffer): string {
+  return body.subarray(0, PREVIEW_CHARS * 4).toString('utf8').slice(0, PREVIEW_CHARS);
+}
+
+function optionalString(raw: JsonObject, field: string, invalid: string[]): string | null {
+  const value = raw[field];
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string') {
+    invalid.push(field);
+    return null;
+  }
+  return value;
+}
+
+function holderInstanceId(raw: JsonObject): string | null {
+  const metadata = raw.transport_metadata;
+  if (!isObject(metadata)) return null;
+  const own = metadata[TRANSPORT_METADATA_KEY];
+  if (!isObject(own)) return null;
+  return typeof own.instance_id === 'string' && own.instance_id !== '' ? own.instance_id : null;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Decodes an outbound message as untrusted input. Throws
+ * MalformedVumiMessageError when it cannot be answered with a nack at all
+ * (no JSON object, no message id); wrong-typed optional fields are reported
+ * in `invalid_fields` so that the sender gets a nack.
+ */
+export function decodeOutboundMessage(body: Buffer, maxBytes: number): OutboundMessage {
+  if (body.length > maxBytes) {
+    throw new MalformedVumiMessageError(`body of ${body.length} bytes exceeds ${maxBytes}`, preview(body));
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new MalformedVumiMessageError('body is not JSON', preview(body));
+  }
+  if (!isObject(raw)) {
+    throw new MalformedVumiMessageError('body is not a JSON object', preview(body));
+  }
+  if (typeof raw.message_id !== 'string' || raw.message_id === '') {
+    throw new MalformedVumiMessageError('message_id is missing or not a string', preview(body));
+  }
+  if (raw.message_type !== undefined && raw.message_type !== 'user_message') {
+    throw new MalformedVumiMessageError(`message_type is ${JSON.stringify(raw.message_type)}`, preview(body));
+  }
+  const invalid: string[] = [];
+  const in_reply_to = optionalString(raw, 'in_reply_to', invalid);
+  const content = optionalString(raw, 'content', invalid);
+  return {
+    message_id: raw.message_id,
+    in_reply_to,
+    content,
+    holder_instance_id: holderInstanceId(raw),
+    invalid_fields: invalid,
+    raw,
+  };
+}
+
+/** Vumi's nack reason for a reply it cannot send, or null when the reply is complete. */
+export function missingFieldsReason(message: OutboundMessage): string | null {
+  if (message.invalid_fields.length > 0) {
+    return `Invalid fields: ${message.invalid_fields.join(', ')}`;
+  }
+  const missing: string[] = [];
+  if (message.in_reply_to === null) missing.push('in_reply_to');
+  if (message.content === null) missing.push('content');
+  return missing.length > 0 ? `Missing fields: ${missing.join(', ')}` : null;
+}
+
+export const NO_MATCHING_REQUEST = 'No matching request';
+export const REPLIES_NOT_EXPECTED = 'Replies are not expected: reply_expected is off';
+
+/** Decodes any Vumi message (tests, the demo application). */
+export function decodeJsonObject(body: Buffer): JsonObject {
+  const raw: unknown = JSON.parse(body.toString('utf8'));
+  if (!isObject(raw)) throw new MalformedVumiMessageError('body is not a JSON object', preview(body));
+  return raw;
+}
+
+/** Builds the reply a Vumi application's `msg.reply(content)` sends. */
+export function buildReply(inbound: JsonObject, content: string, options: { continueSession?: boolean } = {}): JsonObject {
+  return {
+    message_version: MESSAGE_VERSION,
+    message_type: 'user_message',
+    timestamp: formatVumiTimestamp(),
+    message_id: newVumiId(),
+    to_addr: inbound.from_addr ?? null,
+    from_addr: inbound.to_addr ?? null,
+    content,
+    group: inbound.group ?? null,
+    // Vumi's reply(): no session event while the session continues.
+    session_event: options.continueSession === false ? 'close' : null,
+    in_reply_to: inbound.message_id ?? null,
+    provider: inbound.provider ?? null,
+    transport_name: inbound.transport_name ?? null,
+    transport_type: inbound.transport_type ?? null,
+    transport_metadata: inbound.transport_metadata ?? {},
+    helper_metadata: inbound.helper_metadata ?? {},
+    routing_metadata: { endpoint_name: 'default' },
+    to_addr_type: inbound.from_addr_type ?? null,
+    from_addr_type: inbound.to_addr_type ?? null,
+  };
+}
