@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { AmqpConnectionService } from './amqp-connection.service';
+import { MessagePublisher } from './message-publisher.service';
+
+/** The broker connection and the confirmed publisher, shared by every feature. */
+@Module({ providers: [AmqpConnectionService, MessagePublisher], exports: [AmqpConnectionService, MessagePublisher] })
+export class AmqpModule {}

@@ -1,0 +1,4 @@
+/** Vumi allows paths with or without their leading slash. */
+export function normalisePath(path: string): string {
+  return `/${path.replace(/^\/+/, '')}`;
+}

@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants';
+import { TerminusModule } from '@nestjs/terminus';
+import { TransportConfig } from '../config/transport-config';
+import { AmqpModule } from '../amqp/amqp.module';
+import { PendingRequestsModule } from '../pending-requests/pending-requests.module';
+import { StatusModule } from '../status/status.module';
+import { normalisePath } from '../config/paths';
+import { BrokerHealthIndicator } from './broker.health';
+import { HealthController } from './health.controller';
+import { ResponseTimeHealthIndicator } from './response-time.health';
+
+@Module({})
+export class HealthModule {
+  static forRoot(config: TransportConfig): DynamicModule {
+    // Paths are configuration: set them on the handlers before Nest reads them.
+    const proto = HealthController.prototype;
+    Reflect.defineMetadata(PATH_METADATA, normalisePath(config.healthPath), proto.check);
+    Reflect.defineMetadata(PATH_METADATA, normalisePath(config.livenessPath), proto.live);
+    Reflect.defineMetadata(PATH_METADATA, normalisePath(config.readinessPath), proto.ready);
+    return {
+      module: HealthModule,
+      imports: [TerminusModule.forRoot({ logger: false }), AmqpModule, PendingRequestsModule, StatusModule],
+      controllers: [HealthController],
+      providers: [BrokerHealthIndicator, ResponseTimeHealthIndicator],
+    };
+  }
+}

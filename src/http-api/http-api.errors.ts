@@ -1,0 +1,56 @@
+/** Caller mistakes and refusals of the API path; HttpApiExceptionFilter maps each to its answer. */
+
+/** Vumi's validation answer: 400 with the non-empty lists of problem fields. */
+export class FieldValidationError extends Error {
+  constructor(
+    readonly problems: {
+      unexpected_parameter?: string[];
+      missing_parameter?: string[];
+      invalid_parameter?: string[];
+    },
+  ) {
+    super(`Invalid fields: ${JSON.stringify(problems)}`);
+    this.name = 'FieldValidationError';
+  }
+}
+
+/** A request that cannot be read: bad UTF-8, bad JSON, too many parameters (400), wrong media type (415). */
+export class MalformedRequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = 'MalformedRequestError';
+  }
+}
+
+export class PayloadTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`Request body exceeds ${limit} bytes`);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+export class MethodNotAllowedError extends Error {
+  constructor(readonly method: string) {
+    super(`Method ${method} not allowed`);
+    this.name = 'MethodNotAllowedError';
+  }
+}
+
+export class UnauthorizedError extends Error {
+  constructor() {
+    super('Unauthorized');
+    this.name = 'UnauthorizedError';
+  }
+}
+
+/** The service is shutting down and takes no new requests. */
+export class ServiceDrainingError extends Error {
+  constructor() {
+    super('Service is shutting down');
+    this.name = 'ServiceDrainingError';
+  }
+}

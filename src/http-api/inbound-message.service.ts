@@ -1,0 +1,60 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { TRANSPORT_CONFIG } from '../config/config.constants';
+import { TransportConfig } from '../config/transport-config';
+import { MessagePublisher } from '../amqp/message-publisher.service';
+import { PendingRequestsService } from '../pending-requests/pending-requests.service';
+import { ReplyTarget } from '../pending-requests/held-request';
+import { TooManyPendingRequestsError } from '../pending-requests/pending-requests.errors';
+import { LifecycleService } from '../lifecycle/lifecycle.service';
+import { buildInboundMessage, encodeMessage } from '../vumi/vumi-codec';
+import { routingKeysFor } from '../vumi/vumi-topology';
+import { InboundFieldsDto } from './inbound-fields.dto';
+import { ServiceDrainingError } from './http-api.errors';
+
+export type InboundOutcome = { held: false; messageId: string } | { held: true; messageId: string };
+
+/**
+ * Turns validated fields into an inbound user message and publishes it. In
+ * reply mode the request is held first, so that even an instant reply finds it.
+ */
+@Injectable()
+export class InboundMessageService {
+  private readonly logger = new Logger('Inbound');
+  private readonly routingKey: string;
+
+  constructor(
+    @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
+    private readonly publisher: MessagePublisher,
+    private readonly pending: PendingRequestsService,
+    private readonly lifecycle: LifecycleService,
+  ) {
+    this.routingKey = routingKeysFor(config.transportName).inbound;
+  }
+
+  async accept(fields: InboundFieldsDto, target: ReplyTarget, helperMetadata?: Record<string, unknown>): Promise<InboundOutcome> {
+    if (this.lifecycle.isDraining) throw new ServiceDrainingError();
+    if (this.config.replyExpected && this.pending.isFull) {
+      throw new TooManyPendingRequestsError(this.config.maxPendingRequests);
+    }
+    const message = buildInboundMessage(fields, {
+      transportName: this.config.transportName,
+      instanceId: this.config.instanceId,
+      helperMetadata,
+    });
+    const id = message.message_id;
+    const body = encodeMessage(message);
+    if (this.config.noisy) this.logger.log(`Inbound message ${id}: ${body.toString('utf8')}`);
+    if (!this.config.replyExpected) {
+      await this.publisher.publish(this.routingKey, body);
+      return { held: false, messageId: id };
+    }
+    this.pending.hold(id, fields.to_addr, target);
+    try {
+      await this.publisher.publish(this.routingKey, body);
+    } catch (error) {
+      this.pending.release(id);
+      throw error;
+    }
+    return { held: true, messageId: id };
+  }
+}

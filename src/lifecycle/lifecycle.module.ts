@@ -1,0 +1,7 @@
+import { Global, Module } from '@nestjs/common';
+import { LifecycleService } from './lifecycle.service';
+
+/** The draining flag, read by the API and readiness. */
+@Global()
+@Module({ providers: [LifecycleService], exports: [LifecycleService] })
+export class LifecycleModule {}

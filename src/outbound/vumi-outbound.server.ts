@@ -1,0 +1,161 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { ChannelWrapper } from 'amqp-connection-manager';
+import { Channel, ConsumeMessage } from 'amqplib';
+import { lastValueFrom } from 'rxjs';
+import { TRANSPORT_CONFIG } from '../config/config.constants';
+import { TransportConfig } from '../config/transport-config';
+import { AmqpConnectionService } from '../amqp/amqp-connection.service';
+import { decodeOutboundMessage, MalformedVumiMessageError } from '../vumi/vumi-codec';
+import { VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, VUMI_QUEUE_OPTIONS, routingKeysFor } from '../vumi/vumi-topology';
+import { VUMI_OUTBOUND_PATTERN } from './outbound.constants';
+import { VumiOutboundContext } from './vumi-outbound.context';
+
+/**
+ * A Nest microservice transport speaking Vumi's own format: it consumes
+ * `<transport>.outbound` (shared by all instances) and this instance's own
+ * queue, with prefetch = amqp_prefetch_count and explicit acks, and hands
+ * each decoded message to the @EventPattern(VUMI_OUTBOUND_PATTERN) handler.
+ *
+ * Ack policy:
+ * - handled (reply delivered, or a Vumi nack event published): ack.
+ * - not a decodable Vumi message: log, count, ack (dropped; a requeue would loop forever).
+ * - the handler failed (e.g. the broker went away mid-way): requeue once; a
+ *   redelivered message that fails again is dropped with an error log.
+ */
+@Injectable()
+export class VumiOutboundServer extends Server implements CustomTransportStrategy {
+  protected override readonly logger = new Logger('OutboundConsumer');
+  private channel: ChannelWrapper | undefined;
+  private readonly consumerTags = new Map<Channel, string[]>();
+  private readonly inHand = new Set<Promise<void>>();
+  private accepting = true;
+  private malformedCount = 0;
+  private readonly malformedListeners: Array<(reason: string) => void> = [];
+
+  constructor(
+    @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
+    private readonly connection: AmqpConnectionService,
+  ) {
+    super();
+  }
+
+  /** Outbound messages dropped because they were not decodable. */
+  get malformed(): number {
+    return this.malformedCount;
+  }
+
+  get inHandCount(): number {
+    return this.inHand.size;
+  }
+
+  onMalformed(listener: (reason: string) => void): void {
+    this.malformedListeners.push(listener);
+  }
+
+  listen(callback: (...optionalParams: unknown[]) => void): void {
+    const keys = routingKeysFor(this.config.transportName);
+    const ownQueue = keys.instanceOutbound(this.config.instanceId);
+    this.channel = this.connection.manager.createChannel({
+      name: 'outbound-consumer',
+      json: false,
+      setup: async (channel: Channel) => {
+        await channel.assertExchange(VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, { durable: true });
+        await channel.assertQueue(keys.outbound, VUMI_QUEUE_OPTIONS);
+        await channel.bindQueue(keys.outbound, VUMI_EXCHANGE, keys.outbound);
+        // This instance's own queue: exclusive, so the broker deletes it when the instance goes away.
+        await channel.assertQueue(ownQueue, { exclusive: true, autoDelete: true, durable: false });
+        await channel.bindQueue(ownQueue, VUMI_EXCHANGE, ownQueue);
+        await channel.prefetch(this.config.amqpPrefetchCount);
+        if (!this.accepting) return;
+        const tags: string[] = [];
+        for (const [queue, forwarded] of [[keys.outbound, false], [ownQueue, true]] as const) {
+          const { consumerTag } = await channel.consume(
+            queue,
+            (message) => message && this.track(this.handle(channel, queue, forwarded, message)),
+            { noAck: false },
+          );
+          tags.push(consumerTag);
+        }
+        this.consumerTags.set(channel, tags);
+        channel.once('close', () => this.consumerTags.delete(channel));
+      },
+    });
+    this.channel.on('error', (error) => this.logger.warn(`Consumer channel error: ${error.message}`));
+    this.channel.waitForConnect().then(
+      () => callback(),
+      (error) => callback(error),
+    );
+  }
+
+  /** Stops taking new messages, then waits (up to `ms`) for those in hand. */
+  async stopConsuming(ms: number): Promise<void> {
+    this.accepting = false;
+    for (const [channel, tags] of this.consumerTags) {
+      for (const tag of tags) await channel.cancel(tag).catch(() => undefined);
+    }
+    this.consumerTags.clear();
+    const deadline = Date.now() + ms;
+    while (this.inHand.size > 0 && Date.now() < deadline) {
+      await Promise.race([...this.inHand, new Promise((resolve) => setTimeout(resolve, 50))]);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.accepting) await this.stopConsuming(this.config.publishTimeout * 1000);
+    await this.channel?.close();
+    this.channel = undefined;
+  }
+
+  on(): never {
+    throw new Error('VumiOutboundServer does not support event listeners');
+  }
+
+  unwrap<T>(): T {
+    return this.channel as T;
+  }
+
+  private track(work: Promise<void>): void {
+    this.inHand.add(work);
+    void work.finally(() => this.inHand.delete(work));
+  }
+
+  private async handle(channel: Channel, queue: string, forwarded: boolean, message: ConsumeMessage): Promise<void> {
+    let decoded;
+    try {
+      decoded = decodeOutboundMessage(message.content, this.config.maxOutboundMessageBytes);
+    } catch (error) {
+      if (!(error instanceof MalformedVumiMessageError)) throw error;
+      this.malformedCount++;
+      for (const listener of this.malformedListeners) listener(error.reason);
+      this.logger.error(`Dropping malformed outbound message from ${queue}: ${error.reason}: ${error.bodyPreview}`);
+      return this.settle(channel, message, 'ack');
+    }
+    const handler = this.getHandlerByPattern(VUMI_OUTBOUND_PATTERN);
+    if (!handler) {
+      this.logger.error(`No handler for ${VUMI_OUTBOUND_PATTERN}; requeueing`);
+      return this.settle(channel, message, 'requeue');
+    }
+    try {
+      const context = new VumiOutboundContext([queue, forwarded, message.content]);
+      await lastValueFrom(this.transformToObservable(await handler(decoded, context)), { defaultValue: undefined });
+      this.settle(channel, message, 'ack');
+    } catch (error) {
+      const again = !message.fields.redelivered;
+      this.logger.error(
+        `Outbound message ${decoded.message_id} failed (${(error as Error)?.message ?? error}); ${again ? 'requeued' : 'dropped after a redelivery'}`,
+      );
+      this.settle(channel, message, again ? 'requeue' : 'ack');
+    }
+  }
+
+  /** Acks on the channel the message came from; if that channel is gone, the broker redelivers it. */
+  private settle(channel: Channel, message: ConsumeMessage, how: 'ack' | 'requeue'): void {
+    try {
+      if (how === 'ack') channel.ack(message);
+      else channel.nack(message, false, true);
+    } catch (error) {
+      this.logger.warn(`Could not settle outbound message: ${(error as Error).message}`);
+    }
+  }
+}
