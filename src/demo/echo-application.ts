@@ -1,0 +1,54 @@
+import 'reflect-metadata';
+import { connect } from 'amqp-connection-manager';
+import { Channel, ConsumeMessage } from 'amqplib';
+import { loadConfig } from '../config/config-loader';
+import { buildReply, decodeJsonObject, encodeMessage } from '../vumi/vumi-codec';
+import { VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, VUMI_QUEUE_OPTIONS, routingKeysFor } from '../vumi/vumi-topology';
+
+/**
+ * A minimal Vumi application for demos, tests and benchmarks: it consumes
+ * `<transport>.inbound` and answers each message the way Vumi's
+ * `msg.reply(content)` does, echoing its content. It reads the service's own
+ * configuration (AMQP_URL, TRANSPORT_NAME, AMQP_PREFETCH_COUNT).
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const keys = routingKeysFor(config.transportName);
+  const connection = connect([config.amqpUrl], { reconnectTimeInSeconds: 1 });
+  const channel = connection.createChannel({
+    confirm: true,
+    setup: async (ch: Channel) => {
+      await ch.assertExchange(VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, { durable: true });
+      for (const queue of [keys.inbound, keys.outbound]) {
+        await ch.assertQueue(queue, VUMI_QUEUE_OPTIONS);
+        await ch.bindQueue(queue, VUMI_EXCHANGE, queue);
+      }
+      await ch.prefetch(Math.max(config.amqpPrefetchCount, 100));
+      await ch.consume(keys.inbound, (message) => message && void echo(ch, message), { noAck: false });
+    },
+  });
+
+  async function echo(ch: Channel, message: ConsumeMessage): Promise<void> {
+    try {
+      const inbound = decodeJsonObject(message.content);
+      const content = typeof inbound.content === 'string' ? inbound.content : '';
+      await channel.publish(VUMI_EXCHANGE, keys.outbound, encodeMessage(buildReply(inbound, content)), {
+        persistent: true,
+      });
+    } catch (error) {
+      process.stderr.write(`echo: dropping an inbound message: ${(error as Error).message}\n`);
+    }
+    ch.ack(message);
+  }
+
+  await channel.waitForConnect();
+  process.stdout.write(`echo application consuming ${keys.inbound}, replying on ${keys.outbound}\n`);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => void connection.close().then(() => process.exit(0)));
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`echo application failed: ${(error as Error)?.stack ?? error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,129 @@
+import { Channel, ChannelModel, connect, ConsumeMessage } from 'amqplib';
+import { VUMI_EXCHANGE, VUMI_QUEUE_OPTIONS, routingKeysFor } from '../../src/vumi/vumi-topology';
+import { buildReply, decodeJsonObject, encodeMessage } from '../../src/vumi/vumi-codec';
+import { JsonObject } from '../../src/vumi/vumi-message';
+
+/** Reads one queue into a buffer; next() waits for the next message with a deadline. */
+class QueueReader {
+  private readonly buffered: ConsumeMessage[] = [];
+  private readonly waiters: Array<(message: ConsumeMessage) => void> = [];
+
+  push(message: ConsumeMessage): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(message);
+    else this.buffered.push(message);
+  }
+
+  get count(): number {
+    return this.buffered.length;
+  }
+
+  next(timeoutMs: number, what: string): Promise<ConsumeMessage> {
+    const ready = this.buffered.shift();
+    if (ready) return Promise.resolve(ready);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(new Error(`No ${what} message within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = (message: ConsumeMessage) => {
+        clearTimeout(timer);
+        resolve(message);
+      };
+      this.waiters.push(waiter);
+    });
+  }
+}
+
+/**
+ * The application side of a transport, for end-to-end tests: reads what the
+ * service publishes and publishes what a Vumi application would.
+ */
+export class VumiPeer {
+  private readers = new Map<string, QueueReader>();
+
+  private constructor(
+    private readonly connection: ChannelModel,
+    private readonly channel: Channel,
+    readonly transportName: string,
+  ) {}
+
+  static async connect(url: string, transportName: string): Promise<VumiPeer> {
+    const connection = await connect(url);
+    const channel = await connection.createChannel();
+    await channel.assertExchange(VUMI_EXCHANGE, 'direct', { durable: true });
+    const peer = new VumiPeer(connection, channel, transportName);
+    const keys = routingKeysFor(transportName);
+    for (const queue of [keys.inbound, keys.event, keys.outbound, keys.status]) {
+      await channel.assertQueue(queue, VUMI_QUEUE_OPTIONS);
+      await channel.bindQueue(queue, VUMI_EXCHANGE, queue);
+    }
+    return peer;
+  }
+
+  get keys() {
+    return routingKeysFor(this.transportName);
+  }
+
+  /** Starts reading a queue (inbound, event, status); idempotent. */
+  async read(queue: string): Promise<QueueReader> {
+    let reader = this.readers.get(queue);
+    if (reader) return reader;
+    const created = new QueueReader();
+    reader = created;
+    this.readers.set(queue, created);
+    await this.channel.consume(queue, (message) => message && created.push(message), { noAck: true });
+    return created;
+  }
+
+  async nextRaw(queue: string, timeoutMs = 5000): Promise<ConsumeMessage> {
+    return (await this.read(queue)).next(timeoutMs, queue);
+  }
+
+  async nextInbound(timeoutMs = 5000): Promise<JsonObject> {
+    return decodeJsonObject((await this.nextRaw(this.keys.inbound, timeoutMs)).content);
+  }
+
+  async nextEvent(timeoutMs = 5000): Promise<JsonObject> {
+    return decodeJsonObject((await this.nextRaw(this.keys.event, timeoutMs)).content);
+  }
+
+  async nextStatus(timeoutMs = 5000): Promise<JsonObject> {
+    return decodeJsonObject((await this.nextRaw(this.keys.status, timeoutMs)).content);
+  }
+
+  /** Publishes on `<transport>.outbound` as an application would. */
+  async publishOutbound(message: JsonObject | Buffer | string): Promise<void> {
+    const body = Buffer.isBuffer(message)
+      ? message
+      : typeof message === 'string'
+        ? Buffer.from(message)
+        : encodeMessage(message);
+    this.channel.publish(VUMI_EXCHANGE, this.keys.outbound, body, { persistent: true });
+  }
+
+  /** Replies to an inbound message the way Vumi's `msg.reply(content)` does; returns the reply. */
+  async reply(inbound: JsonObject, content: string): Promise<JsonObject> {
+    const reply = buildReply(inbound, content);
+    await this.publishOutbound(reply);
+    return reply;
+  }
+
+  /** Messages currently in a queue (not consumed by this peer). */
+  async depth(queue: string): Promise<number> {
+    return (await this.channel.checkQueue(queue)).messageCount;
+  }
+
+  async purge(queue: string): Promise<void> {
+    await this.channel.purgeQueue(queue);
+  }
+
+  /** Deletes the transport's queues and closes the connection. */
+  async destroy(): Promise<void> {
+    const keys = this.keys;
+    for (const queue of [keys.inbound, keys.event, keys.outbound, keys.status]) {
+      await this.channel.deleteQueue(queue).catch(() => undefined);
+    }
+    await this.connection.close().catch(() => undefined);
+  }
+}
