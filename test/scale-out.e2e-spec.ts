@@ -1,0 +1,149 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { startTestService, TestService, uniqueTransportName, AMQP_URL } from './support/test-service';
+import { ReplyDispatcher, DispatchResult } from '../src/outbound/reply-dispatcher.service';
+import { VumiOutboundServer } from '../src/outbound/vumi-outbound.server';
+
+const ROOT = `${__dirname}/..`;
+
+function spawnTs(script: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Resolves with the first match of `pattern` in the child's output. */
+async function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  let seen = '';
+  return new Promise<RegExpMatchArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms: ${seen}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = seen.match(pattern);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+  });
+}
+
+function countResults(service: TestService): Record<DispatchResult, number> {
+  const counts: Record<DispatchResult, number> = { replied: 0, forwarded: 0, nacked: 0 };
+  service.app.get(ReplyDispatcher).onDispatch((result) => counts[result]++);
+  return counts;
+}
+
+/** Several instances serving one transport name, with RabbitMQ routing each reply to its holder. */
+describe('scale-out: two instances, one transport', () => {
+  const transportName = uniqueTransportName('scale');
+  let a: TestService;
+  let b: TestService;
+  let echo: ChildProcess | undefined;
+
+  afterAll(async () => {
+    echo?.kill('SIGTERM');
+    await a?.stop();
+    await b?.stop();
+  });
+
+  it('answers 1,000 reply-mode requests spread over both, each with its own reply', async () => {
+    const env = { TRANSPORT_NAME: transportName, REPLY_EXPECTED: 'true', AMQP_PREFETCH_COUNT: '50' };
+    a = await startTestService({ ...env, INSTANCE_ID: `${transportName}-a` });
+    b = await startTestService({ ...env, INSTANCE_ID: `${transportName}-b` });
+    const counts = [countResults(a), countResults(b)];
+    echo = spawnTs('src/demo/echo-application.ts', { AMQP_URL, TRANSPORT_NAME: transportName });
+    await waitForOutput(echo, /echo application consuming/, 20000);
+
+    const total = 1000;
+    const concurrency = 50;
+    let next = 0;
+    const failures: string[] = [];
+    const worker = async () => {
+      while (next < total) {
+        const i = next++;
+        const target = i % 2 === 0 ? a : b;
+        const content = `message ${i} ✓`;
+        const response = await fetch(target.api({ to_addr: '555', from_addr: `${i}`, content }));
+        const body = await response.text();
+        if (response.status !== 200 || body !== content) failures.push(`${i}: ${response.status} ${body}`);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+
+    expect(failures).toEqual([]);
+    // The ack event follows the HTTP answer: wait for the dispatchers to finish.
+    const deadline = Date.now() + 10000;
+    while (counts[0].replied + counts[1].replied < total && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const replied = counts[0].replied + counts[1].replied;
+    const forwarded = counts[0].forwarded + counts[1].forwarded;
+    expect(replied).toBe(total);
+    // Both instances consume the shared queue, so some replies land on the instance that does not hold them.
+    expect(forwarded).toBeGreaterThan(0);
+    expect(counts[0].nacked + counts[1].nacked).toBe(0);
+    process.stdout.write(`scale-out: ${total} replies, ${forwarded} forwarded between instances\n`);
+  }, 120000);
+
+  it('nacks a reply whose holder died, and no other instance hangs on it', async () => {
+    echo?.kill('SIGTERM');
+    echo = undefined;
+    // The holder is a real process so that it can die without a goodbye.
+    const holderId = `${transportName}-doomed`;
+    const holder = spawnTs('src/main.ts', {
+      AMQP_URL,
+      TRANSPORT_NAME: transportName,
+      REPLY_EXPECTED: 'true',
+      INSTANCE_ID: holderId,
+      WEB_PORT: '0',
+      HOST: '127.0.0.1',
+    });
+    const [, port] = await waitForOutput(holder, /Listening on http:\/\/127\.0\.0\.1:(\d+)/, 30000);
+    const pending = fetch(`http://127.0.0.1:${port}/http_api?to_addr=1&from_addr=2&content=doomed`).then(
+      (r) => r.status,
+      () => 'connection lost',
+    );
+    const inbound = await a.peer.nextInbound(10000);
+    expect((inbound.transport_metadata as any).http_api.instance_id).toBe(holderId);
+    holder.kill('SIGKILL');
+    await once(holder, 'exit');
+    expect(await pending).toBe('connection lost');
+
+    const reply = await a.peer.reply(inbound, 'too late');
+    let event = await a.peer.nextEvent(10000);
+    while (event.user_message_id !== reply.message_id) event = await a.peer.nextEvent(10000);
+    expect(event).toMatchObject({ event_type: 'nack', nack_reason: 'No matching request' });
+  }, 60000);
+
+  it('a reply without transport_metadata works at its holder and is nacked elsewhere', async () => {
+    const pendingAtA = fetch(a.api({ to_addr: '1', from_addr: '2', content: 'held by a' }));
+    const first = await a.peer.nextInbound(10000);
+    const withoutMetadata = async (inbound: Record<string, unknown>, content: string) => {
+      const reply = await a.peer.reply({ ...inbound, transport_metadata: undefined }, content);
+      return reply.message_id;
+    };
+    // Only B consumes the shared queue now: it does not hold the request and cannot tell who does.
+    await a.app.get(VumiOutboundServer).stopConsuming(1000);
+    const nackedId = await withoutMetadata(first, 'lost');
+    let event = await a.peer.nextEvent(10000);
+    while (event.user_message_id !== nackedId) event = await a.peer.nextEvent(10000);
+    expect(event).toMatchObject({ event_type: 'nack', nack_reason: 'No matching request' });
+
+    // A single instance holds every request, so the same reply finds its holder.
+    const single = await startTestService({ REPLY_EXPECTED: 'true' });
+    try {
+      const pending = fetch(single.api({ to_addr: '1', from_addr: '2', content: 'hi' }));
+      const inbound = await single.peer.nextInbound(10000);
+      await single.peer.reply({ ...inbound, transport_metadata: {} }, 'found');
+      expect(await (await pending).text()).toBe('found');
+    } finally {
+      await single.stop();
+    }
+    void pendingAtA.catch(() => undefined);
+  }, 60000);
+});
