@@ -21,7 +21,7 @@ amqp_ok() {
   (cd "$ROOT" && timeout 5 node -e '
     setTimeout(() => process.exit(1), 3000).unref();
     require("amqplib").connect(process.argv[1], { timeout: 3000 })
-      .then((c) => c.close().then(() => process.exit(0)), () => process.exit(1));
+      .then((c) => c.close().finally(() => process.exit(0)), () => process.exit(1));
   ' "$1") >/dev/null 2>&1
 }
 
@@ -57,7 +57,7 @@ node_env() { # dir port dist_port
     RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config" \
     RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf" \
     RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
-    ERL_EPMD_ADDRESS=127.0.0.1
+    ERL_EPMD_ADDRESS=127.0.0.1 ERL_CRASH_DUMP="$dir/erl_crash.dump"
 }
 
 start_private() {
@@ -173,7 +173,7 @@ case "${1:-start}" in
       stop_private "$2"
     else
       for dir in "$STATE"/node-*; do
-        [ -d "$dir" ] && stop_private "$dir"
+        if [ -d "$dir" ]; then stop_private "$dir"; fi
       done
     fi
     ;;

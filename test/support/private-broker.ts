@@ -243,6 +243,7 @@ export class PrivateBroker {
           RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
           RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
           ERL_EPMD_ADDRESS: '127.0.0.1',
+          ERL_CRASH_DUMP: join(dir, 'erl_crash.dump'),
         },
       });
     } finally {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { LoggerService } from '@nestjs/common';
 import { loadConfig } from '../../src/config/config-loader';
 import { TransportConfig } from '../../src/config/transport-config';
 import { RunningService, startService } from '../../src/bootstrap';
@@ -23,8 +24,9 @@ export interface TestService extends RunningService {
 /**
  * Starts the real service in this process on a free port against the real
  * broker, with env-style overrides, plus a VumiPeer for the application side.
+ * Logs are off unless a logger is given (e.g. a CapturingLogger to assert on).
  */
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(env: Record<string, string> = {}, logger?: LoggerService): Promise<TestService> {
   const config = loadConfig({
     AMQP_URL,
     TRANSPORT_NAME: uniqueTransportName(),
@@ -32,10 +34,12 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     HOST: '127.0.0.1',
     AMQP_RECONNECT_INTERVAL: '0.5',
     LOG_LEVEL: 'warn',
+    // Held requests left at the end of a test should not keep its teardown waiting.
+    SHUTDOWN_TIMEOUT: '1',
     ...env,
   });
   const peer = await VumiPeer.connect(config.amqpUrl, config.transportName);
-  const service = await startService(config, false);
+  const service = await startService(config, logger ?? false);
   const webPath = config.webPath.startsWith('/') ? config.webPath : `/${config.webPath}`;
   return {
     ...service,
