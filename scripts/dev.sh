@@ -10,7 +10,8 @@ out=$(scripts/broker.sh start)
 AMQP_URL=$(printf '%s\n' "$out" | sed -n 's/^AMQP_URL=//p' | tail -n 1)
 private=$(printf '%s\n' "$out" | sed -n 's/^BROKER_PRIVATE=//p' | tail -n 1)
 export AMQP_URL
-export REPLY_EXPECTED=${REPLY_EXPECTED:-false} WEB_PORT=${WEB_PORT:-8080} LOG_PRETTY=${LOG_PRETTY:-true}
+# Reply mode by default, so that the echo application's answer shows in the curl output.
+export REPLY_EXPECTED=${REPLY_EXPECTED:-true} WEB_PORT=${WEB_PORT:-8080} LOG_PRETTY=${LOG_PRETTY:-true}
 export TRANSPORT_NAME=${TRANSPORT_NAME:-http_api}
 
 pids=()
@@ -57,8 +58,9 @@ until node -e 'fetch(process.argv[1]).then(() => process.exit(0), () => process.
 done
 cat >&2 <<EOF
 
-dev: transport up (AMQP_URL=$AMQP_URL, transport $TRANSPORT_NAME). Try:
+dev: transport up (AMQP_URL=$AMQP_URL, transport $TRANSPORT_NAME, REPLY_EXPECTED=$REPLY_EXPECTED). Try:
   curl '$api?to_addr=555&from_addr=123&content=hello'
+(reply mode: the echo application answers "hello"; REPLY_EXPECTED=false npm run dev answers {"message_id": ...})
 Ctrl-C stops everything.
 
 EOF

@@ -90,17 +90,26 @@ function collectRaw(env: Env, problems: string[]): Record<string, unknown> {
   return raw;
 }
 
+/**
+ * A value of the wrong type fails its range checks too ("abc" for a port is
+ * not <= 65535 either): report the type check, the one that helps.
+ */
+const TYPE_CONSTRAINTS = ['isInt', 'isNumber', 'isBoolean', 'isString', 'isObject', 'isIn', 'matches'];
+
 function flattenErrors(errors: ValidationError[]): string[] {
   const lines: string[] = [];
   for (const error of errors) {
     const source = SETTING_SOURCES.find((s) => s.property === error.property);
     const name = source ? describe(source) : error.property;
     const given = JSON.stringify(error.value) ?? 'undefined';
-    for (const message of Object.values(error.constraints ?? {})) {
-      // class-validator phrases messages as "<property> must ..."; name the variable instead.
-      const text = message.replace(new RegExp(`^(each value in )?${error.property} `), '$1');
-      lines.push(`${name}: ${text} (got ${given.length > 80 ? `${given.slice(0, 80)}...` : given})`);
-    }
+    const constraints = error.constraints ?? {};
+    const key = TYPE_CONSTRAINTS.find((type) => type in constraints) ?? Object.keys(constraints)[0];
+    if (key === undefined) continue;
+    // class-validator phrases messages as "<property> must ..."; name the variable instead (one line per setting).
+    const text = constraints[key]
+      .replace(new RegExp(`^(each value in )?${error.property} `), (_, each) => (each ? 'each value ' : ''))
+      .replace('a number conforming to the specified constraints', 'a number');
+    lines.push(`${name}: ${text} (got ${given.length > 80 ? `${given.slice(0, 80)}...` : given})`);
   }
   return lines;
 }
@@ -144,7 +153,7 @@ export function loadConfig(env: Env = process.env): TransportConfig {
   const raw = collectRaw(env, problems);
   const config = plainToInstance(TransportConfig, raw, { exposeDefaultValues: true });
   config.instanceId ??= defaultInstanceId();
-  problems.push(...flattenErrors(validateSync(config, { forbidUnknownValues: false, stopAtFirstError: true })));
+  problems.push(...flattenErrors(validateSync(config, { forbidUnknownValues: false })));
   problems.push(...crossFieldProblems(config));
   if (problems.length > 0) throw new InvalidConfigError(problems);
   return Object.freeze(config);

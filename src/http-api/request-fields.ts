@@ -1,4 +1,5 @@
 import { MalformedRequestError } from './http-api.errors';
+import { jsonObjectMembers } from './json-object-members';
 
 /** The fields of a request as sent: ordered name/value pairs, first value of a repeated name kept. */
 export type RequestFields = Map<string, string>;
@@ -75,7 +76,8 @@ export function parseJsonBody(body: Buffer, maxParameters: number, into: Request
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new MalformedRequestError('invalid_json', 'The request body must be a JSON object');
   }
-  const entries = Object.entries(parsed);
+  // The text's own order and first values, not JSON.parse's (last value wins, integer keys first).
+  const entries = jsonObjectMembers(text);
   if (entries.length > maxParameters) {
     throw new MalformedRequestError('too_many_parameters', `The request body has more than ${maxParameters} fields`);
   }
@@ -83,7 +85,10 @@ export function parseJsonBody(body: Buffer, maxParameters: number, into: Request
   if (notStrings.length > 0) {
     throw new MalformedRequestError('invalid_json', `JSON field values must be strings: ${notStrings.join(', ')}`);
   }
+  const seen = new Set<string>();
   for (const [key, value] of entries) {
+    if (seen.has(key)) continue; // a repeated key: the first value wins (null included: absent)
+    seen.add(key);
     if (typeof value === 'string') into.set(key, value);
   }
 }
