@@ -7,6 +7,10 @@ import { TransportConfig } from './config/transport-config';
 import { PendingRequestsService } from './pending-requests/pending-requests.service';
 import { VumiOutboundServer } from './outbound/vumi-outbound.server';
 import { ShutdownService, DrainReport } from './lifecycle/shutdown.service';
+import { answerClientError } from './http-api/client-error';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { mountHttpMetrics } from './metrics/mount-http-metrics';
+import { setupOpenApi } from './openapi/openapi.setup';
 
 export interface RunningService {
   app: INestApplication;
@@ -22,11 +26,17 @@ export interface RunningService {
  * transport). Used by main.ts, the tests and the benchmark.
  */
 export async function startService(config: TransportConfig, logger?: LoggerService | false): Promise<RunningService> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  // Without a logger of the caller's, pino (LOG_LEVEL, LOG_PRETTY) writes JSON lines; `false` silences all.
+  const usePino = logger === undefined;
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { quietLogs: !usePino }), {
     bodyParser: false, // the API reads raw bytes itself (RequestBodyMiddleware)
-    logger: logger ?? ['log', 'warn', 'error'],
+    ...(usePino ? { bufferLogs: true } : { logger }),
   });
+  if (usePino) app.useLogger(app.get(PinoNestLogger));
   configureExpress(app, config);
+  // Both before listen(): Express middleware and routes added now come ahead of Nest's own.
+  if (config.metricsEnabled) mountHttpMetrics(app, config);
+  if (config.docsEnabled) setupOpenApi(app, config);
   app.connectMicroservice({ strategy: app.get(VumiOutboundServer) }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   app.get(PendingRequestsService).startSweeping();
@@ -52,4 +62,12 @@ function configureExpress(app: NestExpressApplication, config: TransportConfig):
   server.headersTimeout = config.httpHeadersTimeout * 1000;
   server.requestTimeout = config.httpRequestTimeout * 1000;
   server.keepAliveTimeout = config.httpKeepAliveTimeout * 1000;
+  // Node enforces the two time-outs above only when it sweeps its connections, every 30 s by
+  // default: a slow client would hold a socket up to 30 s past them. Node reads this on 'listening'.
+  (server as typeof server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(
+    1000,
+    config.httpHeadersTimeout * 250,
+  );
+  // Requests Node's parser refuses (e.g. raw non-ASCII in the target) get a JSON 400 like the API's own.
+  server.on('clientError', answerClientError);
 }

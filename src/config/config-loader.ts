@@ -6,6 +6,7 @@ import { validateSync, ValidationError } from 'class-validator';
 import { load as parseYaml } from 'js-yaml';
 import { SETTING_SOURCES, SettingKind, SettingSource } from './config-sources';
 import { TransportConfig } from './transport-config';
+import { readCallerList } from '../callers/caller-list';
 
 /** Thrown at boot with one line per problem; main.ts prints them and exits 1. */
 export class InvalidConfigError extends Error {
@@ -136,6 +137,11 @@ function crossFieldProblems(config: TransportConfig): string[] {
       }
     }
   }
+  const sessionEvent = defaults?.session_event;
+  if (sessionEvent !== undefined && !['new', 'resume', 'close'].includes(sessionEvent)) {
+    // Otherwise every request would fail with invalid_parameter.
+    problems.push('FIELD_DEFAULTS (field_defaults): session_event must be new, resume or close');
+  }
   if (config.responseTimeDegraded > config.responseTimeDown) {
     problems.push('RESPONSE_TIME_DEGRADED (response_time_degraded): must not exceed RESPONSE_TIME_DOWN');
   }
@@ -155,6 +161,9 @@ export function loadConfig(env: Env = process.env): TransportConfig {
   config.instanceId ??= defaultInstanceId();
   problems.push(...flattenErrors(validateSync(config, { forbidUnknownValues: false })));
   problems.push(...crossFieldProblems(config));
+  // The callers list is read again by CallerCredentials; checking it here makes a bad one a boot error.
+  const callers = Array.isArray(config.callers) ? config.callers : undefined;
+  problems.push(...readCallerList({ ...config, callers }).problems);
   if (problems.length > 0) throw new InvalidConfigError(problems);
   return Object.freeze(config);
 }

@@ -52,6 +52,18 @@ export const SETTING_SOURCES: readonly SettingSource[] = [
   { property: 'readinessPath', env: 'READINESS_PATH', kind: 'string' },
   { property: 'logLevel', env: 'LOG_LEVEL', kind: 'string' },
   { property: 'logPretty', env: 'LOG_PRETTY', kind: 'bool' },
+  { property: 'metricsEnabled', env: 'METRICS_ENABLED', kind: 'bool' },
+  { property: 'metricsPath', env: 'METRICS_PATH', kind: 'string' },
+  { property: 'docsEnabled', env: 'DOCS_ENABLED', kind: 'bool' },
+  { property: 'docsPath', env: 'DOCS_PATH', kind: 'string' },
+  { property: 'idempotencyWindow', env: 'IDEMPOTENCY_WINDOW', kind: 'int' },
+  { property: 'idempotencyMaxKeys', env: 'IDEMPOTENCY_MAX_KEYS', kind: 'int' },
+  { property: 'redisUrl', env: 'REDIS_URL', kind: 'string' },
+  { property: 'redisKeyPrefix', env: 'REDIS_KEY_PREFIX', kind: 'string' },
+  { property: 'callersFile', env: 'CALLERS_FILE', kind: 'string' },
+  { property: 'callers', env: 'CALLERS', kind: 'object' },
+  { property: 'rateLimitRate', env: 'RATE_LIMIT_RATE', kind: 'float' },
+  { property: 'rateLimitBurst', env: 'RATE_LIMIT_BURST', kind: 'int' },
 ];
 
 /** Variables read at boot besides the settings themselves. */

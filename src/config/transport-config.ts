@@ -1,4 +1,5 @@
 import {
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -180,4 +181,54 @@ export class TransportConfig {
   /** Human-readable logs instead of JSON lines (development). */
   @IsBoolean()
   logPretty = false;
+
+  /** Serve Prometheus metrics at metricsPath (no auth, like health); off = no metrics collected at all. */
+  @IsBoolean()
+  metricsEnabled = true;
+
+  /** Path of the Prometheus metrics endpoint. */
+  @IsString() @MinLength(1)
+  metricsPath = '/metrics';
+
+  /** Serve the OpenAPI document at `<docsPath>-json` and its Swagger UI page at docsPath (no auth). */
+  @IsBoolean()
+  docsEnabled = true;
+
+  /** Path of the API documentation page. */
+  @IsString() @MinLength(1)
+  docsPath = '/docs';
+
+  // ---- retries, callers and limits (docs/retries-and-limits.md) ----
+
+  /** Seconds an Idempotency-Key and its first answer are kept; 0 = the header is ignored. */
+  @IsInt() @Min(0)
+  idempotencyWindow = 86400;
+
+  /** Keys kept at most by the in-memory store (no REDIS_URL); past it the oldest are forgotten early. */
+  @IsInt() @Min(1)
+  idempotencyMaxKeys = 100000;
+
+  /** Redis shared by every instance for idempotency keys and rate limits; unset = memory, per instance. */
+  @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
+  redisUrl?: string;
+
+  /** Prefix of every Redis key, before `<transport_name>:`. */
+  @IsString()
+  redisKeyPrefix = 'vumi_http_api:';
+
+  /** YAML or JSON file listing callers: user name, password hash, rate limit, field defaults. */
+  @IsOptional() @IsString() @MinLength(1)
+  callersFile?: string;
+
+  /** The same list as JSON in a variable (checked in detail by src/callers/caller-list.ts). */
+  @IsOptional() @IsArray()
+  callers?: unknown[];
+
+  /** Requests per second refilling each caller's (or client address's) bucket; 0 = no limit. */
+  @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0)
+  rateLimitRate = 0;
+
+  /** Bucket size: requests a caller may send at once before the rate applies. */
+  @IsInt() @Min(1)
+  rateLimitBurst = 10;
 }

@@ -4,6 +4,14 @@ import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { BrokerUnavailableError } from '../amqp/amqp.errors';
 import { TooManyPendingRequestsError } from '../pending-requests/pending-requests.errors';
+import { ApiErrorDto, FieldErrorsDto } from './api-answers.dto';
+import {
+  IdempotencyKeyInFlightError,
+  IdempotencyKeyMismatchError,
+  IdempotencyStoreUnavailableError,
+} from '../idempotency/idempotency.errors';
+import { RateLimitedError } from '../rate-limit/rate-limit.errors';
+import { rateLimitHeaders } from '../rate-limit/rate-limit-headers';
 import {
   FieldValidationError,
   MalformedRequestError,
@@ -57,6 +65,21 @@ export class ErrorResponder {
     if (error instanceof ServiceDrainingError) {
       return this.unavailable('shutting_down', 'The service is shutting down; retry on another instance');
     }
+    if (error instanceof IdempotencyKeyMismatchError) return json(422, { error: 'idempotency_key_reused', message: error.message });
+    if (error instanceof IdempotencyKeyInFlightError) {
+      const answer = json(409, { error: 'idempotency_key_in_flight', message: error.message });
+      answer.headers['Retry-After'] = '1';
+      return answer;
+    }
+    if (error instanceof IdempotencyStoreUnavailableError) {
+      this.logger.warn(error.message);
+      return this.unavailable('idempotency_store_unavailable', 'Idempotency-Key could not be checked; retry later');
+    }
+    if (error instanceof RateLimitedError) {
+      const answer = json(429, { error: 'rate_limited', message: error.message });
+      Object.assign(answer.headers, rateLimitHeaders(error.decision), { 'Retry-After': String(error.decision.retryAfter) });
+      return answer;
+    }
     if (error instanceof HttpException) {
       return json(error.getStatus(), { error: 'http_error', message: error.message });
     }
@@ -78,6 +101,7 @@ export class ErrorResponder {
   }
 }
 
-function json(status: number, body: object): ErrorAnswer {
+/** The bodies are the documented shapes (api-answers.dto.ts), checked here by type. */
+function json(status: number, body: ApiErrorDto | FieldErrorsDto): ErrorAnswer {
   return { status, headers: { 'Content-Type': JSON_TYPE }, body: JSON.stringify(body) };
 }

@@ -4,10 +4,13 @@ import { BasicAuthGuard } from './basic-auth.guard';
 import { HttpApiExceptionFilter } from './http-api-exception.filter';
 import { MethodNotAllowedError } from './http-api.errors';
 import { InboundFieldsDto } from './inbound-fields.dto';
-import { InboundMessageService } from './inbound-message.service';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { Sent } from './request-fields.decorator';
 import { RequestFieldsPipe } from './request-fields.pipe';
 import { VumiFieldsValidationPipe } from './vumi-fields-validation.pipe';
+import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { ApiFieldsInBody, ApiFieldsInQuery, ApiMethodNotAllowed, ApiPathAnswers } from './http-api.docs';
 
 const ACCEPTED_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
 
@@ -16,41 +19,53 @@ const ACCEPTED_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
  * message; every other method, HEAD included, gets 405. Handlers are declared
  * in route order: HEAD first, or Express would answer it with the GET handler.
  */
+@ApiTags('api')
 @Controller()
-@UseGuards(BasicAuthGuard)
+@UseGuards(BasicAuthGuard, RateLimitGuard) // in this order: a limit is per authenticated caller
 @UseFilters(HttpApiExceptionFilter)
 export class HttpApiController {
-  constructor(private readonly inbound: InboundMessageService) {}
+  constructor(private readonly inbound: IdempotencyService) {}
 
   @Head()
+  @ApiMethodNotAllowed()
   head(@Req() req: Request): never {
     throw new MethodNotAllowedError(req.method);
   }
 
   @Get()
-  get(@Sent(RequestFieldsPipe, VumiFieldsValidationPipe) fields: InboundFieldsDto, @Res() res: Response) {
-    return this.receive(fields, res);
+  @ApiFieldsInQuery()
+  @ApiPathAnswers()
+  get(@Sent(RequestFieldsPipe, VumiFieldsValidationPipe) fields: InboundFieldsDto, @Req() req: Request, @Res() res: Response) {
+    return this.receive(fields, req, res);
   }
 
   @Post()
   @HttpCode(200)
-  post(@Sent(RequestFieldsPipe, VumiFieldsValidationPipe) fields: InboundFieldsDto, @Res() res: Response) {
-    return this.receive(fields, res);
+  @ApiFieldsInBody('POST')
+  @ApiPathAnswers()
+  post(@Sent(RequestFieldsPipe, VumiFieldsValidationPipe) fields: InboundFieldsDto, @Req() req: Request, @Res() res: Response) {
+    return this.receive(fields, req, res);
   }
 
   @Put()
-  put(@Sent(RequestFieldsPipe, VumiFieldsValidationPipe) fields: InboundFieldsDto, @Res() res: Response) {
-    return this.receive(fields, res);
+  @ApiFieldsInBody('PUT')
+  @ApiPathAnswers()
+  put(@Sent(RequestFieldsPipe, VumiFieldsValidationPipe) fields: InboundFieldsDto, @Req() req: Request, @Res() res: Response) {
+    return this.receive(fields, req, res);
   }
 
   @All()
+  @ApiExcludeEndpoint() // documented by head(): an ALL route would stand for GET, POST and PUT too
   other(@Req() req: Request): never {
     throw new MethodNotAllowedError(req.method);
   }
 
-  /** Fire-and-forget answers the id once confirmed; a held request is answered by its reply. */
-  private async receive(fields: InboundFieldsDto, res: Response): Promise<void> {
-    const outcome = await this.inbound.accept(fields, res);
+  /**
+   * Fire-and-forget answers the id once confirmed; a held request is answered by its reply;
+   * a repeated Idempotency-Key gets the first answer (IdempotencyService may have written it).
+   */
+  private async receive(fields: InboundFieldsDto, req: Request, res: Response): Promise<void> {
+    const outcome = await this.inbound.accept(fields, req, res);
     if (outcome.held || res.writableEnded) return;
     const body = `{"message_id":"${outcome.messageId}"}`;
     res.writeHead(200, { ...ACCEPTED_HEADERS, 'Content-Length': body.length });

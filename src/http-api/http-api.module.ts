@@ -13,6 +13,11 @@ import { InboundMessageService } from './inbound-message.service';
 import { RequestBodyMiddleware } from './request-body.middleware';
 import { RequestFieldsPipe } from './request-fields.pipe';
 import { VumiFieldsValidationPipe } from './vumi-fields-validation.pipe';
+import { CallersModule } from '../callers/callers.module';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 
 /** The API path: controller, field pipes, auth, errors, and the service that publishes. */
 @Module({})
@@ -22,7 +27,7 @@ export class HttpApiModule implements NestModule {
     Reflect.defineMetadata(PATH_METADATA, normalisePath(config.webPath), HttpApiController);
     return {
       module: HttpApiModule,
-      imports: [AmqpModule, PendingRequestsModule, LifecycleModule],
+      imports: [AmqpModule, PendingRequestsModule, LifecycleModule, CallersModule, IdempotencyModule, RateLimitModule],
       controllers: [HttpApiController],
       providers: [
         InboundMessageService,
@@ -31,6 +36,8 @@ export class HttpApiModule implements NestModule {
         BasicAuthGuard,
         RequestFieldsPipe,
         VumiFieldsValidationPipe,
+        IdempotencyService,
+        RateLimitGuard,
       ],
     };
   }

@@ -10,6 +10,7 @@ import { buildInboundMessage, encodeMessage } from '../vumi/vumi-codec';
 import { routingKeysFor } from '../vumi/vumi-topology';
 import { InboundFieldsDto } from './inbound-fields.dto';
 import { ServiceDrainingError } from './http-api.errors';
+import { logsDebug } from '../logging/log-level';
 
 export type InboundOutcome = { held: false; messageId: string } | { held: true; messageId: string };
 
@@ -21,6 +22,7 @@ export type InboundOutcome = { held: false; messageId: string } | { held: true; 
 export class InboundMessageService {
   private readonly logger = new Logger('Inbound');
   private readonly routingKey: string;
+  private readonly debugLines: boolean;
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -29,6 +31,7 @@ export class InboundMessageService {
     private readonly lifecycle: LifecycleService,
   ) {
     this.routingKey = routingKeysFor(config.transportName).inbound;
+    this.debugLines = logsDebug(config);
   }
 
   async accept(fields: InboundFieldsDto, target: ReplyTarget, helperMetadata?: Record<string, unknown>): Promise<InboundOutcome> {
@@ -43,7 +46,9 @@ export class InboundMessageService {
     });
     const id = message.message_id;
     const body = encodeMessage(message);
-    if (this.config.noisy) this.logger.log(`Inbound message ${id}: ${body.toString('utf8')}`);
+    // The line that ties the request's id (request context) to its message's id; NOISY adds the body.
+    if (this.config.noisy) this.logger.log({ msg: `Inbound message ${id}`, message_id: id, body: message });
+    else if (this.debugLines) this.logger.debug({ msg: `Inbound message ${id}`, message_id: id });
     if (!this.config.replyExpected) {
       await this.publisher.publish(this.routingKey, body);
       return { held: false, messageId: id };

@@ -51,9 +51,13 @@ export class RequestBodyMiddleware implements NestMiddleware {
       req.rawBody = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       next();
     });
-    req.once('error', (error) => {
-      if (!failed) next(error);
+    req.once('error', (error: NodeJS.ErrnoException) => {
+      if (failed) return;
       failed = true;
+      // The caller went away mid-body (Node's "aborted", e.g. cut off by HTTP_REQUEST_TIMEOUT):
+      // there is nobody to answer, and it is no server error to log.
+      if (error.code === 'ECONNRESET' || req.destroyed) return;
+      next(error);
     });
   }
 

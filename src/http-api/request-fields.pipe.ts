@@ -1,6 +1,7 @@
 import { Inject, Injectable, PipeTransform } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
+import { CallerDefaultsCarrier } from '../callers/caller';
 import { SentRequest } from './request-fields.decorator';
 import { collectRequestFields, RequestFields } from './request-fields';
 
@@ -13,7 +14,8 @@ export class RequestFieldsPipe implements PipeTransform<SentRequest, RequestFiel
     this.maxParameters = config.maxParameters;
   }
 
-  transform(sent: SentRequest): RequestFields {
-    return collectRequestFields(sent.url, sent.contentType, sent.body, this.maxParameters);
+  transform(sent: SentRequest): RequestFields & CallerDefaultsCarrier {
+    const fields = collectRequestFields(sent.url, sent.contentType, sent.body, this.maxParameters);
+    return sent.fieldDefaults ? Object.assign(fields, { callerDefaults: sent.fieldDefaults }) : fields;
   }
 }

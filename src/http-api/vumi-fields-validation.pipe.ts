@@ -2,6 +2,7 @@ import { Inject, Injectable, PipeTransform } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { SESSION_EVENTS, SessionEvent } from '../vumi/vumi-message';
+import { CallerDefaultsCarrier } from '../callers/caller';
 import { FieldValidationError } from './http-api.errors';
 import { InboundFieldsDto } from './inbound-fields.dto';
 import { RequestFields } from './request-fields';
@@ -27,8 +28,9 @@ export class VumiFieldsValidationPipe implements PipeTransform<RequestFields, In
     this.requiredAllowed = REQUIRED_FIELDS.filter((field) => this.allowed.has(field));
   }
 
-  transform(sent: RequestFields): InboundFieldsDto {
-    const values = new Map<string, string>(this.defaults);
+  /** A caller's own defaults (already overlaid on FIELD_DEFAULTS) replace the global ones. */
+  transform(sent: RequestFields & CallerDefaultsCarrier): InboundFieldsDto {
+    const values = new Map<string, string>(sent.callerDefaults ?? this.defaults);
     let unexpected: string[] | undefined;
     for (const [name, value] of sent) {
       if (this.allowed.has(name)) values.set(name, value);

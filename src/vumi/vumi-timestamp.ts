@@ -15,6 +15,14 @@ export function parseVumiTimestamp(text: string): Date | null {
   const m = TIMESTAMP.exec(text);
   if (!m) return null;
   const millis = m[7] ? Number(m[7].padEnd(6, '0').slice(0, 3)) : 0;
-  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], millis);
-  return Number.isNaN(ms) ? null : new Date(ms);
+  const date = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], millis));
+  // Date.UTC rolls over (month 13, Feb 30, 24:00): such text is not a timestamp.
+  const rolledOver =
+    date.getUTCFullYear() !== +m[1] ||
+    date.getUTCMonth() !== +m[2] - 1 ||
+    date.getUTCDate() !== +m[3] ||
+    date.getUTCHours() !== +m[4] ||
+    date.getUTCMinutes() !== +m[5] ||
+    date.getUTCSeconds() !== +m[6];
+  return Number.isNaN(date.getTime()) || rolledOver ? null : date;
 }

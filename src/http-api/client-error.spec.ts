@@ -1,0 +1,67 @@
+import { Duplex } from 'node:stream';
+import { answerClientError } from './client-error';
+
+/** A socket that records what is written and whether it was destroyed. */
+function fakeSocket(state: { writable?: boolean; bytesWritten?: number } = {}) {
+  const socket = {
+    writable: state.writable ?? true,
+    bytesWritten: state.bytesWritten ?? 0,
+    written: '',
+    destroyed: false,
+    end(data: string, done: () => void) {
+      socket.written += data;
+      done();
+    },
+    destroy() {
+      socket.destroyed = true;
+    },
+  };
+  return socket;
+}
+
+const parseError = (code: string, message = 'Parse Error: x') => Object.assign(new Error(message), { code });
+
+function answer(error: Error & { code?: string }, socket = fakeSocket()) {
+  answerClientError(error, socket as unknown as Duplex);
+  const [head, body] = socket.written.split('\r\n\r\n');
+  return { socket, head, body: body === undefined ? undefined : JSON.parse(body) };
+}
+
+describe('answerClientError', () => {
+  it('answers a target with raw non-ASCII bytes with a JSON 400 that says to percent-encode, then closes', () => {
+    const { socket, head, body } = answer(parseError('HPE_INVALID_URL', 'Parse Error: Invalid char in url query'));
+    expect(head.split('\r\n')).toEqual([
+      'HTTP/1.1 400 Bad Request',
+      'Content-Type: application/json; charset=utf-8',
+      `Content-Length: ${Buffer.byteLength(JSON.stringify(body))}`,
+      'Connection: close',
+    ]);
+    expect(body).toEqual({
+      error: 'malformed_request',
+      message:
+        'The request could not be parsed: Parse Error: Invalid char in url query (send non-ASCII characters percent-encoded as UTF-8)',
+    });
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it.each([
+    ['HPE_HEADER_OVERFLOW', 'HTTP/1.1 431 Request Header Fields Too Large', 'headers_too_large'],
+    ['HPE_CHUNK_EXTENSIONS_OVERFLOW', 'HTTP/1.1 413 Payload Too Large', 'payload_too_large'],
+    ['ERR_HTTP_REQUEST_TIMEOUT', 'HTTP/1.1 408 Request Timeout', 'request_timeout'],
+    ['HPE_INVALID_METHOD', 'HTTP/1.1 400 Bad Request', 'malformed_request'],
+  ])('answers %s as Node would, in JSON', (code, statusLine, error) => {
+    const { head, body } = answer(parseError(code));
+    expect(head.split('\r\n')[0]).toBe(statusLine);
+    expect(body.error).toBe(error);
+  });
+
+  it.each([
+    ['the peer reset the connection', parseError('ECONNRESET'), fakeSocket()],
+    ['the socket is no longer writable', parseError('HPE_INVALID_URL'), fakeSocket({ writable: false })],
+    ['an answer was already written', parseError('HPE_INVALID_URL'), fakeSocket({ bytesWritten: 10 })],
+  ])('only closes when %s', (_, error, socket) => {
+    answer(error, socket);
+    expect(socket.written).toBe('');
+    expect(socket.destroyed).toBe(true);
+  });
+});
