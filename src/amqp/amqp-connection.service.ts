@@ -3,7 +3,8 @@ import { AmqpConnectionManager, connect } from 'amqp-connection-manager';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 
-export type BrokerState = 'connecting' | 'connected' | 'disconnected' | 'closed';
+/** `blocked`: connected, but the broker refuses publishes (a memory or disk alarm). */
+export type BrokerState = 'connecting' | 'connected' | 'blocked' | 'disconnected' | 'closed';
 
 /**
  * Owns the single broker connection. amqp-connection-manager reconnects by
@@ -36,6 +37,17 @@ export class AmqpConnectionService implements OnModuleDestroy {
       this.lastErrorValue = err?.message ?? 'disconnected';
       this.setState('disconnected');
       this.logger.warn(`Broker connection lost: ${this.lastErrorValue}; reconnecting`);
+    });
+    // During a resource alarm publishes would wait out PUBLISH_TIMEOUT; failing fast (503) is kinder to callers.
+    this.manager.on('blocked', ({ reason }) => {
+      this.lastErrorValue = `blocked by the broker: ${reason}`;
+      this.setState('blocked');
+      this.logger.warn(`Broker blocked publishing: ${reason}`);
+    });
+    this.manager.on('unblocked', () => {
+      this.lastErrorValue = null;
+      this.setState('connected');
+      this.logger.log('Broker unblocked publishing');
     });
     this.manager.on('connectFailed', ({ err }) => {
       this.lastErrorValue = err?.message ?? 'connect failed';
