@@ -3,6 +3,8 @@ import { ConfigModule } from './config/config.module';
 import { TransportConfig } from './config/transport-config';
 import { HealthModule } from './health/health.module';
 import { HttpApiModule } from './http-api/http-api.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { ShutdownModule } from './lifecycle/shutdown.module';
 import { OutboundModule } from './outbound/outbound.module';
@@ -14,14 +16,17 @@ import { StatusModule } from './status/status.module';
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: TransportConfig): DynamicModule {
+  /** `quietLogs`: pino writes nothing (the caller brought its own Nest logger, or none). */
+  static forRoot(config: TransportConfig, options: { quietLogs?: boolean } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config, options.quietLogs),
         LifecycleModule,
         StatusModule,
         HealthModule.forRoot(config),
+        ...(config.metricsEnabled ? [MetricsModule.forRoot(config)] : []),
         HttpApiModule.forRoot(config),
         OutboundModule,
         ShutdownModule,

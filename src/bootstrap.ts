@@ -8,7 +8,8 @@ import { PendingRequestsService } from './pending-requests/pending-requests.serv
 import { VumiOutboundServer } from './outbound/vumi-outbound.server';
 import { ShutdownService, DrainReport } from './lifecycle/shutdown.service';
 import { answerClientError } from './http-api/client-error';
-import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { mountRequestLog } from './logging/logging.module';
+import { PinoNestLogger } from './logging/pino-nest-logger';
 import { mountHttpMetrics } from './metrics/mount-http-metrics';
 import { setupOpenApi } from './openapi/openapi.setup';
 
@@ -34,7 +35,8 @@ export async function startService(config: TransportConfig, logger?: LoggerServi
   });
   if (usePino) app.useLogger(app.get(PinoNestLogger));
   configureExpress(app, config);
-  // Both before listen(): Express middleware and routes added now come ahead of Nest's own.
+  // Before listen(): Express middleware and routes added now come ahead of Nest's own.
+  mountRequestLog(app);
   if (config.metricsEnabled) mountHttpMetrics(app, config);
   if (config.docsEnabled) setupOpenApi(app, config);
   app.connectMicroservice({ strategy: app.get(VumiOutboundServer) }, { inheritAppConfig: true });

@@ -23,6 +23,8 @@ export class MessagePublisher implements OnModuleDestroy {
   private readonly timeoutMs: number;
   private readonly maxInFlight: number;
   private inFlightCount = 0;
+  /** The bounded share of inFlightCount: callers' messages, which MAX_PENDING_PUBLISHES limits. */
+  private boundedInFlight = 0;
   private closing = false;
   /** Ids of mandatory publishes the broker returned as unroutable (basic.return precedes basic.ack). */
   private readonly returned = new Set<string>();
@@ -63,9 +65,14 @@ export class MessagePublisher implements OnModuleDestroy {
     this.confirmListeners.push(listener);
   }
 
-  /** Publishes persistently on the vumi exchange; resolves after the broker's confirm. */
-  async publish(routingKey: string, body: Buffer): Promise<void> {
-    await this.send(routingKey, body, false, undefined);
+  /**
+   * Publishes persistently on the vumi exchange; resolves after the broker's confirm.
+   * `bounded` (HTTP callers' messages) counts against MAX_PENDING_PUBLISHES. The
+   * consumer's events pass `false`: AMQP_PREFETCH_COUNT bounds them already, and a
+   * burst of callers must not fail the ack of a reply that was just answered.
+   */
+  async publish(routingKey: string, body: Buffer, bounded = true): Promise<void> {
+    await this.send(routingKey, body, false, undefined, bounded);
   }
 
   /**
@@ -74,16 +81,23 @@ export class MessagePublisher implements OnModuleDestroy {
    */
   async publishMandatory(routingKey: string, body: Buffer): Promise<PublishOutcome> {
     const id = newVumiId();
-    await this.send(routingKey, body, true, id);
+    await this.send(routingKey, body, true, id, false); // forwarding: from the consumer, bounded by its prefetch
     const unroutable = this.returned.delete(id);
     return unroutable ? 'unroutable' : 'routed';
   }
 
-  private async send(routingKey: string, body: Buffer, mandatory: boolean, messageId: string | undefined) {
+  private async send(
+    routingKey: string,
+    body: Buffer,
+    mandatory: boolean,
+    messageId: string | undefined,
+    bounded: boolean,
+  ): Promise<void> {
     if (this.closing) throw new BrokerUnavailableError('closing', routingKey);
     if (!this.connection.isConnected) throw new BrokerUnavailableError('disconnected', routingKey);
-    if (this.inFlightCount >= this.maxInFlight) throw new BrokerUnavailableError('overloaded', routingKey);
+    if (bounded && this.boundedInFlight >= this.maxInFlight) throw new BrokerUnavailableError('overloaded', routingKey);
     this.inFlightCount++;
+    if (bounded) this.boundedInFlight++;
     const started = performance.now();
     let ok = false;
     try {
@@ -101,6 +115,7 @@ export class MessagePublisher implements OnModuleDestroy {
       throw new BrokerUnavailableError(timedOut ? 'timeout' : 'rejected', routingKey, error);
     } finally {
       this.inFlightCount--;
+      if (bounded) this.boundedInFlight--;
       if (this.confirmListeners.length > 0) {
         const seconds = (performance.now() - started) / 1000;
         for (const listener of this.confirmListeners) listener(seconds, ok);

@@ -1,6 +1,8 @@
 import { Controller, Get, HttpException, HttpStatus } from '@nestjs/common';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { PendingRequestsService } from '../pending-requests/pending-requests.service';
+import { HealthAnswerDto, LivenessAnswerDto } from './health-answers.dto';
 import { LifecycleService } from '../lifecycle/lifecycle.service';
 import { BrokerHealthIndicator } from './broker.health';
 import { ResponseTimeHealthIndicator } from './response-time.health';
@@ -9,6 +11,7 @@ import { ResponseTimeHealthIndicator } from './response-time.health';
  * Health, liveness and readiness. Paths come from the configuration
  * (HealthModule sets them). Never behind auth.
  */
+@ApiTags('operations')
 @Controller()
 export class HealthController {
   constructor(
@@ -21,7 +24,10 @@ export class HealthController {
 
   /** Vumi's `{"pending_requests": N}` beside the broker's and response times' health; 503 when down. */
   @Get('health')
-  @HealthCheck()
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({ summary: 'Health (HEALTH_PATH)', description: 'Broker connection and response times; degraded is still 200.' })
+  @ApiOkResponse({ type: HealthAnswerDto, description: 'Every indicator up.' })
+  @ApiServiceUnavailableResponse({ type: HealthAnswerDto, description: 'The broker is down, or responses are down.' })
   async check(): Promise<Record<string, unknown>> {
     return this.withPendingRequests(() =>
       this.health.check([() => this.broker.check(), () => this.responseTime.check()]),
@@ -30,13 +36,18 @@ export class HealthController {
 
   /** The process is alive: no dependency checks, so a broker outage never restarts pods. */
   @Get('live')
+  @ApiOperation({ summary: 'Liveness (LIVENESS_PATH)', description: 'The process answers; no dependency checks.' })
+  @ApiOkResponse({ type: LivenessAnswerDto })
   live(): Record<string, unknown> {
     return { status: 'ok' };
   }
 
   /** Ready for traffic: broker connected and not draining for shutdown. */
   @Get('ready')
-  @HealthCheck()
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({ summary: 'Readiness (READINESS_PATH)', description: 'Broker connected and not draining for shutdown.' })
+  @ApiOkResponse({ type: HealthAnswerDto, description: 'Ready for traffic.' })
+  @ApiServiceUnavailableResponse({ type: HealthAnswerDto, description: 'Broker down, or draining.' })
   async ready(): Promise<Record<string, unknown>> {
     return this.withPendingRequests(() =>
       this.health.check([

@@ -5,6 +5,7 @@ import { TransportConfig } from '../config/transport-config';
 import { BrokerUnavailableError } from '../amqp/amqp.errors';
 import { TooManyPendingRequestsError } from '../pending-requests/pending-requests.errors';
 import { ApiErrorDto, FieldErrorsDto } from './api-answers.dto';
+import { requestIdOf } from '../logging/request-id';
 import {
   IdempotencyKeyInFlightError,
   IdempotencyKeyMismatchError,
@@ -37,7 +38,8 @@ export class ErrorResponder {
 
   constructor(@Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig) {}
 
-  answerFor(error: unknown): ErrorAnswer {
+  /** `res`, when given, names the request in the log line of an unexpected error. */
+  answerFor(error: unknown, res?: Response): ErrorAnswer {
     if (error instanceof FieldValidationError) return json(400, error.problems);
     if (error instanceof MalformedRequestError) return json(error.status, { error: error.code, message: error.message });
     if (error instanceof PayloadTooLargeError) {
@@ -72,7 +74,6 @@ export class ErrorResponder {
       return answer;
     }
     if (error instanceof IdempotencyStoreUnavailableError) {
-      this.logger.warn(error.message);
       return this.unavailable('idempotency_store_unavailable', 'Idempotency-Key could not be checked; retry later');
     }
     if (error instanceof RateLimitedError) {
@@ -83,12 +84,15 @@ export class ErrorResponder {
     if (error instanceof HttpException) {
       return json(error.getStatus(), { error: 'http_error', message: error.message });
     }
-    this.logger.error(`Unexpected error on the API path: ${(error as Error)?.stack ?? String(error)}`);
+    this.logger.error({
+      msg: `Unexpected error on the API path: ${(error as Error)?.stack ?? String(error)}`,
+      ...(res && requestIdOf(res)),
+    });
     return json(500, { error: 'internal_error', message: 'Internal error' });
   }
 
   send(res: Response, error: unknown): void {
-    const answer = this.answerFor(error);
+    const answer = this.answerFor(error, res);
     if (res.headersSent || res.writableEnded) return; // the caller is gone or already answered
     res.writeHead(answer.status, { ...answer.headers, 'Content-Length': Buffer.byteLength(answer.body) });
     res.end(answer.body);

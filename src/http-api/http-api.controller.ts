@@ -11,6 +11,7 @@ import { RequestFieldsPipe } from './request-fields.pipe';
 import { VumiFieldsValidationPipe } from './vumi-fields-validation.pipe';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import { ApiFieldsInBody, ApiFieldsInQuery, ApiMethodNotAllowed, ApiPathAnswers } from './http-api.docs';
+import { ApiRetriesAndLimits } from './retries-and-limits.docs';
 
 const ACCEPTED_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
 
@@ -35,6 +36,7 @@ export class HttpApiController {
   @Get()
   @ApiFieldsInQuery()
   @ApiPathAnswers()
+  @ApiRetriesAndLimits()
   get(@Sent(RequestFieldsPipe, VumiFieldsValidationPipe) fields: InboundFieldsDto, @Req() req: Request, @Res() res: Response) {
     return this.receive(fields, req, res);
   }
@@ -43,6 +45,7 @@ export class HttpApiController {
   @HttpCode(200)
   @ApiFieldsInBody('POST')
   @ApiPathAnswers()
+  @ApiRetriesAndLimits()
   post(@Sent(RequestFieldsPipe, VumiFieldsValidationPipe) fields: InboundFieldsDto, @Req() req: Request, @Res() res: Response) {
     return this.receive(fields, req, res);
   }
@@ -50,6 +53,7 @@ export class HttpApiController {
   @Put()
   @ApiFieldsInBody('PUT')
   @ApiPathAnswers()
+  @ApiRetriesAndLimits()
   put(@Sent(RequestFieldsPipe, VumiFieldsValidationPipe) fields: InboundFieldsDto, @Req() req: Request, @Res() res: Response) {
     return this.receive(fields, req, res);
   }

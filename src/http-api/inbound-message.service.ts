@@ -11,6 +11,7 @@ import { routingKeysFor } from '../vumi/vumi-topology';
 import { InboundFieldsDto } from './inbound-fields.dto';
 import { ServiceDrainingError } from './http-api.errors';
 import { logsDebug } from '../logging/log-level';
+import { requestIdOf } from '../logging/request-id';
 
 export type InboundOutcome = { held: false; messageId: string } | { held: true; messageId: string };
 
@@ -47,8 +48,11 @@ export class InboundMessageService {
     const id = message.message_id;
     const body = encodeMessage(message);
     // The line that ties the request's id (request context) to its message's id; NOISY adds the body.
-    if (this.config.noisy) this.logger.log({ msg: `Inbound message ${id}`, message_id: id, body: message });
-    else if (this.debugLines) this.logger.debug({ msg: `Inbound message ${id}`, message_id: id });
+    if (this.config.noisy) {
+      this.logger.log({ msg: `Inbound message ${id}`, ...requestIdOf(target), message_id: id, body: message });
+    } else if (this.debugLines) {
+      this.logger.debug({ msg: `Inbound message ${id}`, ...requestIdOf(target), message_id: id });
+    }
     if (!this.config.replyExpected) {
       await this.publisher.publish(this.routingKey, body);
       return { held: false, messageId: id };

@@ -115,9 +115,8 @@ describe('VumiFieldsValidationPipe', () => {
       expect(dto).toEqual({ to_addr: '555', from_addr: '1', content: 'x', group: 'mine', session_event: 'resume' });
     });
 
-    it('are checked like sent values: a bad session_event default fails each request', () => {
-      const pipe = pipeFor({ FIELD_DEFAULTS: '{"session_event":"bogus"}' });
-      expect(validate(pipe, fields(...COMPLETE))).toEqual({ invalid_parameter: ['session_event'] });
+    it('refuse a bad session_event default at boot rather than failing each request', () => {
+      expect(() => pipeFor({ FIELD_DEFAULTS: '{"session_event":"bogus"}' })).toThrow(/session_event must be new, resume or close/);
     });
   });
 

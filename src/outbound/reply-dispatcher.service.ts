@@ -16,6 +16,14 @@ import { routingKeysFor, VumiRoutingKeys } from '../vumi/vumi-topology';
 
 export type DispatchResult = 'replied' | 'forwarded' | 'nacked';
 
+/** Answered replies remembered until their ack event is confirmed (see dispatch()). */
+const UNACKED_REPLIES_KEPT = 10_000;
+
+/** The ids on every log line about an outbound message. */
+function idsOf(message: OutboundMessage): { message_id: string; in_reply_to: string | null } {
+  return { message_id: message.message_id, in_reply_to: message.in_reply_to };
+}
+
 export interface DispatchListener {
   (result: DispatchResult, reason?: string): void;
 }
@@ -30,6 +38,8 @@ export class ReplyDispatcher {
   private readonly logger = new Logger('ReplyDispatcher');
   private readonly keys: VumiRoutingKeys;
   private readonly listeners: DispatchListener[] = [];
+  /** Replies answered over HTTP whose ack event is not confirmed yet (`<message_id> <in_reply_to>`). */
+  private readonly unacked = new Set<string>();
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -45,20 +55,27 @@ export class ReplyDispatcher {
 
   /** `forwarded`: the message came from this instance's own queue, so it must not travel on. */
   async dispatch(message: OutboundMessage, body: Buffer, forwarded: boolean): Promise<DispatchResult> {
-    if (this.config.noisy) this.logger.log(`Outbound message ${message.message_id}: ${body.toString('utf8')}`);
+    if (this.config.noisy) {
+      this.logger.log({ msg: `Outbound message ${message.message_id}`, ...idsOf(message), body: message.raw });
+    }
     if (!this.config.replyExpected) return this.nack(message, REPLIES_NOT_EXPECTED);
     const missing = missingFieldsReason(message);
     if (missing) return this.nack(message, missing);
     const inReplyTo = message.in_reply_to as string;
-    if (this.pending.finishWithReply(inReplyTo, message.content as string)) {
+    const key = `${message.message_id} ${inReplyTo}`;
+    if (this.pending.finishWithReply(inReplyTo, message.content as string) || this.unacked.has(key)) {
+      // Answered: if the ack cannot be published now, the delivery is requeued and its redelivery
+      // must publish the ack again, not a "No matching request" nack for a request already answered.
+      this.remember(key);
       await this.publishEvent(encodeMessage(buildAck(message.message_id, this.config.transportName)));
+      this.unacked.delete(key);
       return this.done('replied');
     }
     const holder = message.holder_instance_id;
     if (!forwarded && holder !== null && holder !== this.config.instanceId) {
       const outcome = await this.publisher.publishMandatory(this.keys.instanceOutbound(holder), body);
       if (outcome === 'routed') {
-        this.logger.debug(`Reply ${message.message_id} forwarded to instance ${holder}`);
+        this.logger.debug({ msg: `Reply ${message.message_id} forwarded to instance ${holder}`, ...idsOf(message) });
         return this.done('forwarded');
       }
     }
@@ -66,13 +83,20 @@ export class ReplyDispatcher {
   }
 
   private async nack(message: OutboundMessage, reason: string): Promise<DispatchResult> {
-    this.logger.warn(`Nack for outbound message ${message.message_id}: ${reason}`);
+    this.logger.warn({ msg: `Nack for outbound message ${message.message_id}: ${reason}`, ...idsOf(message), reason });
     await this.publishEvent(encodeMessage(buildNack(message.message_id, reason, this.config.transportName)));
     return this.done('nacked', reason);
   }
 
   private async publishEvent(body: Buffer): Promise<void> {
-    await this.publisher.publish(this.keys.event, body);
+    await this.publisher.publish(this.keys.event, body, false);
+  }
+
+  /** Bounded: a redelivery that went to another instance must not keep its entry here forever. */
+  private remember(key: string): void {
+    this.unacked.delete(key);
+    this.unacked.add(key);
+    if (this.unacked.size > UNACKED_REPLIES_KEPT) this.unacked.delete(this.unacked.values().next().value as string);
   }
 
   private done(result: DispatchResult, reason?: string): DispatchResult {

@@ -128,7 +128,12 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
       if (!(error instanceof MalformedVumiMessageError)) throw error;
       this.malformedCount++;
       for (const listener of this.malformedListeners) listener(error.reason);
-      this.logger.error(`Dropping malformed outbound message from ${queue}: ${error.reason}: ${error.bodyPreview}`);
+      this.logger.error({
+        msg: `Dropping malformed outbound message from ${queue}: ${error.reason}`,
+        queue,
+        reason: error.reason,
+        body_preview: error.bodyPreview,
+      });
       return this.settle(channel, message, 'ack');
     }
     const handler = this.getHandlerByPattern(VUMI_OUTBOUND_PATTERN);
@@ -142,9 +147,11 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
       this.settle(channel, message, 'ack');
     } catch (error) {
       const again = !message.fields.redelivered;
-      this.logger.error(
-        `Outbound message ${decoded.message_id} failed (${(error as Error)?.message ?? error}); ${again ? 'requeued' : 'dropped after a redelivery'}`,
-      );
+      this.logger.error({
+        msg: `Outbound message ${decoded.message_id} failed (${(error as Error)?.message ?? error}); ${again ? 'requeued' : 'dropped after a redelivery'}`,
+        message_id: decoded.message_id,
+        in_reply_to: decoded.in_reply_to,
+      });
       this.settle(channel, message, again ? 'requeue' : 'ack');
     }
   }

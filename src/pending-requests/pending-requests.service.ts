@@ -3,6 +3,7 @@ import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { FinishReason, FinishedRequest, HeldRequest, ReplyTarget } from './held-request';
 import { TooManyPendingRequestsError } from './pending-requests.errors';
+import { requestIdOf } from '../logging/request-id';
 
 type FinishListener = (finished: FinishedRequest) => void;
 
@@ -23,6 +24,7 @@ export class PendingRequestsService implements OnModuleDestroy {
   private readonly timeoutHeaders: Record<string, string | number>;
   private readonly timeoutBody: Buffer;
   private readonly finishListeners: FinishListener[] = [];
+  private readonly disconnectListeners: Array<() => void> = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private disconnectCount = 0;
 
@@ -62,6 +64,11 @@ export class PendingRequestsService implements OnModuleDestroy {
 
   onFinish(listener: FinishListener): void {
     this.finishListeners.push(listener);
+  }
+
+  /** Observes held requests dropped because their caller went away (metrics). */
+  onDisconnect(listener: () => void): void {
+    this.disconnectListeners.push(listener);
   }
 
   /** Holds a request before its message is published, so that even an instant reply finds it. */
@@ -121,7 +128,8 @@ export class PendingRequestsService implements OnModuleDestroy {
   }
 
   private timeOut(request: HeldRequest, reason: FinishReason): void {
-    this.logger.warn(`Timing out ${request.toAddr}`);
+    // Vumi's own wording, plus the ids that tie the line to its message and HTTP request.
+    this.logger.warn({ msg: `Timing out ${request.toAddr}`, message_id: request.messageId, ...requestIdOf(request.target), reason });
     this.finish(request.messageId, reason, this.config.requestTimeoutStatusCode, this.timeoutBody, this.timeoutHeaders);
   }
 
@@ -150,6 +158,7 @@ export class PendingRequestsService implements OnModuleDestroy {
     if (!request || request.target.writableEnded) return;
     this.held.delete(messageId);
     this.disconnectCount++;
-    this.logger.debug(`Caller of ${messageId} disconnected; request dropped`);
+    for (const listener of this.disconnectListeners) listener();
+    this.logger.debug({ msg: 'Caller disconnected; held request dropped', message_id: messageId, ...requestIdOf(request.target) });
   }
 }

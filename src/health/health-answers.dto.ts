@@ -1,0 +1,62 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+
+/** One indicator's state (Terminus): up or down, with details of its own. */
+interface Indicator {
+  status: 'up' | 'down';
+  [detail: string]: unknown;
+}
+
+const INDICATOR_SCHEMA: SchemaObject = {
+  type: 'object',
+  properties: { status: { type: 'string', enum: ['up', 'down'] } },
+  required: ['status'],
+  additionalProperties: true,
+};
+
+/**
+ * The health and readiness answers: Vumi's `pending_requests` beside
+ * Terminus's result. The indicators are `broker` (state, reconnects, error
+ * when down), `response` (state ok/degraded/down, type, response_time,
+ * degraded_after, down_after) and, for readiness, `lifecycle` (serving or
+ * draining).
+ */
+export class HealthAnswerDto {
+  @ApiProperty({ description: 'HTTP requests held for their reply (Vumi).', example: 0 })
+  pending_requests: number;
+
+  @ApiProperty({ enum: ['ok', 'error', 'shutting_down'], description: 'error (with 503) when any indicator is down.', example: 'ok' })
+  status: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: INDICATOR_SCHEMA,
+    description: 'Indicators that are up.',
+    example: { broker: { status: 'up', state: 'connected', reconnects: 0 } },
+  })
+  info?: Record<string, Indicator>;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: INDICATOR_SCHEMA,
+    description: 'Indicators that are down.',
+    example: {},
+  })
+  error?: Record<string, Indicator>;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: INDICATOR_SCHEMA,
+    description: 'Every indicator.',
+    example: {
+      broker: { status: 'up', state: 'connected', reconnects: 0 },
+      response: { status: 'up', state: 'ok', type: 'response_sent', response_time: 0.004, degraded_after: 1, down_after: 10 },
+    },
+  })
+  details: Record<string, Indicator>;
+}
+
+export class LivenessAnswerDto {
+  @ApiProperty({ enum: ['ok'], example: 'ok' })
+  status: 'ok';
+}

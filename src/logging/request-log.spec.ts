@@ -1,0 +1,73 @@
+import { EventEmitter } from 'node:events';
+import { Request, Response } from 'express';
+import pino from 'pino';
+import { loadConfig } from '../config/config-loader';
+import { RequestLog } from './request-log';
+
+function setUp(env: Record<string, string>) {
+  const lines: Array<Record<string, unknown>> = [];
+  const config = loadConfig(env);
+  const root = pino({ level: config.logLevel, base: undefined, timestamp: false }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { lines, log: new RequestLog(config, root) };
+}
+
+function exchange(url: string) {
+  const headers: Record<string, string> = {};
+  const res = Object.assign(new EventEmitter(), {
+    statusCode: 200,
+    writableFinished: true,
+    setHeader: (name: string, value: string) => (headers[name] = value),
+  });
+  const req = { url, originalUrl: url, method: 'GET', headers: {} };
+  return { req: req as unknown as Request, res: res as unknown as Response, headers };
+}
+
+describe('RequestLog', () => {
+  it('at the default level: an id and its header, no listener, no line', () => {
+    const { lines, log } = setUp({});
+    const { req, res, headers } = exchange('/http_api?content=x');
+    log.middleware(req, res, () => undefined);
+    expect((req as Request & { id: string }).id).toBe(headers['X-Request-Id']);
+    expect(res.listenerCount('close')).toBe(0);
+    res.emit('close');
+    expect(lines).toEqual([]);
+  });
+
+  it('at debug: one line per API request, without the query unless NOISY; probes only at trace', () => {
+    const { lines, log } = setUp({ LOG_LEVEL: 'debug' });
+    const api = exchange('/http_api?content=secret');
+    log.middleware(api.req, api.res, () => undefined);
+    api.res.emit('close');
+    const probe = exchange('/health');
+    log.middleware(probe.req, probe.res, () => undefined);
+    probe.res.emit('close');
+    expect(lines).toEqual([
+      {
+        level: 20,
+        request_id: api.headers['X-Request-Id'],
+        req: { method: 'GET', path: '/http_api' },
+        res: { status_code: 200 },
+        response_time_ms: expect.any(Number),
+        msg: 'GET /http_api 200',
+      },
+    ]);
+    expect(log.levelFor('/metrics')).toBe('trace');
+    expect(log.levelFor('/docs')).toBe('trace');
+    expect(log.levelFor('/docs-json')).toBe('trace');
+    expect(log.levelFor('/docs/swagger-ui.css')).toBe('trace');
+    expect(log.levelFor('/health/ready?x')).toBe('trace');
+  });
+
+  it('NOISY adds the full target; an aborted request says so', () => {
+    const { lines, log } = setUp({ LOG_LEVEL: 'debug', NOISY: 'true' });
+    const { req, res } = exchange('/http_api?content=hi');
+    log.middleware(req, res, () => undefined);
+    (res as unknown as { writableFinished: boolean }).writableFinished = false;
+    res.emit('close');
+    expect(lines[0]).toMatchObject({
+      req: { url: '/http_api?content=hi' },
+      res: { status_code: null, aborted: true },
+      msg: 'GET /http_api aborted',
+    });
+  });
+});

@@ -1,0 +1,79 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { AmqpConnectionService, BrokerState } from '../amqp/amqp-connection.service';
+import { MessagePublisher } from '../amqp/message-publisher.service';
+import { CONFIRM_DURATION_BUCKETS, METRICS_PREFIX } from './metrics.constants';
+import { MetricsService } from './metrics.service';
+
+/** Every state, checked by the compiler: a new BrokerState must get its series here. */
+const STATES = Object.keys({
+  connecting: 0,
+  connected: 0,
+  blocked: 0,
+  disconnected: 0,
+  closed: 0,
+} satisfies Record<BrokerState, 0>) as BrokerState[];
+
+/** The broker connection (state, reconnects) and the confirmed publisher (confirm latency, in flight). */
+@Injectable()
+export class BrokerMetrics implements OnModuleInit {
+  private readonly state: Gauge<'state'>;
+  private readonly reconnects: Counter;
+  private reconnectsCounted = 0;
+  private readonly confirmed: { observe(seconds: number): void };
+  private readonly failed: { observe(seconds: number): void };
+
+  constructor(
+    private readonly connection: AmqpConnectionService,
+    private readonly publisher: MessagePublisher,
+    metrics: MetricsService,
+  ) {
+    const registers = metrics.registers;
+    this.state = new Gauge({
+      name: `${METRICS_PREFIX}broker_connection_state`,
+      help: 'Broker connection state: 1 for the current state (connecting, connected, blocked: the broker refuses publishes, disconnected, closed), 0 for the others.',
+      labelNames: ['state'],
+      registers,
+    });
+    this.reconnects = new Counter({
+      name: `${METRICS_PREFIX}broker_reconnects_total`,
+      help: 'Connections to the broker made again after a loss.',
+      registers,
+    });
+    const confirm = new Histogram({
+      name: `${METRICS_PREFIX}publish_confirm_duration_seconds`,
+      help: 'Time from publishing a message to the broker confirm; outcome failed: rejected or no confirm within PUBLISH_TIMEOUT.',
+      labelNames: ['outcome'],
+      buckets: CONFIRM_DURATION_BUCKETS,
+      registers,
+    });
+    this.confirmed = confirm.labels('confirmed');
+    this.failed = confirm.labels('failed');
+    new Gauge({
+      name: `${METRICS_PREFIX}publishes_in_flight`,
+      help: 'Publishes waiting for the broker confirm now (bounded by MAX_PENDING_PUBLISHES).',
+      registers,
+      collect() {
+        this.set(publisher.inFlight);
+      },
+    });
+  }
+
+  onModuleInit(): void {
+    // The connection may have changed state before this hook ran: start from where it is now.
+    this.show(this.connection.state);
+    this.reconnectsCounted = this.connection.reconnects;
+    this.connection.onStateChange((state) => {
+      this.show(state);
+      // The connection counts reconnects itself; the counter follows it.
+      const total = this.connection.reconnects;
+      if (total > this.reconnectsCounted) this.reconnects.inc(total - this.reconnectsCounted);
+      this.reconnectsCounted = total;
+    });
+    this.publisher.onConfirm((seconds, ok) => (ok ? this.confirmed : this.failed).observe(seconds));
+  }
+
+  private show(current: BrokerState): void {
+    for (const state of STATES) this.state.labels(state).set(state === current ? 1 : 0);
+  }
+}

@@ -1,0 +1,46 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Counter, Gauge } from 'prom-client';
+import { FinishReason } from '../pending-requests/held-request';
+import { PendingRequestsService } from '../pending-requests/pending-requests.service';
+import { METRICS_PREFIX } from './metrics.constants';
+import { MetricsService } from './metrics.service';
+
+type LeaveReason = FinishReason | 'disconnect';
+const LEAVE_REASONS: readonly LeaveReason[] = ['reply', 'timeout', 'shutdown', 'disconnect'];
+
+/** Reply mode's held requests: how many wait now, and how each one left. */
+@Injectable()
+export class HeldRequestMetrics implements OnModuleInit {
+  private readonly left = new Map<LeaveReason, { inc(): void }>();
+
+  constructor(
+    private readonly pending: PendingRequestsService,
+    metrics: MetricsService,
+  ) {
+    new Gauge({
+      name: `${METRICS_PREFIX}held_requests`,
+      help: 'HTTP requests held for their reply now (Vumi health pending_requests).',
+      registers: metrics.registers,
+      collect() {
+        this.set(pending.size);
+      },
+    });
+    const finished = new Counter({
+      name: `${METRICS_PREFIX}held_requests_finished_total`,
+      help: 'Held requests by how they left: reply, timeout (REQUEST_TIMEOUT), shutdown (answered with the time-out status on SIGTERM), disconnect (the caller hung up).',
+      labelNames: ['reason'],
+      registers: metrics.registers,
+    });
+    // Every series exists from the start, so that rate() and alerts see a 0 rather than nothing.
+    for (const reason of LEAVE_REASONS) {
+      const child = finished.labels(reason);
+      child.inc(0);
+      this.left.set(reason, child);
+    }
+  }
+
+  onModuleInit(): void {
+    this.pending.onFinish(({ reason }) => this.left.get(reason)?.inc());
+    this.pending.onDisconnect(() => this.left.get('disconnect')?.inc());
+  }
+}

@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { NextFunction, Request, Response } from 'express';
+import { Counter, Histogram } from 'prom-client';
+import { TRANSPORT_CONFIG } from '../config/config.constants';
+import { TransportConfig } from '../config/transport-config';
+import { METRICS_PREFIX, REQUEST_DURATION_BUCKETS } from './metrics.constants';
+import { MetricsService } from './metrics.service';
+import { methodLabel } from './metric-labels';
+
+/** nginx's "client closed request": the caller hung up before it was answered. */
+export const CLIENT_CLOSED_STATUS = 499;
+
+type Child = { inc(): void };
+
+/**
+ * Requests on the API path, counted when their answer is done, whoever
+ * wrote it: the controller, the exception filter (4xx/5xx), the body
+ * middleware (413), a reply or a time-out. Mounted on Express itself, ahead
+ * of everything Nest adds (bootstrap.ts).
+ */
+@Injectable()
+export class HttpMetrics {
+  private readonly requests: Counter<'method' | 'status'>;
+  private readonly duration: { observe(seconds: number): void };
+  /** Label-bound children by method and status, so that counting a request allocates nothing. */
+  private readonly children = new Map<string, Map<number, Child>>();
+
+  constructor(@Inject(TRANSPORT_CONFIG) config: TransportConfig, metrics: MetricsService) {
+    this.requests = new Counter({
+      name: `${METRICS_PREFIX}http_requests_total`,
+      help: 'Requests on the API path by method and answered status (499: the caller hung up first).',
+      labelNames: ['method', 'status'],
+      registers: metrics.registers,
+    });
+    const histogram = new Histogram({
+      name: `${METRICS_PREFIX}http_request_duration_seconds`,
+      help: 'Time from a request to its answer on the API path; mode fire_and_forget answers after the publish confirm, reply after the reply or time-out.',
+      labelNames: ['mode'],
+      buckets: REQUEST_DURATION_BUCKETS,
+      registers: metrics.registers,
+    });
+    this.duration = histogram.labels(config.replyExpected ? 'reply' : 'fire_and_forget');
+  }
+
+  /** Express middleware for the API path (mounted with `app.use(path, ...)`). */
+  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
+    // Mounted on the API path, Express also routes its sub-paths here; Nest answers those 404 elsewhere.
+    if (req.path !== '/') return next();
+    const started = performance.now();
+    res.once('close', () => {
+      if (!res.writableFinished) {
+        this.child(req.method, CLIENT_CLOSED_STATUS).inc();
+        return;
+      }
+      this.duration.observe((performance.now() - started) / 1000);
+      this.child(req.method, res.statusCode).inc();
+    });
+    next();
+  };
+
+  private child(method: string, status: number): Child {
+    const label = methodLabel(method);
+    let byStatus = this.children.get(label);
+    if (!byStatus) {
+      byStatus = new Map();
+      this.children.set(label, byStatus);
+    }
+    let child = byStatus.get(status);
+    if (!child) {
+      child = this.requests.labels(label, String(status));
+      byStatus.set(status, child);
+    }
+    return child;
+  }
+}

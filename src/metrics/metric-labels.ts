@@ -1,0 +1,47 @@
+import { NO_MATCHING_REQUEST, REPLIES_NOT_EXPECTED } from '../vumi/vumi-codec';
+
+/**
+ * Label values come from small fixed sets: a label fed with free text (a
+ * method a client made up, a nack reason naming fields) would create a new
+ * series per value and could exhaust Prometheus.
+ */
+
+const METHODS = new Set(['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'PATCH', 'OPTIONS']);
+
+export function methodLabel(method: string | undefined): string {
+  return method !== undefined && METHODS.has(method) ? method : 'other';
+}
+
+export type NackReasonLabel =
+  | 'no_matching_request'
+  | 'replies_not_expected'
+  | 'invalid_fields'
+  | 'missing_fields'
+  | 'other';
+
+/** Vumi's nack reasons (vumi-codec.ts), without the field names some of them carry. */
+export function nackReasonLabel(reason: string | undefined): NackReasonLabel {
+  if (reason === NO_MATCHING_REQUEST) return 'no_matching_request';
+  if (reason === REPLIES_NOT_EXPECTED) return 'replies_not_expected';
+  if (reason?.startsWith('Invalid fields:')) return 'invalid_fields';
+  if (reason?.startsWith('Missing fields:')) return 'missing_fields';
+  return 'other';
+}
+
+export type MalformedReasonLabel =
+  | 'too_large'
+  | 'not_json'
+  | 'not_an_object'
+  | 'no_message_id'
+  | 'not_a_user_message'
+  | 'other';
+
+/** Why decodeOutboundMessage refused a message (MalformedVumiMessageError.reason), as a label. */
+export function malformedReasonLabel(reason: string): MalformedReasonLabel {
+  if (/^body of \d+ bytes exceeds/.test(reason)) return 'too_large';
+  if (reason === 'body is not JSON') return 'not_json';
+  if (reason === 'body is not a JSON object') return 'not_an_object';
+  if (reason.startsWith('message_id ')) return 'no_message_id';
+  if (reason.startsWith('message_type ')) return 'not_a_user_message';
+  return 'other';
+}

@@ -1,0 +1,82 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import { DispatchResult, ReplyDispatcher } from '../outbound/reply-dispatcher.service';
+import { VumiOutboundServer } from '../outbound/vumi-outbound.server';
+import { METRICS_PREFIX } from './metrics.constants';
+import { MetricsService } from './metrics.service';
+import { malformedReasonLabel, MalformedReasonLabel, nackReasonLabel, NackReasonLabel } from './metric-labels';
+
+type Child = { inc(): void };
+const RESULTS: readonly (DispatchResult | 'malformed')[] = ['replied', 'forwarded', 'nacked', 'malformed'];
+const NACK_REASONS: readonly NackReasonLabel[] = [
+  'no_matching_request',
+  'replies_not_expected',
+  'invalid_fields',
+  'missing_fields',
+  'other',
+];
+const MALFORMED_REASONS: readonly MalformedReasonLabel[] = [
+  'too_large',
+  'not_json',
+  'not_an_object',
+  'no_message_id',
+  'not_a_user_message',
+  'other',
+];
+
+/** What became of each message taken off the outbound queues, and the Vumi events published about them. */
+@Injectable()
+export class OutboundMetrics implements OnModuleInit {
+  private readonly results = new Map<string, Child>();
+  private readonly acks: Child;
+  private readonly nacks = new Map<string, Child>();
+  private readonly malformed = new Map<string, Child>();
+
+  constructor(
+    private readonly dispatcher: ReplyDispatcher,
+    private readonly consumer: VumiOutboundServer,
+    metrics: MetricsService,
+  ) {
+    const registers = metrics.registers;
+    const outbound = new Counter({
+      name: `${METRICS_PREFIX}outbound_messages_total`,
+      help: 'Outbound messages handled: replied (matched a held request), forwarded (to the instance holding it), nacked, malformed (dropped undecodable).',
+      labelNames: ['result'],
+      registers,
+    });
+    const events = new Counter({
+      name: `${METRICS_PREFIX}events_published_total`,
+      help: 'Vumi events published: ack (reply delivered) and nack by reason.',
+      labelNames: ['event_type', 'reason'],
+      registers,
+    });
+    const malformed = new Counter({
+      name: `${METRICS_PREFIX}outbound_malformed_total`,
+      help: 'Outbound messages dropped as not decodable (acked, not requeued), by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    // Children made once and zeroed: no per-message label lookups, and every series exists from the start.
+    for (const result of RESULTS) this.results.set(result, zeroed(outbound.labels(result)));
+    this.acks = zeroed(events.labels('ack', ''));
+    for (const reason of NACK_REASONS) this.nacks.set(reason, zeroed(events.labels('nack', reason)));
+    for (const reason of MALFORMED_REASONS) this.malformed.set(reason, zeroed(malformed.labels(reason)));
+  }
+
+  onModuleInit(): void {
+    this.dispatcher.onDispatch((result, reason) => {
+      this.results.get(result)?.inc();
+      if (result === 'replied') this.acks.inc();
+      else if (result === 'nacked') this.nacks.get(nackReasonLabel(reason))?.inc();
+    });
+    this.consumer.onMalformed((reason) => {
+      this.results.get('malformed')?.inc();
+      this.malformed.get(malformedReasonLabel(reason))?.inc();
+    });
+  }
+}
+
+function zeroed<T extends { inc(value?: number): void }>(child: T): T {
+  child.inc(0);
+  return child;
+}
