@@ -9,6 +9,7 @@ import {
   IsString,
   Matches,
   Max,
+  MaxLength,
   Min,
   MinLength,
 } from 'class-validator';
@@ -29,6 +30,7 @@ export class TransportConfig {
 
   /** Names the queues and routing keys; Vumi refuses upper-case routing keys. */
   @Matches(/^[a-z0-9_.-]+$/, { message: 'must be lower case letters, digits, "_", "-" or "."' })
+  @MaxLength(100) // routing keys are at most 255 bytes: `<transport_name>.outbound.<instance_id>` must fit
   transportName = 'http_api';
 
   /** Outbound messages in flight per instance (basic.qos). */
@@ -121,6 +123,7 @@ export class TransportConfig {
 
   /** Filled by the loader: host name + random suffix unless INSTANCE_ID is set. */
   @Matches(/^[a-zA-Z0-9_.-]+$/, { message: 'must be letters, digits, "_", "-" or "."' })
+  @MaxLength(120) // names this instance's own queue: see transportName
   instanceId: string;
 
   /** Seconds to wait for the broker's confirm before answering 503. */

@@ -1,19 +1,28 @@
 import { Duplex } from 'node:stream';
-import { answerClientError } from './client-error';
+import { answerClientError, LINGER_MS } from './client-error';
 
 /** A socket that records what is written and whether it was destroyed. */
-function fakeSocket(state: { writable?: boolean; bytesWritten?: number } = {}) {
+function fakeSocket(state: { writable?: boolean; bytesWritten?: number; responding?: boolean } = {}) {
+  const listeners = new Map<string, () => void>();
   const socket = {
     writable: state.writable ?? true,
     bytesWritten: state.bytesWritten ?? 0,
+    _httpMessage: state.responding === undefined ? null : { headersSent: state.responding },
     written: '',
     destroyed: false,
-    end(data: string, done: () => void) {
+    end(data: string, done?: () => void) {
       socket.written += data;
-      done();
+      done?.();
     },
     destroy() {
       socket.destroyed = true;
+    },
+    once(event: string, listener: () => void) {
+      listeners.set(event, listener);
+    },
+    /** The caller closes its side, as after reading the answer. */
+    peerEnds() {
+      listeners.get('end')?.();
     },
   };
   return socket;
@@ -41,7 +50,36 @@ describe('answerClientError', () => {
       message:
         'The request could not be parsed: Parse Error: Invalid char in url query (send non-ASCII characters percent-encoded as UTF-8)',
     });
+    // A lingering close: the caller may still be sending; the socket goes once the caller closes.
+    expect(socket.destroyed).toBe(false);
+    socket.peerEnds();
     expect(socket.destroyed).toBe(true);
+  });
+
+  it('closes at once on a slow client cut off by a time-out (no lingering for it)', () => {
+    const { socket, head } = answer(parseError('ERR_HTTP_REQUEST_TIMEOUT'));
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it('closes a lingering socket after LINGER_MS even if the caller never closes', () => {
+    jest.useFakeTimers();
+    try {
+      const { socket } = answer(parseError('HPE_HEADER_OVERFLOW'));
+      jest.advanceTimersByTime(LINGER_MS);
+      expect(socket.destroyed).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('answers on a keep-alive connection that already carried answers, and ignores the refused rest', () => {
+    const socket = fakeSocket({ bytesWritten: 500, responding: false });
+    const { head } = answer(parseError('HPE_HEADER_OVERFLOW'), socket);
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    const written = socket.written;
+    answerClientError(parseError('HPE_HEADER_OVERFLOW'), socket as unknown as Duplex); // the next chunk
+    expect(socket.written).toBe(written);
   });
 
   it.each([
@@ -58,7 +96,7 @@ describe('answerClientError', () => {
   it.each([
     ['the peer reset the connection', parseError('ECONNRESET'), fakeSocket()],
     ['the socket is no longer writable', parseError('HPE_INVALID_URL'), fakeSocket({ writable: false })],
-    ['an answer was already written', parseError('HPE_INVALID_URL'), fakeSocket({ bytesWritten: 10 })],
+    ['an answer was already started', parseError('HPE_INVALID_URL'), fakeSocket({ bytesWritten: 10, responding: true })],
   ])('only closes when %s', (_, error, socket) => {
     answer(error, socket);
     expect(socket.written).toBe('');

@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import Redis from 'ioredis';
+import { TRANSPORT_CONFIG } from '../config/config.constants';
+import { TransportConfig } from '../config/transport-config';
+import { REDIS_CLIENT } from '../redis/redis.constants';
+import { RedisModule } from '../redis/redis.module';
+import { IDEMPOTENCY_STORE } from './idempotency.constants';
+import { IdempotencyEvents } from './idempotency-events';
+import { IdempotencyStore } from './idempotency-store';
+import { MemoryIdempotencyStore } from './memory-idempotency-store';
+import { RedisIdempotencyStore } from './redis-idempotency-store';
+
+/** Redis when REDIS_URL is set (shared by instances), else this instance's memory. */
+function createStore(config: TransportConfig, redis: Redis | null): IdempotencyStore {
+  if (!redis) return new MemoryIdempotencyStore(config.idempotencyMaxKeys);
+  return new RedisIdempotencyStore(redis, `${config.redisKeyPrefix}${config.transportName}:idem:`);
+}
+
+/** The Idempotency-Key store and its events; IdempotencyService (in HttpApiModule) applies the rules. */
+@Module({
+  imports: [RedisModule],
+  providers: [
+    { provide: IDEMPOTENCY_STORE, inject: [TRANSPORT_CONFIG, REDIS_CLIENT], useFactory: createStore },
+    IdempotencyEvents,
+  ],
+  exports: [IDEMPOTENCY_STORE, IdempotencyEvents],
+})
+export class IdempotencyModule {}

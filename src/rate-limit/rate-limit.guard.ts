@@ -1,0 +1,65 @@
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import { Request, Response } from 'express';
+import { TRANSPORT_CONFIG } from '../config/config.constants';
+import { TransportConfig } from '../config/transport-config';
+import { callerOf } from '../callers/caller';
+import { RATE_LIMITER, RateLimiter } from './rate-limiter';
+import { RateLimitEvents } from './rate-limit-events';
+import { rateLimitHeaders } from './rate-limit-headers';
+import { RateLimitedError } from './rate-limit.errors';
+import { RateLimitDecision, RateLimitPolicy } from './token-bucket';
+
+/** At most one "limiter unavailable" warning per this many ms. */
+const WARN_EVERY_MS = 10_000;
+
+/**
+ * Runs after BasicAuthGuard: takes a token from the authenticated caller's
+ * bucket (its own rate_limit, else RATE_LIMIT_RATE/BURST), or without auth
+ * from the client address's. Refused → RateLimitedError (429); allowed → the
+ * RateLimit fields go on the answer. A limiter that fails (Redis down) lets
+ * the request through: an outage of the limiter must not become one of the API.
+ */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  private readonly logger = new Logger('RateLimit');
+  private readonly defaultPolicy: RateLimitPolicy | null;
+  private lastWarning = 0;
+
+  constructor(
+    @Inject(TRANSPORT_CONFIG) config: TransportConfig,
+    @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
+    private readonly events: RateLimitEvents,
+  ) {
+    this.defaultPolicy = config.rateLimitRate > 0 ? { rate: config.rateLimitRate, burst: config.rateLimitBurst } : null;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request>();
+    const caller = callerOf(req);
+    const policy = caller?.rateLimit ?? this.defaultPolicy;
+    if (!policy) return true;
+    const key = caller ? `caller:${caller.name}` : `addr:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
+    const decision = await this.take(key, policy);
+    if (!decision) return true;
+    if (!decision.allowed) {
+      this.events.rateLimited(caller?.name);
+      throw new RateLimitedError(key, decision);
+    }
+    const res = http.getResponse<Response>();
+    for (const [name, value] of Object.entries(rateLimitHeaders(decision))) res.setHeader(name, value);
+    return true;
+  }
+
+  private async take(key: string, policy: RateLimitPolicy): Promise<RateLimitDecision | null> {
+    try {
+      return await this.limiter.take(key, policy);
+    } catch (error) {
+      if (Date.now() - this.lastWarning >= WARN_EVERY_MS) {
+        this.lastWarning = Date.now();
+        this.logger.warn(`Rate limiter unavailable, requests not limited: ${(error as Error).message}`);
+      }
+      return null;
+    }
+  }
+}

@@ -1,0 +1,9 @@
+import { RateLimitDecision, RateLimitPolicy } from './token-bucket';
+
+/** Injection token of the RateLimiter chosen by REDIS_URL. */
+export const RATE_LIMITER = Symbol('RATE_LIMITER');
+
+/** Token buckets by key (a caller, or a client address): MemoryRateLimiter or RedisRateLimiter. */
+export interface RateLimiter {
+  take(key: string, policy: RateLimitPolicy): Promise<RateLimitDecision>;
+}
