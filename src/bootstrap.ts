@@ -12,6 +12,9 @@ import { mountRequestLog } from './logging/logging.module';
 import { PinoNestLogger } from './logging/pino-nest-logger';
 import { mountHttpMetrics } from './metrics/mount-http-metrics';
 import { setupOpenApi } from './openapi/openapi.setup';
+import { ApiRouteShortcut } from './http-api/api-route-shortcut';
+import { ExpressHttpAdapter } from './http-api/express-http-adapter';
+import { normalisePath } from './config/paths';
 
 export interface RunningService {
   app: INestApplication;
@@ -29,8 +32,11 @@ export interface RunningService {
 export async function startService(config: TransportConfig, logger?: LoggerService | false): Promise<RunningService> {
   // Without a logger of the caller's, pino (LOG_LEVEL, LOG_PRETTY) writes JSON lines; `false` silences all.
   const usePino = logger === undefined;
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { quietLogs: !usePino }), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { quietLogs: !usePino }), new ExpressHttpAdapter(), {
     bodyParser: false, // the API reads raw bytes itself (RequestBodyMiddleware)
+    // Close destroys the sockets left once the drain has answered every request: a client's open
+    // connection that never sends a request would otherwise hold server.close(), and shutdown, forever.
+    forceCloseConnections: true,
     ...(usePino ? { bufferLogs: true } : { logger }),
   });
   if (usePino) app.useLogger(app.get(PinoNestLogger));
@@ -42,6 +48,8 @@ export async function startService(config: TransportConfig, logger?: LoggerServi
   app.connectMicroservice({ strategy: app.get(VumiOutboundServer) }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   app.get(PendingRequestsService).startSweeping();
+  await app.init(); // registers every route, so the shortcut can resolve the API path's layers
+  ApiRouteShortcut.install(app, normalisePath(config.webPath));
   await app.listen(config.webPort, config.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { ChannelWrapper } from 'amqp-connection-manager';
 import { Channel, ConsumeMessage } from 'amqplib';
 import { lastValueFrom } from 'rxjs';
@@ -30,6 +30,7 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
   private readonly consumerTags = new Map<Channel, string[]>();
   private readonly inHand = new Set<Promise<void>>();
   private accepting = true;
+  private handler: MessageHandler | undefined;
   private malformedCount = 0;
   private readonly malformedListeners: Array<(reason: string) => void> = [];
 
@@ -136,7 +137,8 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
       });
       return this.settle(channel, message, 'ack');
     }
-    const handler = this.getHandlerByPattern(VUMI_OUTBOUND_PATTERN);
+    // Looked up once: Nest's lookup tries JSON.parse on the pattern, which throws for a plain string.
+    const handler = (this.handler ??= this.getHandlerByPattern(VUMI_OUTBOUND_PATTERN) ?? undefined);
     if (!handler) {
       this.logger.error(`No handler for ${VUMI_OUTBOUND_PATTERN}; requeueing`);
       return this.settle(channel, message, 'requeue');

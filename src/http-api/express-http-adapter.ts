@@ -1,0 +1,40 @@
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { ExpressAdapter } from '@nestjs/platform-express';
+
+type ExpressApp = { request: object; response: object };
+
+/** Copies every property of `source` and its prototypes (up to, not including, `stop`) onto `target`. */
+function copyChain(source: object, stop: object, target: object): void {
+  const levels: object[] = [];
+  for (let level = source; level && level !== stop; level = Object.getPrototypeOf(level)) levels.push(level);
+  // Nearest level last, so that it wins, as it does in the prototype chain.
+  for (const level of levels.reverse()) {
+    for (const key of Reflect.ownKeys(level)) {
+      if (key === 'constructor') continue;
+      Object.defineProperty(target, key, Object.getOwnPropertyDescriptor(level, key)!);
+    }
+  }
+}
+
+/**
+ * ExpressAdapter whose HTTP server creates requests and responses that are
+ * born with Express's methods. Express otherwise swaps the prototype of every
+ * request and response (Object.setPrototypeOf), which turns both objects into
+ * slow dictionary-mode objects for all of Node's HTTP code that touches them
+ * afterwards: on the API's hot path that cost more than Express's routing.
+ */
+export class ExpressHttpAdapter extends ExpressAdapter {
+  override initHttpServer(options: { forceCloseConnections?: boolean; httpsOptions?: unknown }): void {
+    if (options?.httpsOptions) return super.initHttpServer(options as never);
+    const app = this.getInstance() as ExpressApp;
+    class ExpressRequest extends IncomingMessage {}
+    class ExpressResponse<R extends IncomingMessage = IncomingMessage> extends ServerResponse<R> {}
+    copyChain(app.request, IncomingMessage.prototype, ExpressRequest.prototype);
+    copyChain(app.response, ServerResponse.prototype, ExpressResponse.prototype);
+    this.httpServer = createServer(
+      { IncomingMessage: ExpressRequest, ServerResponse: ExpressResponse },
+      this.getInstance(),
+    );
+    if (options?.forceCloseConnections) (this as unknown as { trackOpenConnections(): void }).trackOpenConnections();
+  }
+}
