@@ -114,6 +114,23 @@ export class VumiPeer {
     return (await this.channel.checkQueue(queue)).messageCount;
   }
 
+  /** Ready messages and consumers of a queue, as the broker counts them. */
+  async consumers(queue: string): Promise<{ consumers: number; messages: number }> {
+    const { consumerCount, messageCount } = await this.channel.checkQueue(queue);
+    return { consumers: consumerCount, messages: messageCount };
+  }
+
+  /** Polls a queue's depth until it is `expected` (the broker settles acks and requeues asynchronously). */
+  async waitForDepth(queue: string, expected: number, timeoutMs = 10_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const depth = await this.depth(queue);
+      if (depth === expected) return depth;
+      if (Date.now() >= deadline) throw new Error(`${queue} holds ${depth} messages, not ${expected}, after ${timeoutMs} ms`);
+      await new Promise((done) => setTimeout(done, 50));
+    }
+  }
+
   async purge(queue: string): Promise<void> {
     await this.channel.purgeQueue(queue);
   }
