@@ -9,3 +9,16 @@ export class BrokerUnavailableError extends Error {
     this.name = 'BrokerUnavailableError';
   }
 }
+
+/**
+ * A routing key AMQP cannot carry (over 255 bytes). Refused before it reaches
+ * amqplib, whose confirm channel would register the publish's confirm and then
+ * throw while encoding it, pairing every later confirm with the wrong publish.
+ */
+export class InvalidRoutingKeyError extends Error {
+  constructor(readonly routingKey: string) {
+    const bytes = Buffer.byteLength(routingKey, 'utf8');
+    super(`Routing key of ${bytes} bytes exceeds AMQP's 255 (${routingKey.slice(0, 60)}...)`);
+    this.name = 'InvalidRoutingKeyError';
+  }
+}

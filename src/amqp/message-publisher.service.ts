@@ -3,10 +3,16 @@ import { ChannelWrapper } from 'amqp-connection-manager';
 import { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
-import { VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, VUMI_QUEUE_OPTIONS, routingKeysFor } from '../vumi/vumi-topology';
+import {
+  isValidRoutingKey,
+  VUMI_EXCHANGE,
+  VUMI_EXCHANGE_TYPE,
+  VUMI_QUEUE_OPTIONS,
+  routingKeysFor,
+} from '../vumi/vumi-topology';
 import { newVumiId } from '../vumi/vumi-ids';
 import { AmqpConnectionService } from './amqp-connection.service';
-import { BrokerUnavailableError } from './amqp.errors';
+import { BrokerUnavailableError, InvalidRoutingKeyError } from './amqp.errors';
 
 export type PublishOutcome = 'routed' | 'unroutable';
 
@@ -80,6 +86,8 @@ export class MessagePublisher implements OnModuleDestroy {
    * used to forward a reply to the instance holding its request.
    */
   async publishMandatory(routingKey: string, body: Buffer): Promise<PublishOutcome> {
+    // Built from a field of an application's message: no queue can have a name that long.
+    if (!isValidRoutingKey(routingKey)) return 'unroutable';
     const id = newVumiId();
     await this.send(routingKey, body, true, id, false); // forwarding: from the consumer, bounded by its prefetch
     const unroutable = this.returned.delete(id);
@@ -93,6 +101,7 @@ export class MessagePublisher implements OnModuleDestroy {
     messageId: string | undefined,
     bounded: boolean,
   ): Promise<void> {
+    if (!isValidRoutingKey(routingKey)) throw new InvalidRoutingKeyError(routingKey);
     if (this.closing) throw new BrokerUnavailableError('closing', routingKey);
     if (!this.connection.isConnected) throw new BrokerUnavailableError('disconnected', routingKey);
     if (bounded && this.boundedInFlight >= this.maxInFlight) throw new BrokerUnavailableError('overloaded', routingKey);

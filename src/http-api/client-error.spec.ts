@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import { answerClientError, LINGER_MS } from './client-error';
+import { answerClientError, LINGER_MS, markRefused } from './client-error';
 
 /** A socket that records what is written and whether it was destroyed. */
 function fakeSocket(state: { writable?: boolean; bytesWritten?: number; responding?: boolean } = {}) {
@@ -54,6 +54,21 @@ describe('answerClientError', () => {
     expect(socket.destroyed).toBe(false);
     socket.peerEnds();
     expect(socket.destroyed).toBe(true);
+  });
+
+  it('never answers twice: a refused body still being discarded when the time-out comes is just closed', () => {
+    const socket = fakeSocket();
+    markRefused(socket as unknown as Duplex); // RequestBodyMiddleware answered 413 and reads the rest
+    answerClientError(parseError('ERR_HTTP_REQUEST_TIMEOUT'), socket as unknown as Duplex);
+    expect(socket.written).toBe('');
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it('answers the next request of a kept-alive connection once the refused body was read to its end', () => {
+    const socket = fakeSocket();
+    markRefused(socket as unknown as Duplex).done();
+    const { head } = answer(parseError('HPE_HEADER_OVERFLOW'), socket);
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
   });
 
   it('closes at once on a slow client cut off by a time-out (no lingering for it)', () => {

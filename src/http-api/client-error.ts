@@ -21,7 +21,12 @@ const BAD_REQUEST: [number, string, string] = [400, 'Bad Request', 'malformed_re
  * written yet, then close (lingering, see lingerThenDestroy).
  */
 export function answerClientError(error: Error & { code?: string }, socket: ServerSocket): void {
-  if (answered.has(socket)) return; // more of a request already refused: lingerThenDestroy discards it
+  if (answered.has(socket)) {
+    // More of a request already refused (lingerThenDestroy discards it), or a refused body still
+    // being discarded that ran out of time: never a second answer.
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') socket.destroy();
+    return;
+  }
   // The response in flight on this socket, if any (Node's own test). Not bytesWritten: on a
   // keep-alive connection that counts earlier answers, and the error would go unanswered.
   if (error.code === 'ECONNRESET' || !socket.writable || socket._httpMessage?.headersSent) {
@@ -43,8 +48,18 @@ export function answerClientError(error: Error & { code?: string }, socket: Serv
   }
 }
 
-/** Sockets answered by answerClientError: the parser reports every later chunk as another error. */
+/** Sockets whose request was refused (here, or by RequestBodyMiddleware): no later error is answered. */
 const answered = new WeakSet<Duplex>();
+
+/**
+ * Records that the request on `socket` was refused and answered while the
+ * caller may still be sending it; `done` when it has been read to its end (the
+ * kept-alive connection then carries new requests, to be answered as usual).
+ */
+export function markRefused(socket: Duplex): { done: () => void } {
+  answered.add(socket);
+  return { done: () => answered.delete(socket) };
+}
 export const LINGER_MS = 2000;
 
 /**

@@ -4,6 +4,10 @@ import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { PayloadTooLargeError } from './http-api.errors';
 import { ErrorResponder } from './error-responder';
+import { markRefused } from './client-error';
+
+/** The most of a refused body read (and thrown away) so that its caller gets the 413. */
+const DISCARD_LIMIT = 4 * 1024 * 1024;
 
 export interface RequestWithBody extends Request {
   rawBody?: Buffer;
@@ -31,7 +35,7 @@ export class RequestBodyMiddleware implements NestMiddleware {
       return next();
     }
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > this.limit) return this.refuse(res);
+    if (declared > this.limit) return this.refuse(req, res, declared);
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
@@ -40,7 +44,7 @@ export class RequestBodyMiddleware implements NestMiddleware {
       if (size > this.limit) {
         failed = true;
         req.removeListener('data', onData);
-        this.refuse(res);
+        this.refuse(req, res, declared > 0 ? declared - size : undefined);
         return;
       }
       chunks.push(chunk);
@@ -61,9 +65,23 @@ export class RequestBodyMiddleware implements NestMiddleware {
     });
   }
 
-  private refuse(res: Response): void {
-    // The rest of the body is not read: close the connection after answering.
-    res.setHeader('Connection', 'close');
+  /**
+   * Answers 413 while the caller is still sending. Closing at once would reset the connection with
+   * its bytes unread, and the caller could lose the 413 (EPIPE, ECONNRESET); so the rest of the
+   * body is read and thrown away, up to DISCARD_LIMIT (HTTP_REQUEST_TIMEOUT bounds the time), and
+   * the connection is closed when the rest is larger (or turns out larger).
+   */
+  private refuse(req: RequestWithBody, res: Response, rest: number | undefined): void {
+    const refused = markRefused(req.socket);
+    if (rest !== undefined && rest > DISCARD_LIMIT) res.setHeader('Connection', 'close');
+    else {
+      req.once('end', refused.done);
+      let discarded = 0;
+      req.on('data', (chunk: Buffer) => {
+        discarded += chunk.length;
+        if (discarded > DISCARD_LIMIT) req.socket.destroy();
+      });
+    }
     this.errors.send(res, new PayloadTooLargeError(this.limit));
   }
 }

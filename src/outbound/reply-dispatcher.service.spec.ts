@@ -161,7 +161,7 @@ describe('ReplyDispatcher', () => {
     expect(results).toEqual([]);
   });
 
-  it('acks the redelivery of a reply it answered but could not ack, instead of nacking it', async () => {
+  it('acks the redelivery of a reply it answered, instead of nacking it (the broker went away mid-way)', async () => {
     const dispatcher = create();
     pending.held.add(INBOUND_ID);
     const reply = replyTo(OWN_INSTANCE);
@@ -174,8 +174,11 @@ describe('ReplyDispatcher', () => {
     expect(publisher.published.map((p) => p.message)).toEqual([
       expect.objectContaining({ event_type: 'ack', user_message_id: reply.message_id }),
     ]);
-    // Acked once: a later copy is an ordinary stray reply again.
-    expect(await dispatch(dispatcher, reply)).toBe('nacked');
+    // The event went out but the AMQP ack did not: the next copy is acked again, never nacked.
+    expect(await dispatch(dispatcher, reply)).toBe('replied');
+    expect(publisher.published.map((p) => p.message.event_type)).toEqual(['ack', 'ack']);
+    // A different reply to the same request is still a stray.
+    expect(await dispatch(dispatcher, { ...reply, message_id: 'b'.repeat(32) })).toBe('nacked');
   });
 
   it('acks again, not nacks, when a reply answered over HTTP is redelivered because its ack failed', async () => {

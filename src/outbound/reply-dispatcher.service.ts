@@ -16,8 +16,8 @@ import { routingKeysFor, VumiRoutingKeys } from '../vumi/vumi-topology';
 
 export type DispatchResult = 'replied' | 'forwarded' | 'nacked';
 
-/** Answered replies remembered until their ack event is confirmed (see dispatch()). */
-const UNACKED_REPLIES_KEPT = 10_000;
+/** Replies answered lately, remembered for their redeliveries (see dispatch()); about 1 MB. */
+const ANSWERED_REPLIES_KEPT = 10_000;
 
 /** The ids on every log line about an outbound message. */
 function idsOf(message: OutboundMessage): { message_id: string; in_reply_to: string | null } {
@@ -38,8 +38,8 @@ export class ReplyDispatcher {
   private readonly logger = new Logger('ReplyDispatcher');
   private readonly keys: VumiRoutingKeys;
   private readonly listeners: DispatchListener[] = [];
-  /** Replies answered over HTTP whose ack event is not confirmed yet (`<message_id> <in_reply_to>`). */
-  private readonly unacked = new Set<string>();
+  /** Replies answered over HTTP lately (`<message_id> <in_reply_to>`), oldest first. */
+  private readonly answered = new Set<string>();
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -63,12 +63,12 @@ export class ReplyDispatcher {
     if (missing) return this.nack(message, missing);
     const inReplyTo = message.in_reply_to as string;
     const key = `${message.message_id} ${inReplyTo}`;
-    if (this.pending.finishWithReply(inReplyTo, message.content as string) || this.unacked.has(key)) {
-      // Answered: if the ack cannot be published now, the delivery is requeued and its redelivery
-      // must publish the ack again, not a "No matching request" nack for a request already answered.
+    if (this.pending.finishWithReply(inReplyTo, message.content as string) || this.answered.has(key)) {
+      // Answered. If the ack event or the AMQP ack after it fails (the broker went away), the
+      // delivery comes back: its redelivery gets the ack again, not a "No matching request" nack
+      // for a request that was answered.
       this.remember(key);
       await this.publishEvent(encodeMessage(buildAck(message.message_id, this.config.transportName)));
-      this.unacked.delete(key);
       return this.done('replied');
     }
     const holder = message.holder_instance_id;
@@ -92,11 +92,11 @@ export class ReplyDispatcher {
     await this.publisher.publish(this.keys.event, body, false);
   }
 
-  /** Bounded: a redelivery that went to another instance must not keep its entry here forever. */
+  /** Bounded: the oldest entries go first (a redelivery comes within seconds of a reconnect). */
   private remember(key: string): void {
-    this.unacked.delete(key);
-    this.unacked.add(key);
-    if (this.unacked.size > UNACKED_REPLIES_KEPT) this.unacked.delete(this.unacked.values().next().value as string);
+    this.answered.delete(key);
+    this.answered.add(key);
+    if (this.answered.size > ANSWERED_REPLIES_KEPT) this.answered.delete(this.answered.values().next().value as string);
   }
 
   private done(result: DispatchResult, reason?: string): DispatchResult {

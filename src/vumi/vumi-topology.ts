@@ -5,6 +5,13 @@
 export const VUMI_EXCHANGE = 'vumi';
 export const VUMI_EXCHANGE_TYPE = 'direct';
 
+/** AMQP routing keys and queue names are short strings: at most 255 bytes. */
+export const MAX_ROUTING_KEY_BYTES = 255;
+
+export function isValidRoutingKey(key: string): boolean {
+  return Buffer.byteLength(key, 'utf8') <= MAX_ROUTING_KEY_BYTES;
+}
+
 /** Durable, and no x-arguments: a Vumi worker re-declaring a queue must not get PRECONDITION_FAILED. */
 export const VUMI_QUEUE_OPTIONS = Object.freeze({ durable: true });
 

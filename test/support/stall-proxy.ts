@@ -51,6 +51,23 @@ export class StallProxy {
     return this.pairs.size;
   }
 
+  /** Bytes held back so far by the current stall: grows as the service sends frames the broker cannot hear. */
+  get heldBytes(): number {
+    let total = 0;
+    for (const pair of this.pairs) for (const chunk of pair.held) total += chunk.length;
+    return total;
+  }
+
+  /** Waits until the stall holds more than `bytes` (e.g. a publish left the service). */
+  async waitForHeldBytes(bytes: number, timeoutMs = 10_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.heldBytes <= bytes) {
+      if (Date.now() >= deadline) throw new Error(`the proxy holds ${this.heldBytes} bytes, not more than ${bytes}`);
+      await new Promise((done) => setTimeout(done, 5));
+    }
+    return this.heldBytes;
+  }
+
   /** Holds back everything clients send from now on (the broker hears nothing). */
   stall(): void {
     this.stalled = true;
