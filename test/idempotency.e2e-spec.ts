@@ -1,7 +1,7 @@
 import { freePort, PrivateBroker } from './support/private-broker';
 import { call } from './support/http-call';
 import { MetricsReader } from './support/metrics-scrape';
-import { deleteRedisKeys, REDIS_URL, transportKeyPattern } from './support/redis';
+import { deleteRedisKeys, REDIS_URL, servicesCleaningRedis, transportKeyPattern } from './support/redis';
 import { startTestService, TestService, uniqueTransportName } from './support/test-service';
 import { VumiPeer } from './support/vumi-peer';
 
@@ -18,20 +18,8 @@ function messageIdOf(body: string): string {
 
 /** Idempotent retries (issue 8) on the real broker, in memory and through the real Redis. */
 describe('Idempotency-Key', () => {
-  const services: TestService[] = [];
-
-  async function start(env: Record<string, string> = {}): Promise<TestService> {
-    const service = await startTestService(env);
-    services.push(service);
-    return service;
-  }
-
-  afterEach(async () => {
-    for (const service of services.splice(0)) {
-      await service.stop();
-      await deleteRedisKeys(transportKeyPattern(service.config.transportName));
-    }
-  });
+  const services = servicesCleaningRedis();
+  const start = (env: Record<string, string> = {}) => services.start(env);
 
   describe('fire-and-forget', () => {
     it('answers a retry after success with the same message_id and publishes nothing', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { hashSync } from 'bcryptjs';
 import { Answer, call } from './support/http-call';
 import { MetricsReader } from './support/metrics-scrape';
-import { deleteRedisKeys, REDIS_URL, transportKeyPattern } from './support/redis';
+import { deleteRedisKeys, REDIS_URL, servicesCleaningRedis, transportKeyPattern } from './support/redis';
 import { startTestService, TestService, uniqueTransportName } from './support/test-service';
 
 const COMPLETE = { to_addr: '555', from_addr: '123', content: 'hello' };
@@ -36,20 +36,8 @@ async function sendUntil(send: () => Promise<Answer>, until: (a: Answer) => bool
 
 /** Rate limits and several callers (issue 8) on the real broker, in memory and through the real Redis. */
 describe('rate limits and callers', () => {
-  const services: TestService[] = [];
-
-  async function start(env: Record<string, string>): Promise<TestService> {
-    const service = await startTestService(env);
-    services.push(service);
-    return service;
-  }
-
-  afterEach(async () => {
-    for (const service of services.splice(0)) {
-      await service.stop();
-      await deleteRedisKeys(transportKeyPattern(service.config.transportName));
-    }
-  });
+  const services = servicesCleaningRedis();
+  const start = (env: Record<string, string> = {}) => services.start(env);
 
   it('answers 429 after the burst of a client address, with Retry-After and the RateLimit fields', async () => {
     // One token per 5 s: the burst is spent long before a token comes back.

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { startTestService, TestService, uniqueTransportName, AMQP_URL } from './support/test-service';
+import { ServiceProcess } from './support/service-process';
 import { ReplyDispatcher, DispatchResult } from '../src/outbound/reply-dispatcher.service';
 import { VumiOutboundServer } from '../src/outbound/vumi-outbound.server';
 
@@ -95,23 +95,18 @@ describe('scale-out: two instances, one transport', () => {
     echo = undefined;
     // The holder is a real process so that it can die without a goodbye.
     const holderId = `${transportName}-doomed`;
-    const holder = spawnTs('src/main.ts', {
-      AMQP_URL,
+    const holder = await ServiceProcess.start({
       TRANSPORT_NAME: transportName,
       REPLY_EXPECTED: 'true',
       INSTANCE_ID: holderId,
-      WEB_PORT: '0',
-      HOST: '127.0.0.1',
     });
-    const [, port] = await waitForOutput(holder, /Listening on http:\/\/127\.0\.0\.1:(\d+)/, 30000);
-    const pending = fetch(`http://127.0.0.1:${port}/http_api?to_addr=1&from_addr=2&content=doomed`).then(
+    const pending = fetch(holder.api({ to_addr: '1', from_addr: '2', content: 'doomed' })).then(
       (r) => r.status,
       () => 'connection lost',
     );
     const inbound = await a.peer.nextInbound(10000);
     expect((inbound.transport_metadata as any).http_api.instance_id).toBe(holderId);
-    holder.kill('SIGKILL');
-    await once(holder, 'exit');
+    await holder.kill();
     expect(await pending).toBe('connection lost');
 
     const reply = await a.peer.reply(inbound, 'too late');

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { startTestService, TestService } from './test-service';
 
 /** The Redis of the test run (CI and the development machines run one on 127.0.0.1:6379). */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -8,38 +9,57 @@ export function transportKeyPattern(transportName: string, prefix = 'vumi_http_a
   return `${prefix}${transportName}:*`;
 }
 
-/** Deletes every key matching `pattern` (a test's own, by its unique transport name) and returns how many. */
-export async function deleteRedisKeys(pattern: string): Promise<number> {
+/** Walks the keys matching `pattern` in batches (SCAN), handing each batch to `visit`. */
+async function scanKeys(pattern: string, visit: (client: Redis, keys: string[]) => Promise<void>): Promise<void> {
   const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await client.connect();
-    let deleted = 0;
     let cursor = '0';
     do {
       const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
-      if (keys.length > 0) deleted += await client.del(...keys);
+      if (keys.length > 0) await visit(client, keys);
     } while (cursor !== '0');
-    return deleted;
   } finally {
     client.disconnect();
   }
 }
 
+/** Deletes every key matching `pattern` (a test's own, by its unique transport name) and returns how many. */
+export async function deleteRedisKeys(pattern: string): Promise<number> {
+  let deleted = 0;
+  await scanKeys(pattern, async (client, keys) => {
+    deleted += await client.del(...keys);
+  });
+  return deleted;
+}
+
 /** Keys matching `pattern` right now. */
 export async function countRedisKeys(pattern: string): Promise<number> {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await client.connect();
-    let count = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      count += keys.length;
-    } while (cursor !== '0');
-    return count;
-  } finally {
-    client.disconnect();
-  }
+  let count = 0;
+  await scanKeys(pattern, async (_, keys) => {
+    count += keys.length;
+  });
+  return count;
+}
+
+/**
+ * Services a suite starts, each stopped after every test with its Redis keys
+ * deleted: `const services = servicesCleaningRedis(); ... await services.start(env)`.
+ */
+export function servicesCleaningRedis(): { start(env?: Record<string, string>): Promise<TestService> } {
+  const started: TestService[] = [];
+  afterEach(async () => {
+    for (const service of started.splice(0)) {
+      await service.stop();
+      await deleteRedisKeys(transportKeyPattern(service.config.transportName));
+    }
+  });
+  return {
+    async start(env: Record<string, string> = {}) {
+      const service = await startTestService(env);
+      started.push(service);
+      return service;
+    },
+  };
 }
