@@ -14,36 +14,18 @@ export interface ResponseTimeThresholds {
   requestTimeoutSeconds: number;
 }
 
+/** A row for an answer slower than `limit` seconds. */
+function tooSlow(status: 'degraded' | 'down', type: string, message: string, limit: number, seconds: number): ResponseStatus {
+  return { status, type, message, reasons: [`Response took longer than ${limit}s`], details: { response_time: seconds } };
+}
+
 /** The `response` component's status rows of wire-protocol.md. */
 export function classifyResponse(seconds: number, t: ResponseTimeThresholds): ResponseStatus {
-  const details = { response_time: seconds };
-  if (seconds > t.downSeconds) {
-    return {
-      status: 'down',
-      type: 'very_slow_response',
-      message: 'Very slow response',
-      reasons: [`Response took longer than ${t.downSeconds}s`],
-      details,
-    };
-  }
-  if (seconds > t.degradedSeconds) {
-    return {
-      status: 'degraded',
-      type: 'slow_response',
-      message: 'Slow response',
-      reasons: [`Response took longer than ${t.degradedSeconds}s`],
-      details,
-    };
-  }
-  return { status: 'ok', type: 'response_sent', message: 'Response sent', reasons: [], details };
+  if (seconds > t.downSeconds) return tooSlow('down', 'very_slow_response', 'Very slow response', t.downSeconds, seconds);
+  if (seconds > t.degradedSeconds) return tooSlow('degraded', 'slow_response', 'Slow response', t.degradedSeconds, seconds);
+  return { status: 'ok', type: 'response_sent', message: 'Response sent', reasons: [], details: { response_time: seconds } };
 }
 
 export function classifyTimeout(seconds: number, t: ResponseTimeThresholds): ResponseStatus {
-  return {
-    status: 'down',
-    type: 'timeout',
-    message: 'Response timed out',
-    reasons: [`Response took longer than ${t.requestTimeoutSeconds}s`],
-    details: { response_time: seconds },
-  };
+  return tooSlow('down', 'timeout', 'Response timed out', t.requestTimeoutSeconds, seconds);
 }
