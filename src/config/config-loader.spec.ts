@@ -57,6 +57,7 @@ describe('loadConfig defaults', () => {
       publishTimeout: 5,
       shutdownTimeout: 30,
       logLevel: 'info',
+      trustProxy: [],
     });
     expect(config.webUsername).toBeUndefined();
     expect(config.webPassword).toBeUndefined();

@@ -64,6 +64,7 @@ export const SETTING_SOURCES: readonly SettingSource[] = [
   { property: 'callers', env: 'CALLERS', kind: 'object' },
   { property: 'rateLimitRate', env: 'RATE_LIMIT_RATE', kind: 'float' },
   { property: 'rateLimitBurst', env: 'RATE_LIMIT_BURST', kind: 'int' },
+  { property: 'trustProxy', env: 'TRUST_PROXY', kind: 'list' },
 ];
 
 /** Variables read at boot besides the settings themselves. */

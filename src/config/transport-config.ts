@@ -13,6 +13,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { IsAddressOrCidrList } from '../client-identity/trusted-proxies';
 
 export type ValidationMode = 'strict' | 'permissive';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -234,4 +235,8 @@ export class TransportConfig {
   /** Bucket size: requests a caller may send at once before the rate applies. */
   @IsInt() @Min(1)
   rateLimitBurst = 10;
+
+  /** Peers (addresses or CIDRs) whose X-Forwarded-For is believed for every per-address limit; empty = none. */
+  @IsAddressOrCidrList()
+  trustProxy: string[] = [];
 }

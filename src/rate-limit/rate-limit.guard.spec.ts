@@ -1,6 +1,7 @@
 import { ExecutionContext, Logger } from '@nestjs/common';
 import { loadConfig } from '../config/config-loader';
 import { Caller } from '../callers/caller';
+import { ClientIdentity } from '../client-identity/client-identity';
 import { MemoryRateLimiter } from './memory-rate-limiter';
 import { RateLimiter } from './rate-limiter';
 import { RateLimitEvents } from './rate-limit-events';
@@ -10,7 +11,7 @@ import { RateLimitedError } from './rate-limit.errors';
 /** A request from `ip` (and `caller`, as BasicAuthGuard leaves it) and the response headers the guard sets. */
 function contextFor(ip: string, caller?: Caller) {
   const headers: Record<string, string> = {};
-  const request = { ip, socket: { remoteAddress: ip }, ...(caller && { caller }) };
+  const request = { headers: {}, socket: { remoteAddress: ip }, ...(caller && { caller }) };
   const response = { setHeader: (name: string, value: string) => (headers[name] = value) };
   const context = {
     switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }),
@@ -22,7 +23,8 @@ function guardWith(env: Record<string, string>, limiter: RateLimiter = new Memor
   const events = new RateLimitEvents();
   const limited: Array<string | undefined> = [];
   events.onRateLimited((caller) => limited.push(caller));
-  return { guard: new RateLimitGuard(loadConfig({ INSTANCE_ID: 'unit', ...env }), limiter, events), limited };
+    const config = loadConfig({ INSTANCE_ID: 'unit', ...env });
+  return { guard: new RateLimitGuard(config, limiter, events, new ClientIdentity(config)), limited };
 }
 
 describe('RateLimitGuard', () => {

@@ -3,6 +3,7 @@ import { Request, Response } from 'express';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { callerOf } from '../callers/caller';
+import { ClientIdentity } from '../client-identity/client-identity';
 import { RATE_LIMITER, RateLimiter } from './rate-limiter';
 import { RateLimitEvents } from './rate-limit-events';
 import { rateLimitHeaders } from './rate-limit-headers';
@@ -15,7 +16,7 @@ const WARN_EVERY_MS = 10_000;
 /**
  * Runs after BasicAuthGuard: takes a token from the authenticated caller's
  * bucket (its own rate_limit, else RATE_LIMIT_RATE/BURST), or without auth
- * from the client address's. Refused → RateLimitedError (429); allowed → the
+ * from the client address's (ClientIdentity: X-Forwarded-For only from TRUST_PROXY). Refused → RateLimitedError (429); allowed → the
  * RateLimit fields go on the answer. A limiter that fails (Redis down) lets
  * the request through: an outage of the limiter must not become one of the API.
  */
@@ -29,6 +30,7 @@ export class RateLimitGuard implements CanActivate {
     @Inject(TRANSPORT_CONFIG) config: TransportConfig,
     @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
     private readonly events: RateLimitEvents,
+    private readonly identity: ClientIdentity,
   ) {
     this.defaultPolicy = config.rateLimitRate > 0 ? { rate: config.rateLimitRate, burst: config.rateLimitBurst } : null;
   }
@@ -39,7 +41,7 @@ export class RateLimitGuard implements CanActivate {
     const caller = callerOf(req);
     const policy = caller?.rateLimit ?? this.defaultPolicy;
     if (!policy) return true;
-    const key = caller ? `caller:${caller.name}` : `addr:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
+    const key = this.identity.scopeOf(req);
     const decision = await this.take(key, policy);
     if (!decision) return true;
     if (!decision.allowed) {

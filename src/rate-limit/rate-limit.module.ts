@@ -4,6 +4,7 @@ import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { RedisModule } from '../redis/redis.module';
+import { ClientIdentityModule } from '../client-identity/client-identity.module';
 import { MemoryRateLimiter } from './memory-rate-limiter';
 import { RATE_LIMITER, RateLimiter } from './rate-limiter';
 import { RateLimitEvents } from './rate-limit-events';
@@ -17,8 +18,8 @@ function createLimiter(config: TransportConfig, redis: Redis | null): RateLimite
 
 /** The token buckets and their events; RateLimitGuard (on the API controller) applies them. */
 @Module({
-  imports: [RedisModule],
+  imports: [RedisModule, ClientIdentityModule],
   providers: [{ provide: RATE_LIMITER, inject: [TRANSPORT_CONFIG, REDIS_CLIENT], useFactory: createLimiter }, RateLimitEvents],
-  exports: [RATE_LIMITER, RateLimitEvents],
+  exports: [RATE_LIMITER, RateLimitEvents, ClientIdentityModule],
 })
 export class RateLimitModule {}
