@@ -110,7 +110,12 @@ describe('ReplyDispatcher', () => {
     expect(await dispatch(create(), reply)).toBe('nacked');
     expect(pending.held.has(INBOUND_ID)).toBe(true);
     expect(publisher.published.map((p) => p.message)).toEqual([
-      expect.objectContaining({ event_type: 'nack', user_message_id: reply.message_id, nack_reason: reason }),
+      expect.objectContaining({
+        event_type: 'nack',
+        user_message_id: reply.message_id,
+        sent_message_id: reply.message_id,
+        nack_reason: reason,
+      }),
     ]);
     expect(results).toEqual([['nacked', reason]]);
   });
@@ -147,6 +152,7 @@ describe('ReplyDispatcher', () => {
     publisher.mandatoryOutcome = 'unroutable';
     expect(await dispatch(create(), replyTo('instance-b'))).toBe('nacked');
     expect(publisher.published[0].message.nack_reason).toBe('No matching request');
+    expect(publisher.published[0].message.sent_message_id).toBe(publisher.published[0].message.user_message_id);
   });
 
   it('never forwards a message that was itself forwarded (no ping-pong)', async () => {

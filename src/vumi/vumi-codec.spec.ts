@@ -17,6 +17,8 @@ import { newVumiId } from './vumi-ids';
 import { JsonObject } from './vumi-message';
 
 jest.mock('./vumi-ids', () => ({ ...jest.requireActual('./vumi-ids'), newVumiId: jest.fn() }));
+// 2026-11-27 10:27:54.123456 UTC: the fixtures' timestamp, with real microseconds.
+jest.mock('./vumi-clock', () => ({ nowMicros: () => 1795775274123456 }));
 
 /** A golden JSON fixture: the exact shapes of wire-protocol.md. */
 function fixture(name: string): JsonObject {
@@ -77,9 +79,10 @@ describe('golden messages, field for field', () => {
     expect(wire(buildAck('9a8b7c6d5e4f43218765432187654321', 'sms_api'))).toStrictEqual(fixture('ack'));
   });
 
-  it('nack', () => {
+  it("nack: sent_message_id is the outbound message's id, as Vumi's reject_message and its test_nack", () => {
     const built = buildNack('9a8b7c6d5e4f43218765432187654321', 'Missing fields: in_reply_to, content', 'sms_api');
     expect(wire(built)).toStrictEqual(fixture('nack'));
+    expect(built.sent_message_id).toBe(built.user_message_id);
   });
 
   it('status', () => {

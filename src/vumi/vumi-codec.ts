@@ -75,11 +75,15 @@ export function buildAck(outboundMessageId: string, transportName: string): Vumi
   return { ...baseEvent(outboundMessageId, transportName), event_type: 'ack', sent_message_id: outboundMessageId };
 }
 
+/**
+ * Vumi's `reject_message`: `user_message_id` and `sent_message_id` are both the
+ * outbound message's id (Vumi's `test_nack` asserts it; vumi2 does the same).
+ */
 export function buildNack(outboundMessageId: string, reason: string, transportName: string): VumiEvent {
   return {
     ...baseEvent(outboundMessageId, transportName),
     event_type: 'nack',
-    sent_message_id: null,
+    sent_message_id: outboundMessageId,
     nack_reason: reason,
   };
 }

@@ -14,6 +14,13 @@ describe('formatVumiTimestamp', () => {
     expect(formatVumiTimestamp(new Date('2026-06-30T23:59:59.999-05:00'))).toBe('2026-07-01 04:59:59.999000');
   });
 
+  it('writes microseconds given as a number, zero-padded', () => {
+    const micros = Date.parse('2026-11-27T10:27:54.123Z') * 1000 + 456;
+    expect(formatVumiTimestamp(micros)).toBe('2026-11-27 10:27:54.123456');
+    expect(formatVumiTimestamp(micros - 450)).toBe('2026-11-27 10:27:54.123006');
+    expect(formatVumiTimestamp(Date.parse('2026-01-02T00:00:00Z') * 1000 + 7)).toBe('2026-01-02 00:00:00.000007');
+  });
+
   it('writes now by default', () => {
     const before = Date.now();
     const text = formatVumiTimestamp();

@@ -1,11 +1,18 @@
+import { nowMicros } from './vumi-clock';
+
+const MICROS_PER_MS = 1000;
+
 /**
  * Vumi's timestamp: UTC `%Y-%m-%d %H:%M:%S.%f` (six digits of microseconds,
- * a space, no zone). JavaScript clocks have milliseconds, so the last three
- * digits are zero.
+ * a space, no zone). Takes microseconds since the epoch (now, from the
+ * microsecond clock, by default) or a Date (whose last three digits are 0).
  */
-export function formatVumiTimestamp(date: Date = new Date()): string {
-  const iso = date.toISOString(); // 2026-11-27T10:27:54.123Z
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}000`;
+export function formatVumiTimestamp(at: Date | number = nowMicros()): string {
+  // A Date stays in milliseconds: microseconds past the year 2255 exceed a double's exact integers.
+  const ms = typeof at === 'number' ? Math.floor(at / MICROS_PER_MS) : at.getTime();
+  const sub = typeof at === 'number' ? String(at - ms * MICROS_PER_MS).padStart(3, '0') : '000';
+  const iso = new Date(ms).toISOString(); // 2026-11-27T10:27:54.123Z
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}${sub}`;
 }
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z?$/;
