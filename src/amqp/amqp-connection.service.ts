@@ -1,102 +1,100 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { AmqpConnectionManager, connect } from 'amqp-connection-manager';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
+import { BrokerConnection, BrokerState, ConnectionRole } from './broker-connection';
 
-/** `blocked`: connected, but the broker refuses publishes (a memory or disk alarm). */
-export type BrokerState = 'connecting' | 'connected' | 'blocked' | 'disconnected' | 'closed';
+export type { BrokerState, ConnectionRole } from './broker-connection';
 
 /**
- * Owns the single broker connection. amqp-connection-manager reconnects by
- * itself; this service tracks the state for health, readiness and metrics.
+ * Owns the broker connections: one for publishing, one for consuming
+ * (RabbitMQ's guidance: in a memory or disk alarm it blocks connections that
+ * publish, and a blocked connection would stall the replies and acks of a
+ * consumer sharing it). Each fails over along AMQP_URL's nodes by itself;
+ * this service sums their states up for health, readiness and metrics.
  */
 @Injectable()
 export class AmqpConnectionService implements OnModuleDestroy {
-  private readonly logger = new Logger('AmqpConnection');
-  readonly manager: AmqpConnectionManager;
-  private stateValue: BrokerState = 'connecting';
-  private lastErrorValue: string | null = null;
-  private reconnectsValue = 0;
-  private everConnected = false;
+  readonly publishing: BrokerConnection;
+  readonly consuming: BrokerConnection;
   private readonly listeners = new Set<(state: BrokerState) => void>();
 
   constructor(@Inject(TRANSPORT_CONFIG) config: TransportConfig) {
-    this.manager = connect([config.amqpUrl], {
-      heartbeatIntervalInSeconds: config.amqpHeartbeat,
-      reconnectTimeInSeconds: config.amqpReconnectInterval,
-      connectionOptions: { clientProperties: { connection_name: `vumi-http-api ${config.instanceId}` } },
-    });
-    this.manager.on('connect', () => {
-      if (this.everConnected) this.reconnectsValue++;
-      this.everConnected = true;
-      this.lastErrorValue = null;
-      this.setState('connected');
-      this.logger.log(`Connected to the broker at ${redact(config.amqpUrl)}`);
-    });
-    this.manager.on('disconnect', ({ err }) => {
-      this.lastErrorValue = err?.message ?? 'disconnected';
-      this.setState('disconnected');
-      this.logger.warn(`Broker connection lost: ${this.lastErrorValue}; reconnecting`);
-    });
-    // During a resource alarm publishes would wait out PUBLISH_TIMEOUT; failing fast (503) is kinder to callers.
-    this.manager.on('blocked', ({ reason }) => {
-      this.lastErrorValue = `blocked by the broker: ${reason}`;
-      this.setState('blocked');
-      this.logger.warn(`Broker blocked publishing: ${reason}`);
-    });
-    this.manager.on('unblocked', () => {
-      this.lastErrorValue = null;
-      this.setState('connected');
-      this.logger.log('Broker unblocked publishing');
-    });
-    this.manager.on('connectFailed', ({ err }) => {
-      this.lastErrorValue = err?.message ?? 'connect failed';
-      if (this.stateValue !== 'disconnected') {
-        this.setState('disconnected');
-        this.logger.warn(`Cannot reach the broker: ${this.lastErrorValue}; retrying`);
-      }
-    });
+    const common = {
+      urls: config.amqpUrls,
+      heartbeatSeconds: config.amqpHeartbeat,
+      reconnectSeconds: config.amqpReconnectInterval,
+      instanceId: config.instanceId,
+    };
+    this.publishing = new BrokerConnection({ ...common, role: 'publish' });
+    this.consuming = new BrokerConnection({ ...common, role: 'consume' });
+    for (const connection of this.connections) connection.onStateChange(() => this.report());
   }
 
+  get connections(): readonly BrokerConnection[] {
+    return [this.publishing, this.consuming];
+  }
+
+  connection(role: ConnectionRole): BrokerConnection {
+    return role === 'publish' ? this.publishing : this.consuming;
+  }
+
+  /**
+   * One state for the pair: `closed` or `disconnected` if either is, `blocked`
+   * when publishing is blocked (a blocked consuming connection still delivers
+   * and acks, so it counts as connected), `connecting` until both are up.
+   */
   get state(): BrokerState {
-    return this.stateValue;
+    const publish = this.publishing.state;
+    const consume = this.consuming.state === 'blocked' ? 'connected' : this.consuming.state;
+    for (const state of ['closed', 'disconnected', 'blocked', 'connecting'] as const) {
+      if (publish === state || consume === state) return state;
+    }
+    return 'connected';
   }
 
+  /** Both connections up and publishing not blocked: ready for traffic. */
   get isConnected(): boolean {
-    return this.stateValue === 'connected';
+    return this.state === 'connected';
+  }
+
+  /** Publishing may go ahead (the consuming connection does not matter for it). */
+  get canPublish(): boolean {
+    return this.publishing.isConnected;
   }
 
   get lastError(): string | null {
-    return this.lastErrorValue;
+    const errors = this.connections
+      .filter((connection) => connection.lastError !== null)
+      .map((connection) => `${connection.role}: ${connection.lastError}`);
+    return errors.length > 0 ? errors.join('; ') : null;
   }
 
-  /** Reconnections after the first connection. */
+  /** Reconnections of either connection after its first. */
   get reconnects(): number {
-    return this.reconnectsValue;
+    return this.publishing.reconnects + this.consuming.reconnects;
   }
 
+  /** The node publishing uses (`host:port`), null before the first connection. */
+  get node(): string | null {
+    return this.publishing.node;
+  }
+
+  /** Called with the summed-up state each time it changes. */
   onStateChange(listener: (state: BrokerState) => void): void {
     this.listeners.add(listener);
   }
 
   async close(): Promise<void> {
-    if (this.stateValue === 'closed') return;
-    this.setState('closed');
-    await this.manager.close();
+    await Promise.all(this.connections.map((connection) => connection.close()));
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.close();
   }
 
-  private setState(state: BrokerState): void {
-    if (this.stateValue === 'closed') return;
-    this.stateValue = state;
+  private report(): void {
+    const state = this.state;
+    // Every change of either connection is reported, even when the sum stays the same: listeners also follow reconnects and nodes.
     for (const listener of this.listeners) listener(state);
   }
-}
-
-/** Keeps passwords out of the logs. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }

@@ -18,7 +18,7 @@ class FakeChannel {
 
 function create(env: Record<string, string> = {}): { publisher: MessagePublisher; channel: FakeChannel } {
   const channel = new FakeChannel();
-  const connection = { isConnected: true, manager: { createChannel: () => channel } };
+  const connection = { canPublish: true, publishing: { manager: { createChannel: () => channel } } };
   const config = loadConfig({ TRANSPORT_NAME: 'unit', ...env });
   return { publisher: new MessagePublisher(config, connection as unknown as AmqpConnectionService), channel };
 }

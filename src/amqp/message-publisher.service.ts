@@ -1,18 +1,23 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ChannelWrapper } from 'amqp-connection-manager';
-import { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import {
   isValidRoutingKey,
   VUMI_EXCHANGE,
   VUMI_EXCHANGE_TYPE,
-  VUMI_QUEUE_OPTIONS,
   routingKeysFor,
 } from '../vumi/vumi-topology';
 import { newVumiId } from '../vumi/vumi-ids';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { BrokerUnavailableError, InvalidRoutingKeyError } from './amqp.errors';
+import { durableQueueOptions } from './queue-declarations';
+
+/** amqplib's error for a publish the broker nacked. */
+const NACKED = 'message nacked';
+
+type PublishOptions = Options.Publish & { timeout: number };
 
 export type PublishOutcome = 'routed' | 'unroutable';
 
@@ -25,7 +30,10 @@ export type PublishOutcome = 'routed' | 'unroutable';
 @Injectable()
 export class MessagePublisher implements OnModuleDestroy {
   private readonly logger = new Logger('MessagePublisher');
-  private readonly channel: ChannelWrapper;
+  private channel: ChannelWrapper;
+  /** Channels replaced after a nack, closed once their publishes had time to settle. */
+  private readonly retired = new Set<ChannelWrapper>();
+  private renewalsCount = 0;
   private readonly timeoutMs: number;
   private readonly maxInFlight: number;
   private inFlightCount = 0;
@@ -37,29 +45,63 @@ export class MessagePublisher implements OnModuleDestroy {
   private readonly confirmListeners: Array<(seconds: number, ok: boolean) => void> = [];
 
   constructor(
-    @Inject(TRANSPORT_CONFIG) config: TransportConfig,
+    @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
     private readonly connection: AmqpConnectionService,
   ) {
     this.timeoutMs = config.publishTimeout * 1000;
     this.maxInFlight = config.maxPendingPublishes;
-    const keys = routingKeysFor(config.transportName);
-    this.channel = connection.manager.createChannel({
+    this.channel = this.openChannel();
+  }
+
+  /** A confirm channel on the publishing connection, declaring what must exist before anything is published. */
+  private openChannel(): ChannelWrapper {
+    const keys = routingKeysFor(this.config.transportName);
+    const queueOptions = durableQueueOptions(this.config.amqpQueueType);
+    // Declared here so that nothing is dropped as unroutable before an application starts.
+    const queues = this.config.publishStatus ? [keys.inbound, keys.event, keys.status] : [keys.inbound, keys.event];
+    const channel = this.connection.publishing.manager.createChannel({
       name: 'publisher',
       confirm: true,
       json: false,
-      setup: async (channel: ConfirmChannel) => {
-        // Declared here so that nothing is dropped as unroutable before an application starts.
-        await channel.assertExchange(VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, { durable: true });
-        for (const queue of [keys.inbound, keys.event]) {
-          await channel.assertQueue(queue, VUMI_QUEUE_OPTIONS);
-          await channel.bindQueue(queue, VUMI_EXCHANGE, queue);
+      setup: async (confirmChannel: ConfirmChannel) => {
+        await confirmChannel.assertExchange(VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, { durable: true });
+        for (const queue of queues) {
+          await confirmChannel.assertQueue(queue, queueOptions);
+          await confirmChannel.bindQueue(queue, VUMI_EXCHANGE, queue);
         }
-        channel.on('return', (message: ConsumeMessage) => {
+        confirmChannel.on('return', (message: ConsumeMessage) => {
           if (message.properties.messageId) this.returned.add(message.properties.messageId);
         });
       },
     });
-    this.channel.on('error', (error) => this.logger.warn(`Publisher channel error: ${error.message}`));
+    channel.on('error', (error) => this.logger.warn(`Publisher channel error: ${error.message}`));
+    return channel;
+  }
+
+  /**
+   * After a nack, publish on a fresh channel. On RabbitMQ 3.10 a channel whose
+   * first publish to a quorum queue comes while the queue's recorded leader is
+   * on a dead node (the first seconds after a node is lost) has every later
+   * publish nacked until that node returns (rabbit_fifo_client:enqueue/3): a
+   * service that failed over fast would answer only 503s. A new channel looks
+   * the leader up again. Publishes still in flight on the old channel settle
+   * there (confirm or time-out) before it is closed.
+   */
+  private renewChannelAfterNack(nacked: ChannelWrapper): void {
+    if (nacked !== this.channel || this.closing) return; // one renewal per channel, however many nacks
+    this.renewalsCount++;
+    this.logger.warn('The broker nacked a publish: opening a fresh confirm channel');
+    this.channel = this.openChannel();
+    this.retired.add(nacked);
+    setTimeout(() => {
+      this.retired.delete(nacked);
+      void nacked.close().catch(() => undefined);
+    }, this.timeoutMs).unref();
+  }
+
+  /** Channels opened again after a nack (metrics). */
+  get channelRenewals(): number {
+    return this.renewalsCount;
   }
 
   get inFlight(): number {
@@ -103,25 +145,20 @@ export class MessagePublisher implements OnModuleDestroy {
   ): Promise<void> {
     if (!isValidRoutingKey(routingKey)) throw new InvalidRoutingKeyError(routingKey);
     if (this.closing) throw new BrokerUnavailableError('closing', routingKey);
-    if (!this.connection.isConnected) throw new BrokerUnavailableError('disconnected', routingKey);
+    if (!this.connection.canPublish) throw new BrokerUnavailableError('disconnected', routingKey);
     if (bounded && this.boundedInFlight >= this.maxInFlight) throw new BrokerUnavailableError('overloaded', routingKey);
     this.inFlightCount++;
     if (bounded) this.boundedInFlight++;
     const started = performance.now();
     let ok = false;
+    const channel = this.channel;
     try {
-      await this.channel.publish(VUMI_EXCHANGE, routingKey, body, {
-        persistent: true,
-        contentType: 'application/json',
-        contentEncoding: 'utf-8',
-        mandatory,
-        messageId,
-        timeout: this.timeoutMs,
-      });
+      await channel.publish(VUMI_EXCHANGE, routingKey, body, this.publishOptions(mandatory, messageId));
       ok = true;
     } catch (error) {
-      const timedOut = error instanceof Error && error.message === 'timeout';
-      throw new BrokerUnavailableError(timedOut ? 'timeout' : 'rejected', routingKey, error);
+      const message = error instanceof Error ? error.message : '';
+      if (message === NACKED) this.renewChannelAfterNack(channel);
+      throw new BrokerUnavailableError(message === 'timeout' ? 'timeout' : 'rejected', routingKey, error);
     } finally {
       this.inFlightCount--;
       if (bounded) this.boundedInFlight--;
@@ -132,6 +169,18 @@ export class MessagePublisher implements OnModuleDestroy {
     }
   }
 
+  /** The properties of every publish (the one place to add headers, e.g. trace context). */
+  private publishOptions(mandatory: boolean, messageId: string | undefined): PublishOptions {
+    return {
+      persistent: true,
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      mandatory,
+      messageId,
+      timeout: this.timeoutMs,
+    };
+  }
+
   /** Waits for publishes in flight (bounded by the publish time-out), then closes the channel. */
   async close(): Promise<void> {
     if (this.closing) return;
@@ -140,7 +189,8 @@ export class MessagePublisher implements OnModuleDestroy {
     while (this.inFlightCount > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    await this.channel.close();
+    await Promise.all([this.channel, ...this.retired].map((channel) => channel.close().catch(() => undefined)));
+    this.retired.clear();
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -6,6 +6,7 @@ import { validateSync, ValidationError } from 'class-validator';
 import { load as parseYaml } from 'js-yaml';
 import { SETTING_SOURCES, SettingKind, SettingSource } from './config-sources';
 import { TransportConfig } from './transport-config';
+import { redactValue } from './url-redaction';
 import { readCallerList } from '../callers/caller-list';
 
 /** Thrown at boot with one line per problem; main.ts prints them and exits 1. */
@@ -102,7 +103,8 @@ function flattenErrors(errors: ValidationError[]): string[] {
   for (const error of errors) {
     const source = SETTING_SOURCES.find((s) => s.property === error.property);
     const name = source ? describe(source) : error.property;
-    const given = JSON.stringify(error.value) ?? 'undefined';
+    // Values are echoed redacted: a bad AMQP_URL or REDIS_URL must not print its password.
+    const given = JSON.stringify(redactValue(error.value)) ?? 'undefined';
     const constraints = error.constraints ?? {};
     const key = TYPE_CONSTRAINTS.find((type) => type in constraints) ?? Object.keys(constraints)[0];
     if (key === undefined) continue;

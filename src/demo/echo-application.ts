@@ -2,25 +2,30 @@ import 'reflect-metadata';
 import { connect } from 'amqp-connection-manager';
 import { Channel, ConsumeMessage } from 'amqplib';
 import { loadConfig } from '../config/config-loader';
+import { nodeAddress } from '../config/url-redaction';
 import { buildReply, decodeJsonObject, encodeMessage } from '../vumi/vumi-codec';
-import { VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, VUMI_QUEUE_OPTIONS, routingKeysFor } from '../vumi/vumi-topology';
+import { VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, routingKeysFor } from '../vumi/vumi-topology';
+import { durableQueueOptions } from '../amqp/queue-declarations';
 
 /**
  * A minimal Vumi application for demos, tests and benchmarks: it consumes
  * `<transport>.inbound` and answers each message the way Vumi's
  * `msg.reply(content)` does, echoing its content. It reads the service's own
- * configuration (AMQP_URL, TRANSPORT_NAME, AMQP_PREFETCH_COUNT).
+ * configuration (AMQP_URL, a list of nodes too; AMQP_QUEUE_TYPE, TRANSPORT_NAME,
+ * AMQP_PREFETCH_COUNT).
  */
 async function main(): Promise<void> {
   const config = loadConfig();
   const keys = routingKeysFor(config.transportName);
-  const connection = connect([config.amqpUrl], { reconnectTimeInSeconds: 1 });
+  const queueOptions = durableQueueOptions(config.amqpQueueType);
+  const connection = connect([...config.amqpUrls], { reconnectTimeInSeconds: 1 });
+  connection.on('connect', ({ url }) => process.stdout.write(`echo application connected to ${nodeAddress(String(url))}\n`));
   const channel = connection.createChannel({
     confirm: true,
     setup: async (ch: Channel) => {
       await ch.assertExchange(VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, { durable: true });
       for (const queue of [keys.inbound, keys.outbound]) {
-        await ch.assertQueue(queue, VUMI_QUEUE_OPTIONS);
+        await ch.assertQueue(queue, queueOptions);
         await ch.bindQueue(queue, VUMI_EXCHANGE, queue);
       }
       await ch.prefetch(Math.max(config.amqpPrefetchCount, 100));

@@ -2,7 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { AmqpConnectionService } from '../amqp/amqp-connection.service';
 
-/** Reads the connection the service uses; never opens one per probe. */
+/**
+ * Reads the connections the service uses; never opens one per probe. Names
+ * the node each connection uses (`host:port`, never credentials): in a
+ * cluster the two may sit on different nodes.
+ */
 @Injectable()
 export class BrokerHealthIndicator {
   constructor(
@@ -12,7 +16,16 @@ export class BrokerHealthIndicator {
 
   check(key = 'broker') {
     const session = this.indicators.check(key);
-    const details = { state: this.connection.state, reconnects: this.connection.reconnects };
+    const { publishing, consuming } = this.connection;
+    const details = {
+      state: this.connection.state,
+      reconnects: this.connection.reconnects,
+      node: this.connection.node,
+      connections: {
+        publish: { state: publishing.state, node: publishing.node },
+        consume: { state: consuming.state, node: consuming.node },
+      },
+    };
     if (this.connection.isConnected) return session.up(details);
     return session.down({ ...details, error: this.connection.lastError });
   }

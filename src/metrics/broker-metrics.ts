@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { AmqpConnectionService, BrokerState } from '../amqp/amqp-connection.service';
+import { AmqpConnectionService, BrokerState, ConnectionRole } from '../amqp/amqp-connection.service';
 import { MessagePublisher } from '../amqp/message-publisher.service';
 import { CONFIRM_DURATION_BUCKETS, METRICS_PREFIX } from './metrics.constants';
 import { MetricsService } from './metrics.service';
@@ -14,11 +14,14 @@ const STATES = Object.keys({
   closed: 0,
 } satisfies Record<BrokerState, 0>) as BrokerState[];
 
-/** The broker connection (state, reconnects) and the confirmed publisher (confirm latency, in flight). */
+/** The broker connections (state, reconnects, node in use) and the confirmed publisher (confirm latency, in flight, channel renewals). */
 @Injectable()
 export class BrokerMetrics implements OnModuleInit {
   private readonly state: Gauge<'state'>;
   private readonly reconnects: Counter;
+  private readonly node: Gauge<'connection' | 'node'>;
+  /** The node label shown per connection, so that a failover removes the old series. */
+  private readonly nodeShown = new Map<ConnectionRole, string>();
   private reconnectsCounted = 0;
   private readonly confirmed: { observe(seconds: number): void };
   private readonly failed: { observe(seconds: number): void };
@@ -49,6 +52,21 @@ export class BrokerMetrics implements OnModuleInit {
     });
     this.confirmed = confirm.labels('confirmed');
     this.failed = confirm.labels('failed');
+    this.node = new Gauge({
+      name: `${METRICS_PREFIX}broker_node_info`,
+      help: 'The broker node each connection (publish, consume) uses now, as host:port: 1 while connected to it.',
+      labelNames: ['connection', 'node'],
+      registers,
+    });
+    new Counter({
+      name: `${METRICS_PREFIX}publisher_channel_renewals_total`,
+      help: 'Confirm channels opened again after the broker nacked a publish (a quorum queue leader lost).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(publisher.channelRenewals);
+      },
+    });
     new Gauge({
       name: `${METRICS_PREFIX}publishes_in_flight`,
       help: 'Publishes waiting for the broker confirm now (bounded by MAX_PENDING_PUBLISHES).',
@@ -62,15 +80,29 @@ export class BrokerMetrics implements OnModuleInit {
   onModuleInit(): void {
     // The connection may have changed state before this hook ran: start from where it is now.
     this.show(this.connection.state);
+    this.showNodes();
     this.reconnectsCounted = this.connection.reconnects;
     this.connection.onStateChange((state) => {
       this.show(state);
+      this.showNodes();
       // The connection counts reconnects itself; the counter follows it.
       const total = this.connection.reconnects;
       if (total > this.reconnectsCounted) this.reconnects.inc(total - this.reconnectsCounted);
       this.reconnectsCounted = total;
     });
     this.publisher.onConfirm((seconds, ok) => (ok ? this.confirmed : this.failed).observe(seconds));
+  }
+
+  private showNodes(): void {
+    for (const connection of this.connection.connections) {
+      const node = connection.node;
+      const shown = this.nodeShown.get(connection.role);
+      if (shown !== undefined && shown !== node) this.node.remove(connection.role, shown);
+      if (node === null) continue;
+      this.nodeShown.set(connection.role, node);
+      // 0 while disconnected: the series still names the node it was last on.
+      this.node.labels(connection.role, node).set(connection.state === 'connected' || connection.state === 'blocked' ? 1 : 0);
+    }
   }
 
   private show(current: BrokerState): void {

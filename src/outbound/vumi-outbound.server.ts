@@ -6,8 +6,9 @@ import { lastValueFrom } from 'rxjs';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { AmqpConnectionService } from '../amqp/amqp-connection.service';
+import { durableQueueOptions } from '../amqp/queue-declarations';
 import { decodeOutboundMessage, MalformedVumiMessageError } from '../vumi/vumi-codec';
-import { VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, VUMI_QUEUE_OPTIONS, routingKeysFor } from '../vumi/vumi-topology';
+import { VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, routingKeysFor } from '../vumi/vumi-topology';
 import { VUMI_OUTBOUND_PATTERN } from './outbound.constants';
 import { VumiOutboundContext } from './vumi-outbound.context';
 
@@ -57,14 +58,17 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
   listen(callback: (...optionalParams: unknown[]) => void): void {
     const keys = routingKeysFor(this.config.transportName);
     const ownQueue = keys.instanceOutbound(this.config.instanceId);
-    this.channel = this.connection.manager.createChannel({
+    const queueOptions = durableQueueOptions(this.config.amqpQueueType);
+    // The consuming connection: in a resource alarm the broker blocks the publishing one, and replies must keep flowing.
+    this.channel = this.connection.consuming.manager.createChannel({
       name: 'outbound-consumer',
       json: false,
       setup: async (channel: Channel) => {
         await channel.assertExchange(VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, { durable: true });
-        await channel.assertQueue(keys.outbound, VUMI_QUEUE_OPTIONS);
+        await channel.assertQueue(keys.outbound, queueOptions);
         await channel.bindQueue(keys.outbound, VUMI_EXCHANGE, keys.outbound);
-        // This instance's own queue: exclusive, so the broker deletes it when the instance goes away.
+        // This instance's own queue: exclusive, so the broker deletes it when the instance goes away
+        // (and classic whatever AMQP_QUEUE_TYPE says: an exclusive queue cannot be a quorum queue).
         await channel.assertQueue(ownQueue, { exclusive: true, autoDelete: true, durable: false });
         await channel.bindQueue(ownQueue, VUMI_EXCHANGE, ownQueue);
         await channel.prefetch(this.config.amqpPrefetchCount);

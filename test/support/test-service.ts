@@ -38,7 +38,7 @@ export async function startTestService(env: Record<string, string> = {}, logger?
     SHUTDOWN_TIMEOUT: '1',
     ...env,
   });
-  const peer = await VumiPeer.connect(config.amqpUrl, config.transportName);
+  const peer = await VumiPeer.connect(config.amqpUrls[0], config.transportName);
   const service = await startService(config, logger ?? false);
   const webPath = config.webPath.startsWith('/') ? config.webPath : `/${config.webPath}`;
   return {

@@ -1,0 +1,133 @@
+import { Logger } from '@nestjs/common';
+import { AmqpConnectionManager, connect } from 'amqp-connection-manager';
+import { nodeAddress } from '../config/url-redaction';
+
+/** `blocked`: connected, but the broker refuses publishes (a memory or disk alarm). */
+export type BrokerState = 'connecting' | 'connected' | 'blocked' | 'disconnected' | 'closed';
+
+/** What a connection is for: RabbitMQ blocks a publishing connection in an alarm, so consuming has its own. */
+export type ConnectionRole = 'publish' | 'consume';
+
+export interface BrokerConnectionOptions {
+  role: ConnectionRole;
+  /** The cluster's nodes in order of preference; the next one is tried when one is lost or refuses. */
+  urls: readonly string[];
+  heartbeatSeconds: number;
+  reconnectSeconds: number;
+  instanceId: string;
+}
+
+/**
+ * One AMQP connection to whichever node of the list answers, with its state.
+ * amqp-connection-manager does the failover: after a loss (or a refused
+ * attempt) it waits `reconnectSeconds` and tries the next URL of the list,
+ * round robin, so with three nodes a dead one costs one interval.
+ */
+export class BrokerConnection {
+  private readonly logger: Logger;
+  readonly manager: AmqpConnectionManager;
+  private stateValue: BrokerState = 'connecting';
+  private lastErrorValue: string | null = null;
+  private reconnectsValue = 0;
+  private everConnected = false;
+  private nodeValue: string | null = null;
+  private readonly listeners = new Set<(state: BrokerState) => void>();
+
+  constructor(readonly options: BrokerConnectionOptions) {
+    this.logger = new Logger(`AmqpConnection:${options.role}`);
+    this.manager = connect([...options.urls], {
+      heartbeatIntervalInSeconds: options.heartbeatSeconds,
+      reconnectTimeInSeconds: options.reconnectSeconds,
+      connectionOptions: {
+        clientProperties: { connection_name: `vumi-http-api ${options.instanceId} ${options.role}` },
+      },
+    });
+    this.manager.on('connect', ({ url }) => {
+      if (this.everConnected) this.reconnectsValue++;
+      this.everConnected = true;
+      this.lastErrorValue = null;
+      this.nodeValue = nodeAddress(urlText(url));
+      this.setState('connected');
+      this.logger.log({ msg: `Connected to the broker node ${this.nodeValue}`, node: this.nodeValue, role: options.role });
+    });
+    this.manager.on('disconnect', ({ err }) => {
+      this.lastErrorValue = err?.message ?? 'disconnected';
+      const lost = this.nodeValue;
+      this.setState('disconnected');
+      this.logger.warn({
+        msg: `Lost the broker node ${lost ?? '(none)'}: ${this.lastErrorValue}; trying the next node`,
+        node: lost,
+        role: options.role,
+      });
+    });
+    // During a resource alarm publishes would wait out PUBLISH_TIMEOUT; failing fast (503) is kinder to callers.
+    this.manager.on('blocked', ({ reason }) => {
+      this.lastErrorValue = `blocked by the broker: ${reason}`;
+      this.setState('blocked');
+      this.logger.warn({ msg: `Broker node ${this.nodeValue} blocked this connection: ${reason}`, node: this.nodeValue, role: options.role });
+    });
+    this.manager.on('unblocked', () => {
+      this.lastErrorValue = null;
+      this.setState('connected');
+      this.logger.log({ msg: `Broker node ${this.nodeValue} unblocked this connection`, node: this.nodeValue, role: options.role });
+    });
+    this.manager.on('connectFailed', ({ err, url }) => {
+      const node = url === undefined ? '(unknown)' : nodeAddress(urlText(url));
+      this.lastErrorValue = `${node}: ${err?.message ?? 'connect failed'}`;
+      const line = { msg: `Cannot reach the broker node ${this.lastErrorValue}; trying the next node`, node, role: options.role };
+      // Once per outage at warn: a whole cluster away would otherwise log every interval.
+      if (this.stateValue === 'disconnected') return this.logger.debug(line);
+      this.setState('disconnected');
+      this.logger.warn(line);
+    });
+  }
+
+  get role(): ConnectionRole {
+    return this.options.role;
+  }
+
+  get state(): BrokerState {
+    return this.stateValue;
+  }
+
+  get isConnected(): boolean {
+    return this.stateValue === 'connected';
+  }
+
+  get lastError(): string | null {
+    return this.lastErrorValue;
+  }
+
+  /** Reconnections after the first connection (to any node). */
+  get reconnects(): number {
+    return this.reconnectsValue;
+  }
+
+  /** `host:port` of the node in use (the last one while disconnected); never credentials. */
+  get node(): string | null {
+    return this.nodeValue;
+  }
+
+  onStateChange(listener: (state: BrokerState) => void): void {
+    this.listeners.add(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.stateValue === 'closed') return;
+    this.setState('closed');
+    await this.manager.close();
+  }
+
+  private setState(state: BrokerState): void {
+    if (this.stateValue === 'closed') return;
+    this.stateValue = state;
+    for (const listener of this.listeners) listener(state);
+  }
+}
+
+/** amqp-connection-manager reports the URL as given: a string here (the list is of strings). */
+function urlText(url: unknown): string {
+  if (typeof url === 'string') return url;
+  if (url && typeof url === 'object' && 'url' in url && typeof url.url === 'string') return url.url;
+  return String(url);
+}
