@@ -38,8 +38,8 @@ class FakeTarget implements ReplyTarget {
 }
 
 function pendingWith(held: number): PendingRequestsService {
-  const pending = new PendingRequestsService(loadConfig({ MAX_PENDING_REQUESTS: '1000000' }));
-  for (let i = 0; i < held; i++) pending.hold(`message-${i}`, '+27831234567', new FakeTarget());
+  const pending = new PendingRequestsService(loadConfig({ MAX_PENDING_REQUESTS: '1000000', MAX_PENDING_PER_CLIENT: '1000000' }));
+  for (let i = 0; i < held; i++) pending.hold(`message-${i}`, '+27831234567', new FakeTarget(), 'addr:127.0.0.1');
   return pending;
 }
 
@@ -71,7 +71,7 @@ function expiringCost(held: number, expiring: number): SweepCostRow {
   for (let run = 0; run < 5; run++) {
     const pending = pendingWith(expiring);
     const cutoff = performance.now();
-    for (let i = expiring; i < held; i++) pending.hold(`message-${i}`, '+27831234567', new FakeTarget());
+    for (let i = expiring; i < held; i++) pending.hold(`message-${i}`, '+27831234567', new FakeTarget(), 'addr:127.0.0.1');
     const started = process.hrtime.bigint();
     expired = pending.sweep(cutoff + timeoutMs);
     samples.push(Number(process.hrtime.bigint() - started));

@@ -7,6 +7,7 @@ import { InboundFieldsDto } from './inbound-fields.dto';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { Sent } from './request-fields.decorator';
+import { releaseRawBody } from './request-body.middleware';
 import { RequestFieldsPipe } from './request-fields.pipe';
 import { VumiFieldsValidationPipe } from './vumi-fields-validation.pipe';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
@@ -69,6 +70,7 @@ export class HttpApiController {
    * a repeated Idempotency-Key gets the first answer (IdempotencyService may have written it).
    */
   private async receive(fields: InboundFieldsDto, req: Request, res: Response): Promise<void> {
+    releaseRawBody(req); // parsed into `fields`: a held request must not keep it
     const outcome = await this.inbound.accept(fields, req, res);
     if (outcome.held || res.writableEnded) return;
     const body = `{"message_id":"${outcome.messageId}"}`;

@@ -4,7 +4,6 @@ import { TransportConfig } from '../config/transport-config';
 import { MessagePublisher } from '../amqp/message-publisher.service';
 import { PendingRequestsService } from '../pending-requests/pending-requests.service';
 import { ReplyTarget } from '../pending-requests/held-request';
-import { TooManyPendingRequestsError } from '../pending-requests/pending-requests.errors';
 import { LifecycleService } from '../lifecycle/lifecycle.service';
 import { buildInboundMessage, encodeMessage } from '../vumi/vumi-codec';
 import { routingKeysFor } from '../vumi/vumi-topology';
@@ -35,11 +34,19 @@ export class InboundMessageService {
     this.debugLines = logsDebug(config);
   }
 
-  async accept(fields: InboundFieldsDto, target: ReplyTarget, helperMetadata?: Record<string, unknown>): Promise<InboundOutcome> {
+  /**
+   * `scope` is the client's (ClientIdentity.scopeOf), whose share of held slots the request takes.
+   * Once the broker confirmed, nothing here refers to the fields or the encoded message any more:
+   * a held request keeps only its id, its `to_addr` (for the time-out log line) and its response.
+   */
+  async accept(
+    fields: InboundFieldsDto,
+    target: ReplyTarget,
+    scope: string,
+    helperMetadata?: Record<string, unknown>,
+  ): Promise<InboundOutcome> {
     if (this.lifecycle.isDraining) throw new ServiceDrainingError();
-    if (this.config.replyExpected && this.pending.isFull) {
-      throw new TooManyPendingRequestsError(this.config.maxPendingRequests);
-    }
+    if (this.config.replyExpected) this.pending.admit(scope); // cheap, before the message is built
     const message = buildInboundMessage(fields, {
       transportName: this.config.transportName,
       instanceId: this.config.instanceId,
@@ -57,7 +64,7 @@ export class InboundMessageService {
       await this.publisher.publish(this.routingKey, body);
       return { held: false, messageId: id };
     }
-    this.pending.hold(id, fields.to_addr, target);
+    this.pending.hold(id, fields.to_addr, target, scope);
     try {
       await this.publisher.publish(this.routingKey, body);
     } catch (error) {

@@ -10,7 +10,16 @@ import { markRefused } from './client-error';
 const DISCARD_LIMIT = 4 * 1024 * 1024;
 
 export interface RequestWithBody extends Request {
+  /** The body as read; dropped (undefined) once the fields are parsed (releaseRawBody). */
   rawBody?: Buffer;
+}
+
+/**
+ * Lets go of the body once the fields are parsed: a held request keeps its `req` (through its
+ * response) for up to REQUEST_TIMEOUT, and must not keep a body of up to BODY_LIMIT with it.
+ */
+export function releaseRawBody(req: Request): void {
+  (req as RequestWithBody).rawBody = undefined;
 }
 
 /**
@@ -51,8 +60,11 @@ export class RequestBodyMiddleware implements NestMiddleware {
     };
     req.on('data', onData);
     req.once('end', () => {
+      // The listener (and its chunks) would otherwise live as long as the request: for a held one, minutes.
+      req.removeListener('data', onData);
       if (failed) return;
       req.rawBody = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      chunks.length = 0;
       next();
     });
     req.once('error', (error: NodeJS.ErrnoException) => {

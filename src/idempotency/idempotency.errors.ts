@@ -1,3 +1,5 @@
+import { MalformedRequestError } from '../http-api/http-api.errors';
+
 /** Refusals of the Idempotency-Key rules; ErrorResponder maps each to its answer. */
 
 /** The key was used for a request with other fields (or by the same caller for other content): 422. */
@@ -21,5 +23,22 @@ export class IdempotencyStoreUnavailableError extends Error {
   constructor(override readonly cause: unknown) {
     super(`The idempotency store is unavailable: ${(cause as Error)?.message ?? String(cause)}`);
     this.name = 'IdempotencyStoreUnavailableError';
+  }
+}
+
+/**
+ * The first request's answer was larger than IDEMPOTENCY_MAX_ENTRY_BYTES, so it was not kept: a repeat
+ * cannot get it again, and is not published again either (422, not retriable with this key).
+ */
+export class IdempotencyAnswerNotKeptError extends MalformedRequestError {
+  constructor(messageId: string, answerBytes: number, limit: number) {
+    super(
+      'idempotency_answer_not_kept',
+      `The request with this Idempotency-Key was published as message ${messageId}, but its answer ` +
+        `(${answerBytes} bytes) was larger than the ${limit} bytes kept per key, so it cannot be replayed; ` +
+        'it is not published again. Use a new key to send a new message.',
+      422,
+    );
+    this.name = 'IdempotencyAnswerNotKeptError';
   }
 }

@@ -9,11 +9,15 @@ import { IdempotencyEvents } from './idempotency-events';
 import { IdempotencyStore } from './idempotency-store';
 import { MemoryIdempotencyStore } from './memory-idempotency-store';
 import { RedisIdempotencyStore } from './redis-idempotency-store';
+import { idempotencyLimitsOf } from './idempotency-limits';
+import { claimLeaseMs } from './idempotency-lease';
 
 /** Redis when REDIS_URL is set (shared by instances), else this instance's memory. */
 function createStore(config: TransportConfig, redis: Redis | null): IdempotencyStore {
-  if (!redis) return new MemoryIdempotencyStore(config.idempotencyMaxKeys);
-  return new RedisIdempotencyStore(redis, `${config.redisKeyPrefix}${config.transportName}:idem:`);
+  const limits = idempotencyLimitsOf(config);
+  if (!redis) return new MemoryIdempotencyStore(config.idempotencyMaxKeys, limits);
+  const longest = Math.max(config.idempotencyWindow * 1000, claimLeaseMs(config));
+  return new RedisIdempotencyStore(redis, `${config.redisKeyPrefix}${config.transportName}:idem:`, limits, longest);
 }
 
 /** The Idempotency-Key store and its events; IdempotencyService (in HttpApiModule) applies the rules. */

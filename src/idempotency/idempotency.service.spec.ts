@@ -11,6 +11,9 @@ import { IdempotencyEvents } from './idempotency-events';
 import { IdempotencyService } from './idempotency.service';
 import { IdempotencyStore } from './idempotency-store';
 import { MemoryIdempotencyStore } from './memory-idempotency-store';
+import { ClientIdentity } from '../client-identity/client-identity';
+
+const LIMITS = { maxBytes: 1 << 20, maxBytesPerClient: 1 << 18, maxEntryBytes: 1 << 16 };
 
 class FakeResponse extends EventEmitter {
   writableEnded = false;
@@ -36,24 +39,28 @@ class FakeResponse extends EventEmitter {
 const FIELDS = Object.assign(new InboundFieldsDto(), { to_addr: '1', from_addr: '2', content: 'x', group: null, session_event: null });
 
 /** IdempotencyService with a fake InboundMessageService (unit: the real one is exercised end to end). */
-function setUp(env: Record<string, string> = {}, store: IdempotencyStore = new MemoryIdempotencyStore(100)) {
+function setUp(env: Record<string, string> = {}, store: IdempotencyStore = new MemoryIdempotencyStore(100, LIMITS)) {
   const config = loadConfig({ INSTANCE_ID: 'unit', ...env });
   const targets: ReplyTarget[] = [];
   let published = 0;
   const inbound = {
-    accept: jest.fn(async (_fields: InboundFieldsDto, target: ReplyTarget, _metadata?: Record<string, unknown>) => {
+    accept: jest.fn(async (_fields: InboundFieldsDto, target: ReplyTarget, _scope: string, _metadata?: Record<string, unknown>) => {
       targets.push(target);
       published++;
       return { held: config.replyExpected, messageId: `m${published}` };
     }),
   };
   const events = new IdempotencyEvents();
-  const service = new IdempotencyService(config, store, inbound as unknown as InboundMessageService, events);
-  const request = (key?: string, caller?: string) =>
-    ({ headers: key === undefined ? {} : { 'idempotency-key': key }, ...(caller && { caller: { name: caller } }) }) as unknown as Request;
-  const send = (key?: string, caller?: string) => {
+  const service = new IdempotencyService(config, store, inbound as unknown as InboundMessageService, events, new ClientIdentity(config));
+  const request = (key?: string, caller?: string, address = '10.0.0.1') =>
+    ({
+      headers: key === undefined ? {} : { 'idempotency-key': key },
+      socket: { remoteAddress: address },
+      ...(caller && { caller: { name: caller } }),
+    }) as unknown as Request;
+  const send = (key?: string, caller?: string, address?: string) => {
     const res = new FakeResponse();
-    return { res, outcome: service.accept(FIELDS, request(key, caller), res as unknown as Response) };
+    return { res, outcome: service.accept(FIELDS, request(key, caller, address), res as unknown as Response) };
   };
   return { service, inbound, events, targets, send, published: () => published };
 }
@@ -63,8 +70,8 @@ describe('IdempotencyService', () => {
     const { inbound, send } = setUp();
     await send(undefined, 'alice').outcome;
     await send().outcome;
-    expect(inbound.accept.mock.calls[0][2]).toEqual({ http_api: { caller: 'alice' } });
-    expect(inbound.accept.mock.calls[1][2]).toBeUndefined();
+    expect(inbound.accept.mock.calls[0][3]).toEqual({ http_api: { caller: 'alice' } });
+    expect(inbound.accept.mock.calls[1][3]).toBeUndefined();
   });
 
   it('ignores the header, even a malformed one, with IDEMPOTENCY_WINDOW=0', async () => {
@@ -124,7 +131,7 @@ describe('IdempotencyService', () => {
     expect(warn).toHaveBeenCalledTimes(1); // once per 10 s, not once per refused request
     warn.mockClear();
 
-    const store = new MemoryIdempotencyStore(10);
+    const store = new MemoryIdempotencyStore(10, LIMITS);
     store.complete = () => Promise.reject(new Error('Connection is closed.'));
     expect(await setUp({}, store).send('"k"').outcome).toEqual({ held: false, messageId: 'm1' });
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('Storing the outcome of message m1 failed'));

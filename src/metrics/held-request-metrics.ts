@@ -1,17 +1,19 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { FinishReason } from '../pending-requests/held-request';
-import { PendingRequestsService } from '../pending-requests/pending-requests.service';
+import { PendingRequestsService, RefusalReason } from '../pending-requests/pending-requests.service';
 import { METRICS_PREFIX } from './metrics.constants';
 import { MetricsService } from './metrics.service';
 
 type LeaveReason = FinishReason | 'disconnect';
 const LEAVE_REASONS: readonly LeaveReason[] = ['reply', 'timeout', 'shutdown', 'disconnect'];
+const REFUSAL_REASONS: readonly RefusalReason[] = ['full', 'client_share'];
 
 /** Reply mode's held requests: how many wait now, and how each one left. */
 @Injectable()
 export class HeldRequestMetrics implements OnModuleInit {
   private readonly left = new Map<LeaveReason, { inc(): void }>();
+  private readonly refused = new Map<RefusalReason, { inc(): void }>();
 
   constructor(
     private readonly pending: PendingRequestsService,
@@ -37,10 +39,22 @@ export class HeldRequestMetrics implements OnModuleInit {
       child.inc(0);
       this.left.set(reason, child);
     }
+    const refused = new Counter({
+      name: `${METRICS_PREFIX}held_requests_refused_total`,
+      help: 'Requests refused a held slot with 503 overloaded: full (MAX_PENDING_REQUESTS) or client_share (the client already holds MAX_PENDING_PER_CLIENT).',
+      labelNames: ['reason'],
+      registers: metrics.registers,
+    });
+    for (const reason of REFUSAL_REASONS) {
+      const child = refused.labels(reason);
+      child.inc(0);
+      this.refused.set(reason, child);
+    }
   }
 
   onModuleInit(): void {
     this.pending.onFinish(({ reason }) => this.left.get(reason)?.inc());
     this.pending.onDisconnect(() => this.left.get('disconnect')?.inc());
+    this.pending.onRefusal((reason) => this.refused.get(reason)?.inc());
   }
 }

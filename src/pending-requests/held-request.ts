@@ -11,6 +11,8 @@ export interface ReplyTarget {
 export interface HeldRequest {
   readonly messageId: string;
   readonly toAddr: string;
+  /** Whose share of the slots it takes (ClientIdentity.scopeOf: `caller:<name>` or `addr:<address>`). */
+  readonly scope: string;
   /** performance.now() at hold time, in ms. */
   readonly startedAt: number;
   readonly target: ReplyTarget;

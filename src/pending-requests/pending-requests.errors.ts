@@ -5,3 +5,12 @@ export class TooManyPendingRequestsError extends Error {
     this.name = 'TooManyPendingRequestsError';
   }
 }
+
+/** One client (caller or address) holds MAX_PENDING_PER_CLIENT requests already; it answers 503, others are unaffected. */
+export class TooManyPendingForClientError extends TooManyPendingRequestsError {
+  constructor(readonly clientLimit: number) {
+    super(clientLimit);
+    this.message = `Too many held requests for this client (limit ${clientLimit} per client)`;
+    this.name = 'TooManyPendingForClientError';
+  }
+}

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '../config/config-loader';
 import { FinishedRequest, HeldRequest, ReplyTarget } from './held-request';
-import { TooManyPendingRequestsError } from './pending-requests.errors';
+import { TooManyPendingForClientError, TooManyPendingRequestsError } from './pending-requests.errors';
 import { PendingRequestsService } from './pending-requests.service';
 
 /** The slice of a ServerResponse the service uses; like Node's, it emits 'close' once it has ended. */
@@ -85,9 +85,9 @@ describe('PendingRequestsService', () => {
   }
 
   it('a sweep with 100,000 held and none expired looks at the oldest only', () => {
-    const service = create({ MAX_PENDING_REQUESTS: '200000' });
+    const service = create({ MAX_PENDING_REQUESTS: '200000', MAX_PENDING_PER_CLIENT: '200000' });
     for (let i = 0; i < 100_000; i++) {
-      service.hold(`id-${i}`, '555', new FakeTarget());
+      service.hold(`id-${i}`, '555', new FakeTarget(), 'addr:a');
       clock += 0.01;
     }
     const visits = countVisits(service);
@@ -97,10 +97,10 @@ describe('PendingRequestsService', () => {
   });
 
   it('a sweep visits what expires plus one: its cost follows the expired, not the held', () => {
-    const service = create({ MAX_PENDING_REQUESTS: '200000' });
+    const service = create({ MAX_PENDING_REQUESTS: '200000', MAX_PENDING_PER_CLIENT: '200000' });
     const start = clock;
     for (let i = 0; i < 100_000; i++) {
-      service.hold(`id-${i}`, '555', new FakeTarget());
+      service.hold(`id-${i}`, '555', new FakeTarget(), 'addr:a');
       clock += 1; // one per ms
     }
     const visits = countVisits(service);
@@ -114,7 +114,7 @@ describe('PendingRequestsService', () => {
     const service = create();
     const targets = ['a', 'b', 'c'].map((id) => {
       const target = new FakeTarget();
-      service.hold(id, `to-${id}`, target);
+      service.hold(id, `to-${id}`, target, 'addr:a');
       clock += 1_000;
       return target;
     });
@@ -152,7 +152,7 @@ describe('PendingRequestsService', () => {
     it('reply', () => {
       const service = create();
       const target = new FakeTarget();
-      service.hold('r', '555', target);
+      service.hold('r', '555', target, 'addr:a');
       clock += 250;
       expect(service.finishWithReply('r', 'héllo')).toBe(true);
       expect(target.status).toBe(200);
@@ -167,7 +167,7 @@ describe('PendingRequestsService', () => {
     it('disconnect', () => {
       const service = create();
       const target = new FakeTarget();
-      service.hold('d', '555', target);
+      service.hold('d', '555', target, 'addr:a');
       target.disconnect();
       expect(service.disconnects).toBe(1);
       afterwards(service, 'd', target);
@@ -180,7 +180,7 @@ describe('PendingRequestsService', () => {
     it('release (the publish failed; the caller gets a 503 elsewhere)', () => {
       const service = create();
       const target = new FakeTarget();
-      service.hold('x', '555', target);
+      service.hold('x', '555', target, 'addr:a');
       service.release('x');
       expect(target.listenerCount('close')).toBe(0);
       afterwards(service, 'x', target);
@@ -192,7 +192,7 @@ describe('PendingRequestsService', () => {
     it('drain (shutdown)', async () => {
       const service = create();
       const targets = [new FakeTarget(), new FakeTarget()];
-      targets.forEach((target, i) => service.hold(`s${i}`, '555', target));
+      targets.forEach((target, i) => service.hold(`s${i}`, '555', target, 'addr:a'));
       expect(await service.drain(0)).toBe(2);
       expect(targets.map((t) => [t.status, t.writes])).toEqual([
         [418, 1],
@@ -206,14 +206,59 @@ describe('PendingRequestsService', () => {
 
   it('refuses to hold past MAX_PENDING_REQUESTS, and takes more once one leaves', () => {
     const service = create({ MAX_PENDING_REQUESTS: '2' });
-    service.hold('a', '555', new FakeTarget());
-    service.hold('b', '555', new FakeTarget());
+    service.hold('a', '555', new FakeTarget(), 'addr:a');
+    service.hold('b', '555', new FakeTarget(), 'addr:b');
     expect(service.isFull).toBe(true);
-    expect(() => service.hold('c', '555', new FakeTarget())).toThrow(TooManyPendingRequestsError);
+    expect(() => service.hold('c', '555', new FakeTarget(), 'addr:c')).toThrow(TooManyPendingRequestsError);
     expect(service.has('c')).toBe(false);
     service.finishWithReply('a', 'ok');
-    expect(() => service.hold('c', '555', new FakeTarget())).not.toThrow();
+    expect(() => service.hold('c', '555', new FakeTarget(), 'addr:c')).not.toThrow();
     expect(service.size).toBe(2);
+  });
+
+  describe('per-client share (MAX_PENDING_PER_CLIENT)', () => {
+    it('defaults to a quarter of MAX_PENDING_REQUESTS, rounded up', () => {
+      expect(create({ MAX_PENDING_REQUESTS: '10' }).maxPendingPerClient).toBe(3);
+      expect(create({ MAX_PENDING_REQUESTS: '10', MAX_PENDING_PER_CLIENT: '7' }).maxPendingPerClient).toBe(7);
+    });
+
+    it('refuses a client at its share while others still get slots, and counts the refusals', () => {
+      const service = create({ MAX_PENDING_REQUESTS: '10', MAX_PENDING_PER_CLIENT: '2' });
+      const refusals: string[] = [];
+      service.onRefusal((reason) => refusals.push(reason));
+      service.hold('a1', '555', new FakeTarget(), 'addr:a');
+      service.hold('a2', '555', new FakeTarget(), 'addr:a');
+      expect(() => service.hold('a3', '555', new FakeTarget(), 'addr:a')).toThrow(TooManyPendingForClientError);
+      expect(() => service.admit('addr:a')).toThrow(TooManyPendingForClientError);
+      expect(() => service.hold('b1', '555', new FakeTarget(), 'caller:b')).not.toThrow();
+      expect(refusals).toEqual(['client_share', 'client_share']);
+      expect(service.heldBy('addr:a')).toBe(2);
+    });
+
+    it('gives a slot back exactly once, however the request leaves', () => {
+      const service = create({ MAX_PENDING_REQUESTS: '10', MAX_PENDING_PER_CLIENT: '4' });
+      const targets = [new FakeTarget(), new FakeTarget(), new FakeTarget(), new FakeTarget()];
+      targets.forEach((target, i) => service.hold(`m${i}`, '555', target, 'addr:a'));
+      expect(service.heldBy('addr:a')).toBe(4);
+      service.finishWithReply('m0', 'reply'); // reply (its close event then changes nothing)
+      service.finishWithReply('m0', 'again');
+      targets[1].disconnect(); // disconnect
+      targets[1].disconnect();
+      service.release('m2'); // publish failed
+      service.release('m2');
+      expect(service.heldBy('addr:a')).toBe(1);
+      service.onModuleDestroy(); // shutdown
+      expect(service.heldBy('addr:a')).toBe(0);
+      expect(service.size).toBe(0);
+    });
+
+    it('gives a timed-out request its slot back', () => {
+      const service = create({ MAX_PENDING_REQUESTS: '10', MAX_PENDING_PER_CLIENT: '1' });
+      service.hold('t', '555', new FakeTarget(), 'addr:a');
+      expect(service.sweep(performance.now() + TIMEOUT_S * 1000)).toBe(1);
+      expect(service.heldBy('addr:a')).toBe(0);
+      expect(() => service.hold('t2', '555', new FakeTarget(), 'addr:a')).not.toThrow();
+    });
   });
 
   it('with request_cleanup_interval < 1, schedules no sweep (held requests wait forever, as in Vumi)', () => {

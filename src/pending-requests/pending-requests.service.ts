@@ -2,10 +2,15 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { FinishReason, FinishedRequest, HeldRequest, ReplyTarget } from './held-request';
-import { TooManyPendingRequestsError } from './pending-requests.errors';
+import { TooManyPendingForClientError, TooManyPendingRequestsError } from './pending-requests.errors';
+import { maxPendingPerClientOf } from './client-shares';
 import { requestIdOf } from '../logging/request-id';
 
 type FinishListener = (finished: FinishedRequest) => void;
+
+/** Why a request was refused a slot: the instance is full, or its client has its whole share. */
+export type RefusalReason = 'full' | 'client_share';
+type RefusalListener = (reason: RefusalReason) => void;
 
 /**
  * Holds the HTTP requests waiting for their application's reply, by message id.
@@ -15,6 +20,10 @@ type FinishListener = (finished: FinishedRequest) => void;
  * insertion order is expiry order: a sweep walks the Map from its oldest entry
  * and stops at the first that has not expired, costing time in proportion to
  * what expires rather than to what is held.
+ *
+ * Each client (scope) has at most MAX_PENDING_PER_CLIENT slots, so that one
+ * client cannot take them all; its count goes down exactly once per held
+ * request, in `forget`, the one place a request leaves the Map.
  */
 @Injectable()
 export class PendingRequestsService implements OnModuleDestroy {
@@ -25,11 +34,16 @@ export class PendingRequestsService implements OnModuleDestroy {
   private readonly timeoutBody: Buffer;
   private readonly finishListeners: FinishListener[] = [];
   private readonly disconnectListeners: Array<() => void> = [];
+  private readonly refusalListeners: RefusalListener[] = [];
+  /** Held requests per scope; a scope with none has no entry (the Map stays as small as the clients holding). */
+  private readonly perScope = new Map<string, number>();
+  private readonly maxPerClient: number;
   private sweepTimer: NodeJS.Timeout | undefined;
   private disconnectCount = 0;
 
   constructor(@Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig) {
     this.timeoutMs = config.requestTimeout * 1000;
+    this.maxPerClient = maxPendingPerClientOf(config);
     this.timeoutBody = Buffer.from(config.requestTimeoutBody, 'utf8');
     this.timeoutHeaders = {
       'Content-Type': 'text/plain; charset=utf-8',
@@ -48,6 +62,36 @@ export class PendingRequestsService implements OnModuleDestroy {
 
   get isFull(): boolean {
     return this.held.size >= this.config.maxPendingRequests;
+  }
+
+  /** Held requests of one scope now. */
+  heldBy(scope: string): number {
+    return this.perScope.get(scope) ?? 0;
+  }
+
+  /** The per-client cap in force (MAX_PENDING_PER_CLIENT, or a quarter of MAX_PENDING_REQUESTS). */
+  get maxPendingPerClient(): number {
+    return this.maxPerClient;
+  }
+
+  /**
+   * Throws unless `scope` may hold one more request: the cheap check made before a message is built.
+   * Counted for metrics as a refusal.
+   */
+  admit(scope: string): void {
+    if (this.isFull) {
+      this.refused('full');
+      throw new TooManyPendingRequestsError(this.config.maxPendingRequests);
+    }
+    if (this.heldBy(scope) >= this.maxPerClient) {
+      this.refused('client_share');
+      throw new TooManyPendingForClientError(this.maxPerClient);
+    }
+  }
+
+  /** Observes refused slots (metrics), by reason. */
+  onRefusal(listener: RefusalListener): void {
+    this.refusalListeners.push(listener);
   }
 
   /** Starts the time-out schedule; with `request_cleanup_interval < 1` requests wait forever (Vumi). */
@@ -72,10 +116,13 @@ export class PendingRequestsService implements OnModuleDestroy {
   }
 
   /** Holds a request before its message is published, so that even an instant reply finds it. */
-  hold(messageId: string, toAddr: string, target: ReplyTarget): void {
-    if (this.isFull) throw new TooManyPendingRequestsError(this.config.maxPendingRequests);
+  hold(messageId: string, toAddr: string, target: ReplyTarget, scope: string): void {
+    this.admit(scope);
     const onClose = () => this.dropDisconnected(messageId);
-    this.held.set(messageId, { messageId, toAddr, startedAt: performance.now(), target, onClose });
+    // An own copy of to_addr: a slice of the parsed body would keep the whole body's string alive.
+    const to = Buffer.from(toAddr, 'utf8').toString('utf8');
+    this.held.set(messageId, { messageId, toAddr: to, scope, startedAt: performance.now(), target, onClose });
+    this.perScope.set(scope, this.heldBy(scope) + 1);
     target.once('close', onClose);
   }
 
@@ -87,7 +134,7 @@ export class PendingRequestsService implements OnModuleDestroy {
   release(messageId: string): void {
     const request = this.held.get(messageId);
     if (!request) return;
-    this.held.delete(messageId);
+    this.forget(request);
     request.target.removeListener('close', request.onClose);
   }
 
@@ -142,7 +189,7 @@ export class PendingRequestsService implements OnModuleDestroy {
   ): boolean {
     const request = this.held.get(messageId);
     if (!request) return false;
-    this.held.delete(messageId);
+    this.forget(request);
     const { target } = request;
     target.removeListener('close', request.onClose);
     if (target.writableEnded || target.headersSent) return false;
@@ -153,10 +200,22 @@ export class PendingRequestsService implements OnModuleDestroy {
     return true;
   }
 
+  /** The one way out of the Map: the request's slot, and its client's, are given back exactly once. */
+  private forget(request: HeldRequest): void {
+    if (!this.held.delete(request.messageId)) return;
+    const count = this.heldBy(request.scope) - 1;
+    if (count > 0) this.perScope.set(request.scope, count);
+    else this.perScope.delete(request.scope);
+  }
+
+  private refused(reason: RefusalReason): void {
+    for (const listener of this.refusalListeners) listener(reason);
+  }
+
   private dropDisconnected(messageId: string): void {
     const request = this.held.get(messageId);
     if (!request || request.target.writableEnded) return;
-    this.held.delete(messageId);
+    this.forget(request);
     this.disconnectCount++;
     for (const listener of this.disconnectListeners) listener();
     this.logger.debug({ msg: 'Caller disconnected; held request dropped', message_id: messageId, ...requestIdOf(request.target) });
