@@ -58,7 +58,12 @@ describe('loadConfig defaults', () => {
       shutdownTimeout: 30,
       logLevel: 'info',
       trustProxy: [],
+      idempotencyMaxBytes: 64 * 1024 * 1024,
+      idempotencyMaxEntryBytes: 65536,
     });
+    // Unset = derived shares (src/pending-requests/client-shares.ts): a quarter of each total.
+    expect(config.maxPendingPerClient).toBeUndefined();
+    expect(config.idempotencyMaxBytesPerClient).toBeUndefined();
     expect(config.webUsername).toBeUndefined();
     expect(config.webPassword).toBeUndefined();
     expect(config.allowedFields).toEqual(['content', 'to_addr', 'from_addr', 'group', 'session_event']);

@@ -143,6 +143,14 @@ export class TransportConfig {
   @IsInt() @Min(1)
   maxPendingRequests = 50000;
 
+  /**
+   * Held requests at most per client (caller with auth, client address without), so that one client
+   * cannot take every slot; past it that client gets 503. Unset = a quarter of MAX_PENDING_REQUESTS
+   * (rounded up): see maxPendingPerClientOf in src/pending-requests/client-shares.ts.
+   */
+  @IsOptional() @IsInt() @Min(1)
+  maxPendingPerClient?: number;
+
   /** Largest request body accepted, in bytes (413 beyond). */
   @IsInt() @Min(1) @Max(64 * 1024 * 1024)
   bodyLimit = 65536;
@@ -211,6 +219,26 @@ export class TransportConfig {
   /** Keys kept at most by the in-memory store (no REDIS_URL); past it the oldest are forgotten early. */
   @IsInt() @Min(1)
   idempotencyMaxKeys = 100000;
+
+  /**
+   * Bytes the in-memory store (and, per client, Redis) keeps at most: keys, answers and an overhead
+   * estimate per entry; past it the oldest entries of the largest client go first. 64 MiB: about
+   * 1,000 answers of 64 kB or 200,000 fire-and-forget keys, sized for the shipped 512 MiB pod
+   * (docs/retries-and-limits.md, "Memory").
+   */
+  @IsInt() @Min(1024)
+  idempotencyMaxBytes = 64 * 1024 * 1024;
+
+  /** Bytes one client's keys may take; unset = a quarter of IDEMPOTENCY_MAX_BYTES (client-shares.ts). */
+  @IsOptional() @IsInt() @Min(1024)
+  idempotencyMaxBytesPerClient?: number;
+
+  /**
+   * Largest entry kept (key, answer, overhead); a larger answer is not kept, and a repeat gets 422
+   * idempotency_answer_not_kept with the first message's id (it is never published twice).
+   */
+  @IsInt() @Min(512)
+  idempotencyMaxEntryBytes = 65536;
 
   /** Redis shared by every instance for idempotency keys and rate limits; unset = memory, per instance. */
   @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
