@@ -1,13 +1,15 @@
 /**
- * Prints an scrypt hash for the callers list (CALLERS_FILE / CALLERS), in
- * the format src/callers/password-hash.ts reads: scrypt$N$r$p$salt$hash.
+ * Prints a password hash for the callers list (CALLERS_FILE / CALLERS), in
+ * a format src/callers/password-hash.ts reads: scrypt$N$r$p$salt$hash by
+ * default, or bcrypt ($2b$, cost 12, @node-rs/bcrypt) with --bcrypt.
  *
  *   npm run -s hash-password                    # asks for the password, without echo
  *   printf %s 'secret' | npm run -s hash-password   # or reads it from standard input
+ *   npm run -s hash-password -- --bcrypt        # a bcrypt hash instead
  *
  * The password is never taken as an argument: it would land in the shell's history.
  */
-import { hashPassword } from '../src/callers/password-hash';
+import { hashPassword, hashPasswordBcrypt } from '../src/callers/password-hash';
 
 function readStdin(): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -41,12 +43,19 @@ function prompt(question: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const unknown = args.filter((arg) => arg !== '--bcrypt');
+  if (unknown.length > 0) {
+    process.stderr.write(`Unknown argument ${unknown[0]}; the only option is --bcrypt (the password is read, never an argument).\n`);
+    process.exit(2);
+  }
   const password = process.stdin.isTTY ? await prompt('Password: ') : await readStdin();
   if (password === '') {
     process.stderr.write('An empty password cannot be hashed.\n');
     process.exit(1);
   }
-  process.stdout.write(`${await hashPassword(password)}\n`);
+  const hashed = args.includes('--bcrypt') ? await hashPasswordBcrypt(password) : await hashPassword(password);
+  process.stdout.write(`${hashed}\n`);
 }
 
 main().catch((error) => {

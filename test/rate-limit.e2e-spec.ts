@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashSync } from 'bcryptjs';
+import { hashSync } from '@node-rs/bcrypt';
 import { Answer, call } from './support/http-call';
 import { MetricsReader } from './support/metrics-scrape';
 import { deleteRedisKeys, REDIS_URL, servicesCleaningRedis, transportKeyPattern } from './support/redis';

@@ -1,9 +1,8 @@
-import { ExecutionContext } from '@nestjs/common';
-import { hashSync } from 'bcryptjs';
+import { Logger } from '@nestjs/common';
+import { hashSync } from '@node-rs/bcrypt';
 import { loadConfig } from '../config/config-loader';
-import { BasicAuthGuard } from '../http-api/basic-auth.guard';
-import { UnauthorizedError } from '../http-api/http-api.errors';
-import { callerOf } from './caller';
+import { AuthEvents } from '../auth/auth-events';
+import { VerificationsBusyError } from '../auth/auth.errors';
 import { CallerCredentials } from './caller-credentials.service';
 import * as passwordHash from './password-hash';
 
@@ -19,75 +18,70 @@ function credentialsFor(env: Record<string, string> = {}) {
     ]),
     ...env,
   });
-  return { config, credentials: new CallerCredentials(config) };
+  const events = new AuthEvents();
+  const hashes: string[] = [];
+  events.onHash((algorithm) => hashes.push(algorithm));
+  return { config, credentials: new CallerCredentials(config, events), hashes };
 }
-
-function contextWith(authorization?: string) {
-  const request: Record<string, unknown> = { headers: authorization === undefined ? {} : { authorization } };
-  const context = { switchToHttp: () => ({ getRequest: () => request }) } as unknown as ExecutionContext;
-  return { request, context };
-}
-
-const basic = (credentials: string) => `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
 
 describe('CallerCredentials', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('verifies each distinct user:password once, however often and however concurrently it comes', async () => {
-    const { credentials } = credentialsFor();
+    const { credentials, hashes } = credentialsFor();
     const verify = jest.spyOn(passwordHash, 'verifyPassword');
     const results = await Promise.all([1, 2, 3].map(() => credentials.verify('alice:alice pw')));
-    expect(results.map((caller) => caller?.name)).toEqual(['alice', 'alice', 'alice']);
+    expect(results.map((v) => v.caller?.name)).toEqual(['alice', 'alice', 'alice']);
     await credentials.verify('alice:alice pw');
-    expect(await credentials.verify('alice:wrong')).toBeNull();
-    expect(await credentials.verify('alice:wrong')).toBeNull(); // a failure is remembered too
+    expect(await credentials.verify('alice:wrong')).toEqual({ caller: null, reason: 'wrong_password' });
+    expect((await credentials.verify('alice:wrong')).caller).toBeNull(); // a failure is remembered too
     expect(verify).toHaveBeenCalledTimes(2);
+    expect(hashes).toEqual(['bcrypt', 'bcrypt']);
+    expect(credentials.hashesComputed).toBe(2);
+  });
+
+  it('recalls only verified passwords, and no flood of wrong ones pushes them out', async () => {
+    const { credentials } = credentialsFor();
+    expect(credentials.recall('alice:alice pw')).toBeUndefined();
+    await credentials.verify('alice:alice pw');
+    for (let i = 0; i < 1500; i++) credentials['refused'].set(`wrong ${i}`, { caller: null, reason: 'wrong_password' });
+    expect(credentials.recall('alice:alice pw')?.name).toBe('alice');
+    expect(credentials.recall('alice:wrong')).toBeUndefined();
   });
 
   it('refuses unknown users and credentials without a colon without hashing', async () => {
     const { credentials } = credentialsFor();
     const verify = jest.spyOn(passwordHash, 'verifyPassword');
-    expect(await credentials.verify('carol:alice pw')).toBeNull();
-    expect(await credentials.verify('alice')).toBeNull();
+    expect(await credentials.verify('carol:alice pw')).toEqual({ caller: null, reason: 'unknown_user' });
+    expect(await credentials.verify('alice')).toEqual({ caller: null, reason: 'malformed' });
     expect(verify).not.toHaveBeenCalled();
+  });
+
+  it('runs at most AUTH_MAX_VERIFICATIONS hashes at once, refusing the next at once', async () => {
+    const { credentials } = credentialsFor({ AUTH_MAX_VERIFICATIONS: '2' });
+    const running = [credentials.verify('alice:1'), credentials.verify('bob:2')];
+    expect(credentials.verificationsInFlight).toBe(2);
+    await expect(credentials.verify('alice:3')).rejects.toBeInstanceOf(VerificationsBusyError);
+    // The same credentials as a running check join it: no slot needed.
+    await expect(credentials.verify('alice:1')).resolves.toEqual({ caller: null, reason: 'wrong_password' });
+    await Promise.all(running);
+    expect(credentials.verificationsInFlight).toBe(0);
+    await expect(credentials.verify('alice:3')).resolves.toMatchObject({ caller: null });
+  });
+
+  it('forgets a check that failed with an error, and frees its slot', async () => {
+    const { credentials } = credentialsFor({ AUTH_MAX_VERIFICATIONS: '1' });
+    jest.spyOn(passwordHash, 'verifyPassword').mockRejectedValueOnce(new Error('thread pool gone'));
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    await expect(credentials.verify('alice:alice pw')).rejects.toThrow('thread pool gone');
+    expect(credentials.verificationsInFlight).toBe(0);
+    expect((await credentials.verify('alice:alice pw')).caller?.name).toBe('alice');
   });
 
   it('gives a caller FIELD_DEFAULTS overlaid with its own field_defaults, and its rate limit', async () => {
     const { credentials } = credentialsFor();
-    const alice = await credentials.verify('alice:alice pw');
+    const alice = (await credentials.verify('alice:alice pw')).caller;
     expect(alice).toEqual({ name: 'alice', rateLimit: { rate: 1, burst: 2 }, fieldDefaults: [['from_addr', 'alice-sc'], ['group', 'g']] });
-    expect((await credentials.verify('bob:bob pw'))?.fieldDefaults).toBeUndefined(); // FIELD_DEFAULTS alone
-  });
-});
-
-describe('BasicAuthGuard with a callers list', () => {
-  function guard(env: Record<string, string> = {}) {
-    const { config, credentials } = credentialsFor(env);
-    return new BasicAuthGuard(config, credentials);
-  }
-
-  it('puts the listed caller on the request', async () => {
-    const { request, context } = contextWith(basic('alice:alice pw'));
-    await expect(guard().canActivate(context)).resolves.toBe(true);
-    expect(callerOf(request)?.name).toBe('alice');
-  });
-
-  it('keeps WEB_USERNAME working beside the list, synchronously', () => {
-    const { request, context } = contextWith(basic('ops:ops pw'));
-    expect(guard({ WEB_USERNAME: 'ops', WEB_PASSWORD: 'ops pw' }).canActivate(context)).toBe(true);
-    expect(callerOf(request)).toEqual({ name: 'ops' });
-  });
-
-  it.each([
-    ['a wrong password', basic('alice:bob pw')],
-    ['no header', undefined],
-    ['the WEB_PASSWORD of another user', basic('alice:ops pw')],
-  ])('refuses %s', async (_what, header) => {
-    const { request, context } = contextWith(header);
-    const withOps = guard({ WEB_USERNAME: 'ops', WEB_PASSWORD: 'ops pw' });
-    // No header throws at once; a listed user's wrong password rejects later: both are refusals.
-    const outcome = Promise.resolve().then(() => withOps.canActivate(context));
-    await expect(outcome).rejects.toBeInstanceOf(UnauthorizedError);
-    expect(callerOf(request)).toBeUndefined();
+    expect((await credentials.verify('bob:bob pw')).caller?.fieldDefaults).toBeUndefined(); // FIELD_DEFAULTS alone
   });
 });

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { CallerCredentials } from './caller-credentials.service';
 
-/** The multi-caller credentials list, for BasicAuthGuard. */
-@Module({ providers: [CallerCredentials], exports: [CallerCredentials] })
+/** The multi-caller credentials list and its bounded password checks, for BasicAuthGuard. */
+@Module({ imports: [AuthModule], providers: [CallerCredentials], exports: [CallerCredentials, AuthModule] })
 export class CallersModule {}

@@ -1,5 +1,5 @@
-import { hashSync } from 'bcryptjs';
-import { hashPassword, passwordHashProblem, verifyPassword } from './password-hash';
+import { hashSync } from '@node-rs/bcrypt';
+import { algorithmOf, hashPassword, hashPasswordBcrypt, passwordHashProblem, verifyPassword } from './password-hash';
 
 describe('password hashes', () => {
   // Small scrypt parameters keep the unit run fast; the format is the same.
@@ -29,6 +29,32 @@ describe('password hashes', () => {
     expect(await verifyPassword('bcrypt secret', stored)).toBe(true);
     expect(await verifyPassword('bcrypt secreT', stored)).toBe(false);
     expect(await verifyPassword('bcrypt secret', stored.replace('$2b$', '$2y$'))).toBe(true);
+  });
+
+  it('keeps verifying hashes written by bcryptjs, the previous implementation', async () => {
+    const a = '$2a$04$BqwInvBdfGYZEfVaBh/ZPewuaiUJ2H4.vhkaoYL.Y0vTjva5pd7xu';
+    const b = '$2b$04$w1E91j2eJxJr/aCR6q0vCum2AdcRO7L1dIRsOV.86s2mEFLJpt6jq';
+    for (const stored of [a, b]) {
+      expect(await verifyPassword('made by bcryptjs', stored)).toBe(true);
+      expect(await verifyPassword('made by bcryptjS', stored)).toBe(false);
+    }
+  });
+
+  it('writes bcrypt hashes too, and names each algorithm', async () => {
+    const stored = await hashPasswordBcrypt('b secret', 4);
+    expect(stored).toMatch(/^\$2b\$04\$/);
+    expect(await verifyPassword('b secret', stored)).toBe(true);
+    expect(algorithmOf(stored)).toBe('bcrypt');
+    expect(algorithmOf(await hashPassword('s', fast))).toBe('scrypt');
+  });
+
+  it('checks off the main thread: the event loop keeps turning during a bcrypt check', async () => {
+    const stored = hashSync('slow', 10); // tens of milliseconds of hashing
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    await verifyPassword('slow', stored);
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(0); // a synchronous check would block every timer until it ends
   });
 
   it.each([

@@ -1,5 +1,6 @@
 import { randomBytes, scrypt, ScryptOptions, timingSafeEqual } from 'node:crypto';
-import { compare as bcryptCompare } from 'bcryptjs';
+import { HashAlgorithm } from '../auth/auth-events';
+import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
 
 /**
  * Password hashes of the callers list. Two formats:
@@ -7,8 +8,13 @@ import { compare as bcryptCompare } from 'bcryptjs';
  * - `scrypt$<N>$<r>$<p>$<salt>$<hash>`: node:crypto's scrypt, salt and hash
  *   in base64 (padding optional), N a power of two. `npm run hash-password`
  *   writes this one.
- * - bcrypt, `$2a$`/`$2b$`/`$2y$` + cost + 53 characters, checked with the
- *   pure-JS bcryptjs (no native build step).
+ * - bcrypt, `$2a$`/`$2b$`/`$2y$` + cost + 53 characters, checked with
+ *   @node-rs/bcrypt (native, on libuv's thread pool; the hashes bcryptjs
+ *   wrote before verify unchanged, passwords past 72 bytes truncated alike).
+ *
+ * Both run off the main thread: a password check costs the event loop
+ * nothing but a callback, so liveness and other callers keep their latency
+ * while hashes run. How many run at once is CallerCredentials' business.
  */
 
 const SCRYPT = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/_-]+={0,2})\$([A-Za-z0-9+/_-]+={0,2})$/;
@@ -57,9 +63,14 @@ function scryptOptions({ N, r, p }: { N: number; r: number; p: number }): Scrypt
   return { N, r, p, maxmem: 128 * N * r + 1024 * 1024 };
 }
 
+/** The algorithm of a stored hash that passwordHashProblem accepted. */
+export function algorithmOf(stored: string): HashAlgorithm {
+  return BCRYPT.test(stored) ? 'bcrypt' : 'scrypt';
+}
+
 /** Whether `password` matches `stored`; false for a hash it cannot read. Comparisons are constant-time. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  if (BCRYPT.test(stored)) return bcryptCompare(password, stored);
+  if (BCRYPT.test(stored)) return bcryptVerify(password, stored);
   const parsed = parseScrypt(stored);
   if (!parsed) return false;
   const derived = await derive(password, parsed.salt, parsed.hash.length, scryptOptions(parsed));
@@ -72,4 +83,12 @@ export async function hashPassword(password: string, params: Partial<typeof SCRY
   const salt = randomBytes(saltBytes);
   const hash = await derive(password, salt, keyBytes, scryptOptions({ N, r, p }));
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+/** bcrypt cost `hashPassword --bcrypt` writes: about 250 ms on one core of a 2020s server. */
+export const BCRYPT_DEFAULT_COST = 12;
+
+/** A bcrypt ($2b$) hash of `password`, for callers lists shared with bcrypt-based tools. */
+export function hashPasswordBcrypt(password: string, cost = BCRYPT_DEFAULT_COST): Promise<string> {
+  return bcryptHash(password, cost);
 }

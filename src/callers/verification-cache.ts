@@ -1,11 +1,10 @@
 /**
- * A bounded map from a credentials digest to its verification (a promise, so
- * that concurrent requests with the same credentials share one hash run).
- * Least recently used entries go first; a Map keeps insertion order, and a
- * hit is moved to the end.
+ * A bounded map kept in last-use order: a hit moves to the end, and past
+ * `maxEntries` the least recently used entry goes (a Map keeps insertion
+ * order). Holds only credential digests, never a password.
  */
-export class VerificationCache<T> {
-  private readonly entries = new Map<string, Promise<T>>();
+export class BoundedLru<V> {
+  private readonly entries = new Map<string, V>();
 
   constructor(private readonly maxEntries: number) {}
 
@@ -13,18 +12,17 @@ export class VerificationCache<T> {
     return this.entries.size;
   }
 
-  getOrCompute(key: string, compute: () => Promise<T>): Promise<T> {
-    const hit = this.entries.get(key);
-    if (hit) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit;
-    }
-    const computed = compute();
-    this.entries.set(key, computed);
-    // A failed run (not a wrong password: an error) is not remembered.
-    computed.catch(() => this.entries.get(key) === computed && this.entries.delete(key));
+  get(key: string): V | undefined {
+    const value = this.entries.get(key);
+    if (value === undefined) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    return value;
+  }
+
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-    return computed;
   }
 }

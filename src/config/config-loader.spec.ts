@@ -58,6 +58,11 @@ describe('loadConfig defaults', () => {
       shutdownTimeout: 30,
       logLevel: 'info',
       trustProxy: [],
+      authFailureRate: 1,
+      authFailureBurst: 10,
+      authNameFailureRate: 1,
+      authNameFailureBurst: 20,
+      authMaxVerifications: 2,
       idempotencyMaxBytes: 64 * 1024 * 1024,
       idempotencyMaxEntryBytes: 65536,
     });

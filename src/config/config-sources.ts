@@ -69,6 +69,11 @@ export const SETTING_SOURCES: readonly SettingSource[] = [
   { property: 'rateLimitRate', env: 'RATE_LIMIT_RATE', kind: 'float' },
   { property: 'rateLimitBurst', env: 'RATE_LIMIT_BURST', kind: 'int' },
   { property: 'trustProxy', env: 'TRUST_PROXY', kind: 'list' },
+  { property: 'authFailureRate', env: 'AUTH_FAILURE_RATE', kind: 'float' },
+  { property: 'authFailureBurst', env: 'AUTH_FAILURE_BURST', kind: 'int' },
+  { property: 'authNameFailureRate', env: 'AUTH_NAME_FAILURE_RATE', kind: 'float' },
+  { property: 'authNameFailureBurst', env: 'AUTH_NAME_FAILURE_BURST', kind: 'int' },
+  { property: 'authMaxVerifications', env: 'AUTH_MAX_VERIFICATIONS', kind: 'int' },
 ];
 
 /** Variables read at boot besides the settings themselves. */

@@ -267,4 +267,26 @@ export class TransportConfig {
   /** Peers (addresses or CIDRs) whose X-Forwarded-For is believed for every per-address limit; empty = none. */
   @IsAddressOrCidrList()
   trustProxy: string[] = [];
+
+  // ---- failed authentications (docs/retries-and-limits.md, "Authentication") ----
+
+  /** Failed authentications per second refilling each client address's bucket; 0 = no per-address limit. */
+  @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0)
+  authFailureRate = 1;
+
+  /** Failed authentications a client address may make at once before AUTH_FAILURE_RATE applies. */
+  @IsInt() @Min(1)
+  authFailureBurst = 10;
+
+  /** Failed authentications per second refilling each user name's bucket (all addresses together); 0 = off. */
+  @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0)
+  authNameFailureRate = 1;
+
+  /** Failed authentications a user name may take at once before AUTH_NAME_FAILURE_RATE applies. */
+  @IsInt() @Min(1)
+  authNameFailureBurst = 20;
+
+  /** Password checks (bcrypt or scrypt, off the main thread) running at once at most; beyond it 429 at once. */
+  @IsInt() @Min(1) @Max(64)
+  authMaxVerifications = 2;
 }

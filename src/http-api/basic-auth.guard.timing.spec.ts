@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ExecutionContext } from '@nestjs/common';
-import { loadConfig } from '../config/config-loader';
 import { BasicAuthGuard } from './basic-auth.guard';
+import { buildBasicAuthGuard, outcome } from './basic-auth.guard.testing';
 import { UnauthorizedError } from './http-api.errors';
 
 /**
@@ -22,7 +22,7 @@ const compare = timingSafeEqual as jest.MockedFunction<typeof timingSafeEqual>;
 const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
 
 function contextWith(authorization: string | undefined): ExecutionContext {
-  const request = { headers: authorization === undefined ? {} : { authorization } };
+  const request = { headers: authorization === undefined ? {} : { authorization }, socket: { remoteAddress: '192.0.2.1' } };
   return { switchToHttp: () => ({ getRequest: () => request }) } as unknown as ExecutionContext;
 }
 
@@ -48,7 +48,7 @@ describe('BasicAuthGuard timing', () => {
   let guard: BasicAuthGuard;
 
   beforeEach(() => {
-    guard = new BasicAuthGuard(loadConfig({ WEB_USERNAME: 'user', WEB_PASSWORD: 'pass' }));
+    guard = buildBasicAuthGuard({ WEB_USERNAME: 'user', WEB_PASSWORD: 'pass', AUTH_FAILURE_RATE: '0', AUTH_NAME_FAILURE_RATE: '0' }).guard;
     compare.mockClear();
   });
 
@@ -58,8 +58,8 @@ describe('BasicAuthGuard timing', () => {
     expect([given.length, expected.length]).toEqual([32, 32]);
   }
 
-  it.each(WRONG)('refuses %s after exactly one fixed-length comparison', (_, header) => {
-    expect(() => guard.canActivate(contextWith(header))).toThrow(UnauthorizedError);
+  it.each(WRONG)('refuses %s after exactly one fixed-length comparison', async (_, header) => {
+    await expect(outcome(guard, contextWith(header))).rejects.toBeInstanceOf(UnauthorizedError);
     expectOneFixedLengthComparison();
   });
 

@@ -17,6 +17,7 @@ import { CallersModule } from '../callers/callers.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { RetriesAndLimitsMetrics } from './retries-and-limits-metrics';
+import { AuthMetrics } from './auth-metrics';
 
 /**
  * Prometheus metrics. Each *-metrics provider defines its metrics in the one
@@ -31,7 +32,7 @@ export class MetricsModule {
       module: MetricsModule,
       imports: [AmqpModule, PendingRequestsModule, OutboundModule, StatusModule, CallersModule, IdempotencyModule, RateLimitModule],
       controllers: [MetricsController],
-      providers: [MetricsService, HttpMetrics, HeldRequestMetrics, OutboundMetrics, BrokerMetrics, StatusMetrics, RetriesAndLimitsMetrics],
+      providers: [MetricsService, HttpMetrics, HeldRequestMetrics, OutboundMetrics, BrokerMetrics, StatusMetrics, RetriesAndLimitsMetrics, AuthMetrics],
       exports: [MetricsService, HttpMetrics],
     };
   }

@@ -35,4 +35,17 @@ describe('MemoryRateLimiter', () => {
     await limiter.take('k', policy);
     expect((await limiter.take('k', { rate: 1, burst: 5 })).remaining).toBe(4);
   });
+
+  it('refunds a token to a live bucket, capped at the burst', async () => {
+    const limiter = new MemoryRateLimiter(10, () => 0);
+    const policy = { rate: 1, burst: 1 };
+    await limiter.take('a', policy);
+    expect((await limiter.take('a', policy)).allowed).toBe(false);
+    await limiter.refund('a', policy);
+    await limiter.refund('a', policy);
+    expect((await limiter.take('a', policy)).allowed).toBe(true);
+    expect((await limiter.take('a', policy)).allowed).toBe(false);
+    await limiter.refund('unknown', policy);
+    expect(limiter.size).toBe(1);
+  });
 });

@@ -31,4 +31,10 @@ export class MemoryRateLimiter implements RateLimiter {
     if (this.buckets.size > this.maxBuckets) this.buckets.delete(this.buckets.keys().next().value as string);
     return bucket.take();
   }
+
+  async refund(key: string, policy: RateLimitPolicy): Promise<void> {
+    const bucket = this.buckets.get(key);
+    // A forgotten bucket is a full one: nothing to give back.
+    if (bucket && bucket.policy === policy) bucket.give();
+  }
 }

@@ -61,7 +61,7 @@ describe('RateLimitGuard', () => {
 
   it('fails open when the limiter fails (Redis away)', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const broken: RateLimiter = { take: () => Promise.reject(new Error('Connection is closed.')) };
+    const broken: RateLimiter = { take: () => Promise.reject(new Error('Connection is closed.')), refund: async () => undefined };
     const { guard } = guardWith({ RATE_LIMIT_RATE: '1', RATE_LIMIT_BURST: '1' }, broken);
     const { context, headers } = contextFor('10.0.0.1');
     await expect(guard.canActivate(context)).resolves.toBe(true);

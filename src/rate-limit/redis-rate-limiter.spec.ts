@@ -47,4 +47,19 @@ describe('RedisRateLimiter', () => {
     expect((await limiter.take('shared', policy)).allowed).toBe(true);
     expect((await other.take('shared', policy)).allowed).toBe(false);
   });
+
+  it('refunds one token, never above the burst, and leaves a missing bucket missing', async () => {
+    const policy = { rate: 0.01, burst: 2 };
+    await limiter.take('refund', policy);
+    await limiter.take('refund', policy);
+    expect((await limiter.take('refund', policy)).allowed).toBe(false);
+    await limiter.refund('refund', policy);
+    expect(await limiter.take('refund', policy)).toMatchObject({ allowed: true, remaining: 0 });
+    await limiter.refund('refund', policy);
+    await limiter.refund('refund', policy);
+    await limiter.refund('refund', policy);
+    expect((await limiter.take('refund', policy)).remaining).toBe(1); // capped at 2, then one taken
+    await limiter.refund('never-taken', policy);
+    expect(await client.exists(`${prefix}never-taken`)).toBe(0);
+  });
 });

@@ -26,8 +26,17 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) * 1000 / rate) + 1000)
 return {allowed, tostring(tokens)}`;
 
+/** One token back, capped at the burst; a missing key is a full bucket already. */
+const REFUND = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local burst = tonumber(ARGV[1])
+local tokens = tonumber(redis.call('HGET', KEYS[1], 'tokens')) or burst
+redis.call('HSET', KEYS[1], 'tokens', tostring(math.min(burst, tokens + 1)))
+return 1`;
+
 interface RateLimitCommands {
   rateLimitTake(key: string, rate: number, burst: number): Promise<[number, string]>;
+  rateLimitRefund(key: string, burst: number): Promise<number>;
 }
 
 /** Buckets in Redis, shared by every instance of a transport: `<prefix><transport>:rl:<key>`. */
@@ -39,11 +48,16 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly keyPrefix: string,
   ) {
     client.defineCommand('rateLimitTake', { numberOfKeys: 1, lua: TAKE });
+    client.defineCommand('rateLimitRefund', { numberOfKeys: 1, lua: REFUND });
     this.commands = client as unknown as RateLimitCommands;
   }
 
   async take(key: string, policy: RateLimitPolicy): Promise<RateLimitDecision> {
     const [allowed, tokens] = await this.commands.rateLimitTake(this.keyPrefix + key, policy.rate, policy.burst);
     return decide(policy, Number(tokens), allowed === 1);
+  }
+
+  async refund(key: string, policy: RateLimitPolicy): Promise<void> {
+    await this.commands.rateLimitRefund(this.keyPrefix + key, policy.burst);
   }
 }

@@ -54,6 +54,12 @@ export class TokenBucket {
     return decide(this.policy, this.tokens, allowed);
   }
 
+  /** Puts one token back (never above the burst). */
+  give(): void {
+    this.refill();
+    this.tokens = Math.min(this.policy.burst, this.tokens + 1);
+  }
+
   /** True once the bucket is full again: forgetting it then changes nothing. */
   isFull(): boolean {
     this.refill();

@@ -1,0 +1,2 @@
+/** Injection token of the RateLimiter holding failed-authentication buckets (its own, apart from RATE_LIMITER's). */
+export const AUTH_FAILURE_LIMITER = Symbol('AUTH_FAILURE_LIMITER');
