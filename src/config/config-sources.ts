@@ -29,6 +29,8 @@ export const SETTING_SOURCES: readonly SettingSource[] = [
   { property: 'validationMode', env: 'VALIDATION_MODE', vumiKey: 'validation_mode', kind: 'string' },
   { property: 'responseTimeDown', env: 'RESPONSE_TIME_DOWN', vumiKey: 'response_time_down', kind: 'float' },
   { property: 'responseTimeDegraded', env: 'RESPONSE_TIME_DEGRADED', vumiKey: 'response_time_degraded', kind: 'float' },
+  { property: 'responseStatusWindow', env: 'RESPONSE_STATUS_WINDOW', kind: 'float' },
+  { property: 'healthFailOnResponseDown', env: 'HEALTH_FAIL_ON_RESPONSE_DOWN', kind: 'bool' },
   { property: 'replyExpected', env: 'REPLY_EXPECTED', vumiKey: 'reply_expected', kind: 'bool' },
   { property: 'allowedFields', env: 'ALLOWED_FIELDS', vumiKey: 'allowed_fields', kind: 'list' },
   { property: 'fieldDefaults', env: 'FIELD_DEFAULTS', vumiKey: 'field_defaults', kind: 'object' },

@@ -95,6 +95,22 @@ export class TransportConfig {
   @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0)
   responseTimeDegraded = 1.0;
 
+  /**
+   * Seconds of answers the health path's response state is judged over: it is back to
+   * `ok` by itself once the window holds no slow answer and no time-out, with no traffic
+   * needed (an instance out of rotation gets none).
+   */
+  @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0.1) @Max(86400)
+  responseStatusWindow = 60;
+
+  /**
+   * Answer the health path `503` while responses are `down`. Off by default: Vumi's
+   * health path is always `200`, and a slow application shared by every instance would
+   * take them all out of a load balancer's rotation at once.
+   */
+  @IsBoolean()
+  healthFailOnResponseDown = false;
+
   /** Hold each request until the application's reply arrives. */
   @IsBoolean()
   replyExpected = false;
@@ -159,9 +175,12 @@ export class TransportConfig {
   @IsInt() @Min(1024)
   maxOutboundMessageBytes = 1024 * 1024;
 
-  /** Most query/form parameters in one request (400 beyond). */
+  /**
+   * Most fields in one request, inclusive (400 beyond). Vumi has no limit; 1000 is the
+   * common default of Node's and qs's parsers, so callers Vumi served are served here.
+   */
   @IsInt() @Min(1)
-  maxParameters = 100;
+  maxParameters = 1000;
 
   /** Seconds a client has to send the request headers. */
   @IsNumber() @Min(1)
