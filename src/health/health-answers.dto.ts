@@ -15,17 +15,18 @@ const INDICATOR_SCHEMA: SchemaObject = {
 };
 
 /**
- * The health and readiness answers: Vumi's `pending_requests` beside
- * Terminus's result. The indicators are `broker` (state, reconnects, error
- * when down), `response` (state ok/degraded/down, type, response_time,
- * degraded_after, down_after) and, for readiness, `lifecycle` (serving or
- * draining).
+ * The health and readiness answers (the same verdict): Vumi's
+ * `pending_requests` beside Terminus's result. The indicators are `broker`
+ * (state, reconnects, error when down), `lifecycle` (serving or draining) and
+ * `response` (state ok/degraded/down over window_seconds, the latest type and
+ * response_time, degraded_after, down_after, counts in the window,
+ * fails_health); `response` is down only with HEALTH_FAIL_ON_RESPONSE_DOWN.
  */
 export class HealthAnswerDto {
   @ApiProperty({ description: 'HTTP requests held for their reply (Vumi).', example: 0 })
   pending_requests: number;
 
-  @ApiProperty({ enum: ['ok', 'error', 'shutting_down'], description: 'error (with 503) when any indicator is down.', example: 'ok' })
+  @ApiProperty({ enum: ['ok', 'error', 'shutting_down'], description: 'error (with 503) when the instance cannot take traffic.', example: 'ok' })
   status: string;
 
   @ApiPropertyOptional({
@@ -50,7 +51,18 @@ export class HealthAnswerDto {
     description: 'Every indicator.',
     example: {
       broker: { status: 'up', state: 'connected', reconnects: 0 },
-      response: { status: 'up', state: 'ok', type: 'response_sent', response_time: 0.004, degraded_after: 1, down_after: 10 },
+      lifecycle: { status: 'up', state: 'serving' },
+      response: {
+        status: 'up',
+        state: 'ok',
+        type: 'response_sent',
+        response_time: 0.004,
+        degraded_after: 1,
+        down_after: 10,
+        window_seconds: 60,
+        counts: { ok: 12, degraded: 0, down: 0, timeout: 0 },
+        fails_health: false,
+      },
     },
   })
   details: Record<string, Indicator>;

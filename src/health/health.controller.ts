@@ -3,13 +3,19 @@ import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/term
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { PendingRequestsService } from '../pending-requests/pending-requests.service';
 import { HealthAnswerDto, LivenessAnswerDto } from './health-answers.dto';
-import { LifecycleService } from '../lifecycle/lifecycle.service';
 import { BrokerHealthIndicator } from './broker.health';
+import { LifecycleHealthIndicator } from './lifecycle.health';
 import { ResponseTimeHealthIndicator } from './response-time.health';
 
 /**
  * Health, liveness and readiness. Paths come from the configuration
  * (HealthModule sets them). Never behind auth.
+ *
+ * Health and readiness give the same verdict (one for load balancers such as
+ * HAProxy, one for Kubernetes), so the two never disagree about an instance:
+ * it can take traffic while the broker is connected (not blocked) and it is
+ * not draining. Response times are reported, and count only with
+ * HEALTH_FAIL_ON_RESPONSE_DOWN.
  */
 @ApiTags('operations')
 @Controller()
@@ -19,19 +25,22 @@ export class HealthController {
     private readonly broker: BrokerHealthIndicator,
     private readonly responseTime: ResponseTimeHealthIndicator,
     private readonly pending: PendingRequestsService,
-    private readonly lifecycle: LifecycleService,
+    private readonly lifecycle: LifecycleHealthIndicator,
   ) {}
 
-  /** Vumi's `{"pending_requests": N}` beside the broker's and response times' health; 503 when down. */
+  /** Vumi's `{"pending_requests": N}` beside the broker's, lifecycle's and response times' health. */
   @Get('health')
   @HealthCheck({ swaggerDocumentation: false })
-  @ApiOperation({ summary: 'Health (HEALTH_PATH)', description: 'Broker connection and response times; degraded is still 200.' })
-  @ApiOkResponse({ type: HealthAnswerDto, description: 'Every indicator up.' })
-  @ApiServiceUnavailableResponse({ type: HealthAnswerDto, description: 'The broker is down, or responses are down.' })
+  @ApiOperation({
+    summary: 'Health (HEALTH_PATH)',
+    description:
+      'Can this instance take traffic: broker connected and not blocked, not draining. Response times over ' +
+      'RESPONSE_STATUS_WINDOW are in the body; they give 503 only with HEALTH_FAIL_ON_RESPONSE_DOWN.',
+  })
+  @ApiOkResponse({ type: HealthAnswerDto, description: 'The instance can take traffic.' })
+  @ApiServiceUnavailableResponse({ type: HealthAnswerDto, description: 'Broker down or blocked, or draining (or responses down, opt-in).' })
   async check(): Promise<Record<string, unknown>> {
-    return this.withPendingRequests(() =>
-      this.health.check([() => this.broker.check(), () => this.responseTime.check()]),
-    );
+    return this.trafficCheck();
   }
 
   /** The process is alive: no dependency checks, so a broker outage never restarts pods. */
@@ -42,30 +51,20 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready for traffic: broker connected and not draining for shutdown. */
+  /** Ready for traffic: the same verdict as the health path. */
   @Get('ready')
   @HealthCheck({ swaggerDocumentation: false })
-  @ApiOperation({ summary: 'Readiness (READINESS_PATH)', description: 'Broker connected and not draining for shutdown.' })
+  @ApiOperation({ summary: 'Readiness (READINESS_PATH)', description: 'The same verdict as HEALTH_PATH.' })
   @ApiOkResponse({ type: HealthAnswerDto, description: 'Ready for traffic.' })
-  @ApiServiceUnavailableResponse({ type: HealthAnswerDto, description: 'Broker down, or draining.' })
+  @ApiServiceUnavailableResponse({ type: HealthAnswerDto, description: 'Broker down or blocked, or draining (or responses down, opt-in).' })
   async ready(): Promise<Record<string, unknown>> {
-    return this.withPendingRequests(() =>
-      this.health.check([
-        () => this.broker.check(),
-        () => {
-          const session = this.indicatorFor('lifecycle');
-          return this.lifecycle.isDraining ? session.down({ state: 'draining' }) : session.up({ state: 'serving' });
-        },
-      ]),
-    );
+    return this.trafficCheck();
   }
 
-  private indicatorFor(key: string) {
-    // Reuses Terminus's session shape without a class of its own for one boolean.
-    return {
-      up: (data: Record<string, unknown>) => ({ [key]: { status: 'up' as const, ...data } }),
-      down: (data: Record<string, unknown>) => ({ [key]: { status: 'down' as const, ...data } }),
-    };
+  private trafficCheck(): Promise<Record<string, unknown>> {
+    return this.withPendingRequests(() =>
+      this.health.check([() => this.broker.check(), () => this.lifecycle.check(), () => this.responseTime.check()]),
+    );
   }
 
   private async withPendingRequests(run: () => Promise<HealthCheckResult>): Promise<Record<string, unknown>> {

@@ -9,6 +9,7 @@ import { normalisePath } from '../config/paths';
 import { BrokerHealthIndicator } from './broker.health';
 import { HealthController } from './health.controller';
 import { ResponseTimeHealthIndicator } from './response-time.health';
+import { LifecycleHealthIndicator } from './lifecycle.health';
 
 @Module({})
 export class HealthModule {
@@ -22,7 +23,7 @@ export class HealthModule {
       module: HealthModule,
       imports: [TerminusModule.forRoot({ logger: false }), AmqpModule, PendingRequestsModule, StatusModule],
       controllers: [HealthController],
-      providers: [BrokerHealthIndicator, ResponseTimeHealthIndicator],
+      providers: [BrokerHealthIndicator, LifecycleHealthIndicator, ResponseTimeHealthIndicator],
     };
   }
 }

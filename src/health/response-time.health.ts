@@ -4,7 +4,13 @@ import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { ResponseStatusService } from '../status/response-status.service';
 
-/** The `response` component: ok and degraded are up (200), down is down (503). */
+/**
+ * The `response` component over RESPONSE_STATUS_WINDOW. Always up unless
+ * HEALTH_FAIL_ON_RESPONSE_DOWN is set and responses are down: a slow
+ * application is shared by every instance, and taking them out of rotation
+ * for it would leave no traffic that could show it recovered (Vumi's health
+ * path is always 200).
+ */
 @Injectable()
 export class ResponseTimeHealthIndicator {
   constructor(
@@ -15,14 +21,18 @@ export class ResponseTimeHealthIndicator {
 
   check(key = 'response') {
     const session = this.indicators.check(key);
-    const last = this.status.last;
+    const snapshot = this.status.snapshot();
     const details = {
-      state: last?.status ?? 'ok',
-      type: last?.type ?? null,
-      response_time: last?.details.response_time ?? null,
+      state: snapshot.state,
+      type: snapshot.last_type,
+      response_time: snapshot.last_response_time,
       degraded_after: this.config.responseTimeDegraded,
       down_after: this.config.responseTimeDown,
+      window_seconds: snapshot.window_seconds,
+      counts: snapshot.counts,
+      fails_health: this.config.healthFailOnResponseDown,
     };
-    return last?.status === 'down' ? session.down(details) : session.up(details);
+    const fails = this.config.healthFailOnResponseDown && snapshot.state === 'down';
+    return fails ? session.down(details) : session.up(details);
   }
 }

@@ -7,13 +7,33 @@ import { routingKeysFor } from '../vumi/vumi-topology';
 import { ComponentStatus } from '../vumi/vumi-message';
 import { ResponseStatus, ResponseTimeThresholds, classifyResponse, classifyTimeout } from './response-time-classifier';
 import { StatusEdgeDetector } from './status-edge-detector';
+import { AnswerClass, ResponseWindow, WindowCounts } from './response-window';
 
 export const RESPONSE_COMPONENT = 'response';
 
+/** What the health path shows of the `response` component. */
+export interface ResponseStateSnapshot {
+  /** The worst class over the last `window_seconds`; `ok` again by itself once slow answers age out. */
+  state: ComponentStatus;
+  /** The latest answer's type and time, whenever it came (null before the first). */
+  last_type: string | null;
+  last_response_time: number | null;
+  window_seconds: number;
+  counts: WindowCounts;
+}
+
+/** The window's class of a status row: very slow answers and time-outs are counted apart. */
+function answerClassOf(status: ResponseStatus): AnswerClass {
+  if (status.type === 'timeout') return 'timeout';
+  return status.status;
+}
+
 /**
  * Tracks the `response` component: each answered request is classed ok,
- * degraded or down by its time; time-outs are down. Health reads the current
- * status; with publish_status on, edges are published as Vumi status messages.
+ * degraded or down by its time; time-outs are down. Two readings, on purpose:
+ * status messages (publish_status) keep Vumi's edges of answer after answer,
+ * while health reads the sliding window (RESPONSE_STATUS_WINDOW), which needs
+ * no further traffic to recover.
  */
 @Injectable()
 export class ResponseStatusService {
@@ -23,6 +43,7 @@ export class ResponseStatusService {
   private readonly routingKey: string;
   private lastValue: ResponseStatus | null = null;
   private readonly listeners: Array<(status: ComponentStatus) => void> = [];
+  private readonly window: ResponseWindow;
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -34,6 +55,18 @@ export class ResponseStatusService {
       requestTimeoutSeconds: config.requestTimeout,
     };
     this.routingKey = routingKeysFor(config.transportName).status;
+    this.window = new ResponseWindow(config.responseStatusWindow);
+  }
+
+  snapshot(): ResponseStateSnapshot {
+    const counts = this.window.counts();
+    return {
+      state: ResponseWindow.stateOf(counts),
+      last_type: this.lastValue?.type ?? null,
+      last_response_time: this.lastValue?.details.response_time ?? null,
+      window_seconds: this.config.responseStatusWindow,
+      counts,
+    };
   }
 
   /** The latest classification, or null before the first answered request. */
@@ -55,6 +88,7 @@ export class ResponseStatusService {
 
   private record(status: ResponseStatus): void {
     this.lastValue = status;
+    this.window.record(answerClassOf(status));
     if (!this.detector.record(status.status, status.type)) return;
     for (const listener of this.listeners) listener(status.status);
     if (this.config.publishStatus) void this.publish(status);
