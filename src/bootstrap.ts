@@ -15,11 +15,14 @@ import { setupOpenApi } from './openapi/openapi.setup';
 import { ApiRouteShortcut } from './http-api/api-route-shortcut';
 import { ExpressHttpAdapter } from './http-api/express-http-adapter';
 import { normalisePath } from './config/paths';
+import { hideManagementPathsFromApiPort, startManagementListener } from './management/management-listener';
 
 export interface RunningService {
   app: INestApplication;
   port: number;
   url: string;
+  /** The MANAGEMENT_PORT listener (metrics, docs), when set. */
+  management?: { port: number; url: string };
   /** The ordered drain, then Nest's close (server, channels, connection). */
   shutdown(): Promise<DrainReport>;
 }
@@ -43,6 +46,7 @@ export async function startService(config: TransportConfig, logger?: LoggerServi
   configureExpress(app, config);
   // Before listen(): Express middleware and routes added now come ahead of Nest's own.
   mountRequestLog(app);
+  hideManagementPathsFromApiPort(app, config); // ahead of the metrics route and the docs
   if (config.metricsEnabled) mountHttpMetrics(app, config);
   if (config.docsEnabled) setupOpenApi(app, config);
   app.connectMicroservice({ strategy: app.get(VumiOutboundServer) }, { inheritAppConfig: true });
@@ -53,14 +57,16 @@ export async function startService(config: TransportConfig, logger?: LoggerServi
   await app.listen(config.webPort, config.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  const management = await startManagementListener(app, config);
   let shuttingDown: Promise<DrainReport> | undefined;
   const shutdown = () =>
     (shuttingDown ??= (async () => {
       const report = await app.get(ShutdownService).drain();
       await app.close();
+      await management?.close();
       return report;
     })());
-  return { app, port, url, shutdown };
+  return { app, port, url, shutdown, ...(management && { management: { port: management.port, url: management.url } }) };
 }
 
 function configureExpress(app: NestExpressApplication, config: TransportConfig): void {

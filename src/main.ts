@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     `Listening on ${service.url}${config.webPath.startsWith('/') ? '' : '/'}${config.webPath} ` +
       `(transport ${config.transportName}, instance ${config.instanceId}, reply_expected ${config.replyExpected})`,
   );
+  if (service.management) logger.log(`Metrics and API docs on ${service.management.url} (MANAGEMENT_PORT)`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal} received: draining`);

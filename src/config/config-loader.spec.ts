@@ -73,6 +73,7 @@ describe('loadConfig defaults', () => {
     expect(config.maxPendingPerClient).toBeUndefined();
     expect(config.idempotencyMaxBytesPerClient).toBeUndefined();
     expect(config.webUsername).toBeUndefined();
+    expect(config.managementPort).toBeUndefined(); // metrics and docs on WEB_PORT unless asked
     expect(config.webPassword).toBeUndefined();
     expect(config.allowedFields).toEqual(['content', 'to_addr', 'from_addr', 'group', 'session_event']);
   });

@@ -59,6 +59,7 @@ export const SETTING_SOURCES: readonly SettingSource[] = [
   { property: 'metricsPath', env: 'METRICS_PATH', kind: 'string' },
   { property: 'docsEnabled', env: 'DOCS_ENABLED', kind: 'bool' },
   { property: 'docsPath', env: 'DOCS_PATH', kind: 'string' },
+  { property: 'managementPort', env: 'MANAGEMENT_PORT', kind: 'int' },
   { property: 'idempotencyWindow', env: 'IDEMPOTENCY_WINDOW', kind: 'int' },
   { property: 'idempotencyMaxKeys', env: 'IDEMPOTENCY_MAX_KEYS', kind: 'int' },
   { property: 'idempotencyMaxBytes', env: 'IDEMPOTENCY_MAX_BYTES', kind: 'int' },

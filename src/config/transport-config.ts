@@ -14,6 +14,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { IsAddressOrCidrList } from '../client-identity/trusted-proxies';
+import { DiffersFromWebPort } from '../management/management-port';
 
 export type ValidationMode = 'strict' | 'permissive';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -228,6 +229,13 @@ export class TransportConfig {
   /** Path of the API documentation page. */
   @IsString() @MinLength(1)
   docsPath = '/docs';
+
+  /**
+   * A second listener (on HOST) for the metrics and the API documentation, which then answer 404 on
+   * WEB_PORT; unset = both on WEB_PORT as before; 0 = any free port. The probes stay on WEB_PORT.
+   */
+  @IsOptional() @IsInt() @Min(0) @Max(65535) @DiffersFromWebPort()
+  managementPort?: number;
 
   // ---- retries, callers and limits (docs/retries-and-limits.md) ----
 
