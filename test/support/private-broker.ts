@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -136,20 +136,47 @@ function pruneAbandoned(): void {
   }
 }
 
+export interface PrivateBrokerOptions {
+  /** The Erlang node name, `name@localhost`; default `private-<port>-<random>@localhost`. */
+  nodeName?: string;
+  /**
+   * HOME of the node and of its rabbitmqctl calls: where `.erlang.cookie` is.
+   * Nodes of one cluster share one (PrivateCluster); default the node's own folder.
+   */
+  home?: string;
+}
+
+/** Debian's real CLI script, beside the server's (the /usr/sbin wrapper re-runs as user rabbitmq). */
+const CTL = existsSync(join(DEBIAN_BIN, 'rabbitmqctl')) ? join(DEBIAN_BIN, 'rabbitmqctl') : 'rabbitmqctl';
+const CTL_TIMEOUT_MS = 60_000;
+
 export class PrivateBroker {
   readonly url: string;
   private child?: ChildProcess;
 
   private constructor(
     readonly port: number,
-    private readonly dir: string,
-    private readonly nodeName: string,
+    readonly dir: string,
+    readonly nodeName: string,
+    private readonly home: string,
   ) {
     this.url = `amqp://guest:guest@127.0.0.1:${port}/`;
   }
 
   /** A fresh node on free ports, answering AMQP (about 5-7 s). */
-  static async start(): Promise<PrivateBroker> {
+  static async start(options: PrivateBrokerOptions = {}): Promise<PrivateBroker> {
+    const broker = await PrivateBroker.prepare(options);
+    try {
+      await broker.launch();
+    } catch (error) {
+      rmSync(broker.dir, { recursive: true, force: true }); // its log tail is in the error
+      throw error;
+    }
+    return broker;
+  }
+
+  /** The node's folder and files, not started yet (PrivateCluster writes the shared cookie first). */
+  static async prepare(options: PrivateBrokerOptions = {}): Promise<PrivateBroker> {
     pruneAbandoned();
     const port = await freePort();
     const id = `${port}-${randomBytes(4).toString('hex')}`;
@@ -159,14 +186,55 @@ export class PrivateBroker {
     writeFileSync(join(dir, 'enabled_plugins'), '[].\n'); // no plugins: faster, no management port clash
     writeFileSync(join(dir, 'rabbitmq.conf'), '# private test node; listener and paths come from the environment\n');
     writeFileSync(join(dir, 'rabbitmq-env.conf'), ''); // instead of /etc/rabbitmq/rabbitmq-env.conf
-    const broker = new PrivateBroker(port, dir, `private-${id}@localhost`);
-    try {
-      await broker.launch();
-    } catch (error) {
-      rmSync(dir, { recursive: true, force: true }); // its log tail is in the error
-      throw error;
+    return new PrivateBroker(port, dir, options.nodeName ?? `private-${id}@localhost`, options.home ?? dir);
+  }
+
+  /** Starts a prepared (or stopped or killed) node and waits until it answers AMQP. */
+  async launchNode(): Promise<void> {
+    await this.launch();
+  }
+
+  /** `kill -9` of the node (its whole process group), without any goodbye; resolves once its port refuses. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    this.killNow();
+    if (child) await this.exited(child, 10_000);
+    this.child = undefined;
+    const deadline = Date.now() + STOP_TIMEOUT_MS;
+    while (await portOpen(this.port)) {
+      if (Date.now() >= deadline) throw new Error(`port ${this.port} still open after killing ${this.nodeName}`);
+      await sleep(100);
     }
-    return broker;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.isRunning(this.child);
+  }
+
+  /** Runs `rabbitmqctl -n <this node> ...args` with the node's cookie; resolves with its stdout. */
+  ctl(...args: string[]): Promise<string> {
+    return new Promise((done, fail) => {
+      execFile(
+        CTL,
+        ['-n', this.nodeName, ...args],
+        { env: this.ctlEnvironment(), timeout: CTL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (error) fail(new Error(`rabbitmqctl -n ${this.nodeName} ${args.join(' ')}: ${error.message}\n${stderr}`));
+          else done(stdout);
+        },
+      );
+    });
+  }
+
+  private ctlEnvironment(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      HOME: this.home,
+      RABBITMQ_CONF_ENV_FILE: join(this.dir, 'rabbitmq-env.conf'),
+      RABBITMQ_ENABLED_PLUGINS_FILE: join(this.dir, 'enabled_plugins'),
+      RABBITMQ_CONFIG_FILE: join(this.dir, 'rabbitmq.conf'),
+      ERL_EPMD_ADDRESS: '127.0.0.1',
+    };
   }
 
   /** Graceful stop (queues and persistent messages flushed); resolves once the process is gone and the port refuses. */
@@ -227,7 +295,7 @@ export class PrivateBroker {
         stdio: ['pipe', output, output],
         env: {
           ...process.env,
-          HOME: dir, // its own Erlang cookie
+          HOME: this.home, // its own Erlang cookie (or its cluster's)
           RABBITMQ_NODENAME: this.nodeName,
           RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
           RABBITMQ_NODE_PORT: String(this.port),
