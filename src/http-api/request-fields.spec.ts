@@ -207,6 +207,26 @@ describe('parseJsonBody', () => {
   it('refuses more than maxParameters fields', () => {
     expect(refusal(() => json('{"a":"1","b":"2","c":"3"}', 2)).code).toBe('too_many_parameters');
   });
+
+  it('takes exactly maxParameters fields (the cap is inclusive)', () => {
+    expect(json('{"a":"1","b":"2","c":"3"}', 3)).toHaveLength(3);
+  });
+
+  it.each([
+    ['a lone high surrogate in a value', '{"content":"a\\ud800b"}', 'value of field "content"'],
+    ['a lone low surrogate in a value', '{"content":"\\udc00"}', 'value of field "content"'],
+    ['a high surrogate at the end of a value', '{"to_addr":"555","content":"x\\ud83d"}', 'value of field "content"'],
+    ['a lone surrogate in a key', '{"\\ud800":"x"}', 'name of field "\\ud800"'],
+  ])('refuses %s as invalid_utf8, as form and query values are', (_what, text, where) => {
+    const error = refusal(() => json(text));
+    expect(error.code).toBe('invalid_utf8');
+    expect(error.message).toContain('lone surrogate');
+    expect(error.message).toContain(where);
+  });
+
+  it('accepts a surrogate pair, escaped or raw (a real code point)', () => {
+    expect(json('{"content":"\\ud83d\\ude00 \u{1F600}"}')).toEqual([['content', '\u{1F600} \u{1F600}']]);
+  });
 });
 
 describe('bodyKindOf', () => {

@@ -1,5 +1,6 @@
 import { MalformedRequestError } from './http-api.errors';
 import { jsonObjectMembers } from './json-object-members';
+import { isWellFormedText } from '../vumi/well-formed-text';
 
 /** The fields of a request as sent: ordered name/value pairs, first value of a repeated name kept. */
 export type RequestFields = Map<string, string>;
@@ -85,12 +86,29 @@ export function parseJsonBody(body: Buffer, maxParameters: number, into: Request
   if (notStrings.length > 0) {
     throw new MalformedRequestError('invalid_json', `JSON field values must be strings: ${notStrings.join(', ')}`);
   }
+  refuseLoneSurrogates(entries);
   const seen = new Set<string>();
   for (const [key, value] of entries) {
     if (seen.has(key)) continue; // a repeated key: the first value wins (null included: absent)
     seen.add(key);
     if (typeof value === 'string') into.set(key, value);
   }
+}
+
+/**
+ * The same rule as for query and form values, whose bytes must be UTF-8: a
+ * JSON `\ud800` escape (in a key or a value) is not Unicode either.
+ */
+function refuseLoneSurrogates(entries: Array<[string, unknown]>): void {
+  const bad = entries.findIndex(([key, value]) => !isWellFormedText(key) || (typeof value === 'string' && !isWellFormedText(value)));
+  if (bad === -1) return;
+  const [key] = entries[bad];
+  // JSON.stringify writes a lone surrogate as its escape, so the name is printable either way.
+  const where = `the ${isWellFormedText(key) ? 'value' : 'name'} of field ${JSON.stringify(key)}`;
+  throw new MalformedRequestError(
+    'invalid_utf8',
+    `The request body has a lone surrogate (a \\uD800-\\uDFFF escape without its pair) in ${where}: not valid Unicode`,
+  );
 }
 
 export type BodyKind = 'form' | 'json' | 'none';

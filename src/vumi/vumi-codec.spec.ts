@@ -151,6 +151,14 @@ describe('decodeOutboundMessage', () => {
     });
   });
 
+  it('reports a content or in_reply_to with a lone surrogate as invalid (it has no UTF-8 form)', () => {
+    const decoded = decodeOutboundMessage(Buffer.from('{"message_id":"abc","in_reply_to":"x","content":"a\\ud800"}'), MAX);
+    expect(decoded).toMatchObject({ content: null, invalid_fields: ['content'] });
+    expect(missingFieldsReason(decoded)).toBe('Invalid fields: content');
+    const paired = decodeOutboundMessage(Buffer.from('{"message_id":"abc","in_reply_to":"x","content":"\\ud83d\\ude00"}'), MAX);
+    expect(paired).toMatchObject({ content: '\u{1F600}', invalid_fields: [] });
+  });
+
   it.each([
     ['a non-string instance id', { http_api: { instance_id: 7 } }],
     ['an empty instance id', { http_api: { instance_id: '' } }],

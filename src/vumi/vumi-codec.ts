@@ -10,6 +10,7 @@ import {
 } from './vumi-message';
 import { newVumiId } from './vumi-ids';
 import { formatVumiTimestamp } from './vumi-timestamp';
+import { isWellFormedText } from './well-formed-text';
 
 /** The one place that turns Vumi messages into bytes and back. */
 
@@ -125,7 +126,7 @@ export interface OutboundMessage {
   content: string | null;
   /** The instance that holds the request, from `transport_metadata.http_api.instance_id`. */
   holder_instance_id: string | null;
-  /** Fields present but of the wrong JSON type, to nack with a clear reason. */
+  /** Fields present but of the wrong JSON type (or not Unicode), to nack with a clear reason. */
   invalid_fields: string[];
   raw: JsonObject;
 }
@@ -139,7 +140,8 @@ function preview(body: Buffer): string {
 function optionalString(raw: JsonObject, field: string, invalid: string[]): string | null {
   const value = raw[field];
   if (value === undefined || value === null || value === '') return null;
-  if (typeof value !== 'string') {
+  // A lone surrogate cannot be written to the HTTP caller as UTF-8: nacked, like a wrong type.
+  if (typeof value !== 'string' || !isWellFormedText(value)) {
     invalid.push(field);
     return null;
   }
