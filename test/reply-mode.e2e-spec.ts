@@ -100,7 +100,7 @@ describe('reply mode', () => {
   });
 
   describe('time-outs', () => {
-    it('answers a held request with the configured status and body within timeout + cleanup interval', async () => {
+    it("answers a held request with the configured status and body within timeout + cleanup interval (Vumi's test_timeout)", async () => {
       const logger = new CapturingLogger();
       const s = await start(
         {

@@ -1,6 +1,9 @@
 import { startTestService, TestService } from './support/test-service';
 
-/** Vumi's own HttpApiTransport test cases (vumi/transports/api/tests/test_api.py), against a real broker. */
+/**
+ * Vumi's own HttpApiTransport test cases (vumi/transports/api/tests/test_api.py), one test each under
+ * Vumi's name, against a real broker (web_path "foo", as Vumi's setUp). docs/vumi-compatibility.md maps them.
+ */
 describe('Vumi HttpApiTransport cases', () => {
   let service: TestService;
 
@@ -13,14 +16,17 @@ describe('Vumi HttpApiTransport cases', () => {
     return service;
   }
 
-  it('health: reports pending_requests', async () => {
+  it("test_health: {'pending_requests': 0} (beside this service's own keys)", async () => {
     await start();
     const response = await fetch(`${service.url}/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ pending_requests: 0 });
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ pending_requests: 0 });
+    // Vumi's body is exactly {'pending_requests': 0}; the other keys here are additions, never renames.
+    expect(Object.keys(body)[0]).toBe('pending_requests');
   });
 
-  it('inbound: publishes the message and answers its id', async () => {
+  it('test_inbound: publishes the message and answers its id', async () => {
     await start();
     const response = await fetch(service.api({ to_addr: '555', from_addr: '123', content: 'hello' }));
     const msg = await service.peer.nextInbound();
@@ -31,7 +37,7 @@ describe('Vumi HttpApiTransport cases', () => {
     expect(await response.json()).toEqual({ message_id: msg.message_id });
   });
 
-  it('handles non-ASCII input', async () => {
+  it('test_handle_non_ascii_input', async () => {
     await start();
     const response = await fetch(service.api({ to_addr: '555', from_addr: '123', content: 'öæł' }));
     const msg = await service.peer.nextInbound();
@@ -39,7 +45,7 @@ describe('Vumi HttpApiTransport cases', () => {
     expect(await response.json()).toEqual({ message_id: msg.message_id });
   });
 
-  it('inbound with reply: the reply is the HTTP response', async () => {
+  it('test_inbound_with_reply: the reply is the HTTP response', async () => {
     await start({ REPLY_EXPECTED: 'true' });
     const pending = fetch(service.api({ to_addr: '555', from_addr: '123', content: 'hello' }));
     const msg = await service.peer.nextInbound();
@@ -49,7 +55,7 @@ describe('Vumi HttpApiTransport cases', () => {
     expect(await response.text()).toBe('OK');
   });
 
-  it('good optional parameter: group', async () => {
+  it('test_good_optional_parameter: group', async () => {
     await start();
     const response = await fetch(service.api({ to_addr: '555', from_addr: '123', content: 'hello', group: '#channel' }));
     const msg = await service.peer.nextInbound();
@@ -57,21 +63,21 @@ describe('Vumi HttpApiTransport cases', () => {
     expect(await response.json()).toEqual({ message_id: msg.message_id });
   });
 
-  it('bad parameter: unexpected_parameter', async () => {
+  it('test_bad_parameter: unexpected_parameter', async () => {
     await start();
     const response = await fetch(service.api({ to_addr: '555', from_addr: '123', content: 'hello', foo: 'bar' }));
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ unexpected_parameter: ['foo'] });
   });
 
-  it('missing parameters', async () => {
+  it('test_missing_parameters', async () => {
     await start();
     const response = await fetch(service.api({ content: 'hello' }));
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ missing_parameter: ['to_addr', 'from_addr'] });
   });
 
-  it('default parameters', async () => {
+  it('test_default_parameters', async () => {
     await start({ FIELD_DEFAULTS: '{"to_addr":"555"}' });
     const response = await fetch(service.api({ content: 'hello', from_addr: '123' }));
     const msg = await service.peer.nextInbound();
@@ -79,7 +85,7 @@ describe('Vumi HttpApiTransport cases', () => {
     expect(await response.json()).toEqual({ message_id: msg.message_id });
   });
 
-  it('disallowed default parameters: a default applies even to a field callers may not send', async () => {
+  it('test_disallowed_default_parameters: a default applies even to a field callers may not send', async () => {
     await start({ FIELD_DEFAULTS: '{"to_addr":"555"}', ALLOWED_FIELDS: 'content,from_addr' });
     const response = await fetch(service.api({ content: 'hello', from_addr: '123' }));
     const msg = await service.peer.nextInbound();
@@ -87,7 +93,7 @@ describe('Vumi HttpApiTransport cases', () => {
     expect(await response.json()).toEqual({ message_id: msg.message_id });
   });
 
-  it('disallowed parameters', async () => {
+  it('test_disallowed_parameters (to_addr given a default: see docs/vumi-compatibility.md)', async () => {
     await start({ ALLOWED_FIELDS: 'content,from_addr', FIELD_DEFAULTS: '{"to_addr":"555"}' });
     const response = await fetch(service.api({ to_addr: '555', from_addr: '123', content: 'hello' }));
     expect(response.status).toBe(400);
