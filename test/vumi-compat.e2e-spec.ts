@@ -101,7 +101,8 @@ describe("Vumi's HttpRpcTransport cases (test_httprpc.py)", () => {
 
     it('test_inbound_with_failed_auth and test_inbound_without_auth: body "Unauthorized", realm Mordor', async () => {
       const s = await start();
-      for (const headers of [{ Authorization: basic('user-1', 'bad-pass') }, {}]) {
+      const attempts: Array<Record<string, string>> = [{ Authorization: basic('user-1', 'bad-pass') }, {}];
+      for (const headers of attempts) {
         const response = await fetch(s.api({ to_addr: 'to_addr', from_addr: '', content: '' }), { headers });
         expect(response.status).toBe(401);
         expect(response.headers.get('www-authenticate')).toBe('Basic realm="Mordor"');
