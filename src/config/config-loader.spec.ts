@@ -55,7 +55,8 @@ describe('loadConfig defaults', () => {
       replyExpected: false,
       allowedFields: DEFAULT_ALLOWED_FIELDS,
       fieldDefaults: {},
-      amqpUrl: 'amqp://guest:guest@localhost:5672/',
+      amqpUrls: ['amqp://guest:guest@localhost:5672/'],
+      amqpQueueType: 'classic',
       host: '0.0.0.0',
       publishTimeout: 5,
       shutdownTimeout: 30,
@@ -208,7 +209,7 @@ describe('loadConfig from the environment, by kind', () => {
     ]);
     expect(problemsOf({ LOG_LEVEL: 'verbose' })).toHaveLength(1);
     expect(problemsOf({ AMQP_URL: 'http://localhost' })).toEqual([
-      'AMQP_URL: must be an amqp:// or amqps:// URL (got "http://localhost")',
+      'AMQP_URL (amqp_url): must be an amqp:// or amqps:// URL (got ["http://localhost"])',
     ]);
   });
 });
@@ -354,12 +355,23 @@ logging_mw:
     });
   });
 
-  it('reads only Vumi keys from the file: the service settings come from the environment', () => {
-    const path = yamlFile('amqp_url: amqp://elsewhere/\npublish_timeout: 1\n');
+  it("reads only Vumi keys (and amqp_url) from the file: the service's other settings come from the environment", () => {
+    const path = yamlFile('amqp_url: amqp://elsewhere/\npublish_timeout: 1\namqp_queue_type: quorum\n');
     expect(loadConfig({ CONFIG_FILE: path })).toMatchObject({
-      amqpUrl: 'amqp://guest:guest@localhost:5672/',
+      amqpUrls: ['amqp://elsewhere/'],
       publishTimeout: 5,
+      amqpQueueType: 'classic',
     });
+  });
+
+  it('takes the broker nodes as a YAML list under amqp_url, the environment winning', () => {
+    const path = yamlFile('amqp_url:\n  - amqp://u:p@rabbit-0:5672/\n  - amqp://u:p@rabbit-1:5672/\n');
+    expect(loadConfig({ CONFIG_FILE: path }).amqpUrls).toEqual(['amqp://u:p@rabbit-0:5672/', 'amqp://u:p@rabbit-1:5672/']);
+    expect(loadConfig({ CONFIG_FILE: path, AMQP_URL: 'amqp://only/' }).amqpUrls).toEqual(['amqp://only/']);
+    const bad = yamlFile('amqp_url:\n  - amqp://u:p@rabbit-0/\n  - 5672\n');
+    expect(problemsOf({ CONFIG_FILE: bad })).toEqual([
+      'AMQP_URL (amqp_url): must be an amqp:// or amqps:// URL (got ["amqp://u:***@rabbit-0/",5672])',
+    ]);
   });
 
   it('names the variable and the Vumi key of each bad value in the file', () => {
@@ -401,6 +413,40 @@ logging_mw:
     expect(problems).toEqual([
       'WEB_PORT (web_port): must be an integer number (got "abc")',
       'NOISY (noisy): must be a boolean value (got "perhaps")',
+    ]);
+  });
+});
+
+describe('broker nodes and queue type', () => {
+  it('takes AMQP_URL as a comma-separated list or a JSON array, in order', () => {
+    const nodes = ['amqp://u:p@127.0.0.1:5673/', 'amqp://u:p@127.0.0.1:5674/', 'amqps://u:p@rabbit/'];
+    expect(loadConfig({ AMQP_URL: nodes.join(' , ') }).amqpUrls).toEqual(nodes);
+    expect(loadConfig({ AMQP_URL: JSON.stringify(nodes) }).amqpUrls).toEqual(nodes);
+  });
+
+  it('refuses an empty list and names a bad node of a list', () => {
+    expect(problemsOf({ AMQP_URL: '[]' })).toEqual([
+      'AMQP_URL (amqp_url): must name at least one amqp:// or amqps:// URL (got [])',
+    ]);
+    expect(problemsOf({ AMQP_URL: 'amqp://a/,rabbit-1:5672' })).toHaveLength(1);
+  });
+
+  it('never prints a password of a bad AMQP_URL or REDIS_URL, even with a raw "@" or no user name', () => {
+    const problems = problemsOf({
+      AMQP_URL: 'amqp://guest:guest@ok/,http://admin:p@ss@rabbit:5672/',
+      REDIS_URL: 'http://:hunter2@cache:6379',
+    });
+    expect(problems).toHaveLength(2);
+    const text = problems.join('\n');
+    for (const secret of ['guest@', 'p@ss', 'ss@rabbit', 'hunter2']) expect(text).not.toContain(secret);
+    expect(text).toContain('http://admin:***@rabbit:5672/');
+    expect(text).toContain('http://:***@cache:6379');
+  });
+
+  it('takes AMQP_QUEUE_TYPE classic or quorum only', () => {
+    expect(loadConfig({ AMQP_QUEUE_TYPE: 'quorum' }).amqpQueueType).toBe('quorum');
+    expect(problemsOf({ AMQP_QUEUE_TYPE: 'stream' })).toEqual([
+      'AMQP_QUEUE_TYPE: must be one of the following values: classic, quorum (got "stream")',
     ]);
   });
 });

@@ -5,7 +5,7 @@ export type SettingKind = 'string' | 'int' | 'float' | 'bool' | 'list' | 'object
 export interface SettingSource {
   property: keyof TransportConfig;
   env: string;
-  /** The key in a Vumi YAML config file, for Vumi's own options. */
+  /** The key in a Vumi YAML config file, for Vumi's own options (and `amqp_url`, the broker's nodes). */
   vumiKey?: string;
   kind: SettingKind;
 }
@@ -34,7 +34,8 @@ export const SETTING_SOURCES: readonly SettingSource[] = [
   { property: 'replyExpected', env: 'REPLY_EXPECTED', vumiKey: 'reply_expected', kind: 'bool' },
   { property: 'allowedFields', env: 'ALLOWED_FIELDS', vumiKey: 'allowed_fields', kind: 'list' },
   { property: 'fieldDefaults', env: 'FIELD_DEFAULTS', vumiKey: 'field_defaults', kind: 'object' },
-  { property: 'amqpUrl', env: 'AMQP_URL', kind: 'string' },
+  { property: 'amqpUrls', env: 'AMQP_URL', vumiKey: 'amqp_url', kind: 'list' },
+  { property: 'amqpQueueType', env: 'AMQP_QUEUE_TYPE', kind: 'string' },
   { property: 'amqpReconnectInterval', env: 'AMQP_RECONNECT_INTERVAL', kind: 'float' },
   { property: 'amqpHeartbeat', env: 'AMQP_HEARTBEAT', kind: 'int' },
   { property: 'host', env: 'HOST', kind: 'string' },

@@ -1,4 +1,5 @@
 import {
+  ArrayNotEmpty,
   IsArray,
   IsBoolean,
   IsIn,
@@ -17,6 +18,7 @@ import { IsAddressOrCidrList } from '../client-identity/trusted-proxies';
 import { DiffersFromWebPort } from '../management/management-port';
 
 export type ValidationMode = 'strict' | 'permissive';
+export type AmqpQueueType = 'classic' | 'quorum';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /** Fields Vumi's HttpApiTransport accepts by default (DEFAULT_ALLOWED_FIELDS). */
@@ -125,8 +127,21 @@ export class TransportConfig {
 
   // ---- this service's own settings ----
 
-  @Matches(/^amqps?:\/\/.+/, { message: 'must be an amqp:// or amqps:// URL' })
-  amqpUrl = 'amqp://guest:guest@localhost:5672/';
+  /**
+   * The broker's nodes, in order of preference: the first that answers is used,
+   * the next ones on its loss (a cluster). Comma-separated, a JSON array, or a
+   * YAML list under `amqp_url`.
+   */
+  @IsArray() @ArrayNotEmpty({ message: 'must name at least one amqp:// or amqps:// URL' })
+  @Matches(/^amqps?:\/\/.+/, { each: true, message: 'must be an amqp:// or amqps:// URL' })
+  amqpUrls: string[] = ['amqp://guest:guest@localhost:5672/'];
+
+  /**
+   * `quorum`: every durable queue the service declares carries `x-queue-type: quorum`
+   * (RabbitMQ 3.10, where every declarer must pass it). `classic`: no arguments.
+   */
+  @IsIn(['classic', 'quorum'])
+  amqpQueueType: AmqpQueueType = 'classic';
 
   /** Seconds between reconnect attempts while the broker is away. */
   @IsNumber() @Min(0.1) @Max(300)
