@@ -34,6 +34,12 @@ describe('VumiFieldsValidationPipe', () => {
     expect(dto).toEqual({ to_addr: '555', from_addr: '123', content: 'hello', group: null, session_event: null });
   });
 
+  it('strict: lists every unexpected field of a 1000-field request, in the order sent (as Vumi)', () => {
+    const unknown = Array.from({ length: 997 }, (_, i): [string, string] => [`z${997 - i}`, 'x']);
+    const problems = validate(pipeFor(), fields(unknown[0], ...COMPLETE, ...unknown.slice(1)));
+    expect(problems).toEqual({ unexpected_parameter: unknown.map(([name]) => name) });
+  });
+
   it('takes group and session_event when sent', () => {
     const dto = validate(pipeFor(), fields(...COMPLETE, ['group', '#chan'], ['session_event', 'new']));
     expect(dto).toMatchObject({ group: '#chan', session_event: 'new' });
