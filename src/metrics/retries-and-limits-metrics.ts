@@ -1,9 +1,12 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { CallerCredentials } from '../callers/caller-credentials.service';
 import { IdempotencyEvents } from '../idempotency/idempotency-events';
+import { IDEMPOTENCY_STORE } from '../idempotency/idempotency.constants';
+import { IdempotencyStore } from '../idempotency/idempotency-store';
+import { MemoryIdempotencyStore } from '../idempotency/memory-idempotency-store';
 import { RateLimitEvents } from '../rate-limit/rate-limit-events';
 import { METRICS_PREFIX } from './metrics.constants';
 import { MetricsService } from './metrics.service';
@@ -27,7 +30,27 @@ export class RetriesAndLimitsMetrics implements OnModuleInit {
     callers: CallerCredentials,
     private readonly idempotency: IdempotencyEvents,
     private readonly rateLimit: RateLimitEvents,
+    @Inject(IDEMPOTENCY_STORE) store: IdempotencyStore,
   ) {
+    if (store instanceof MemoryIdempotencyStore) {
+      // Only the memory store counts in this process; Redis's books are per client, in Redis.
+      new Gauge({
+        name: `${METRICS_PREFIX}idempotency_store_bytes`,
+        help: 'Bytes the in-memory idempotency store counts now (keys, answers, overhead estimate); at most IDEMPOTENCY_MAX_BYTES.',
+        registers: metrics.registers,
+        collect() {
+          this.set(store.bytes);
+        },
+      });
+      new Gauge({
+        name: `${METRICS_PREFIX}idempotency_store_keys`,
+        help: 'Keys the in-memory idempotency store holds now (claims and answers).',
+        registers: metrics.registers,
+        collect() {
+          this.set(store.size);
+        },
+      });
+    }
     this.replays = new Counter({
       name: `${METRICS_PREFIX}idempotent_replays_total`,
       help: 'Requests whose Idempotency-Key already had an answer: answered again, nothing published.',

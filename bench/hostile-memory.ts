@@ -1,0 +1,327 @@
+import { Agent, request } from 'node:http';
+import type { BenchOptions } from './options';
+import { BenchBroker } from './support/bench-broker';
+import type { CompiledBench } from './support/build';
+import { readProcMemory, readTargetMemory, RssSampler } from './support/memory';
+import { sleep, usableFileLimit } from './support/processes';
+import { RunningTarget, startEcho, startTarget } from './support/targets';
+
+/**
+ * Hostile callers, memory part (issue 12): `npm run bench -- --only=hostile`.
+ *
+ * 1. Bytes per held request, for a GET and for a 60 kB POST (target: the POST
+ *    within 10 kB of the GET): reply mode with no application, so every
+ *    request stays held; memory after a GC before and after each batch.
+ * 2. An idempotency flood: reply mode with the echo application, the service
+ *    at --max-old-space-size=256 and the default IDEMPOTENCY_MAX_BYTES, 60 kB
+ *    POSTs with distinct keys from several client addresses; the process must
+ *    live and its RSS stay within the idle RSS plus the byte budget.
+ * 3. Slots left for a second client while one floods held requests.
+ */
+
+export interface HeldCost {
+  held: number;
+  /** RSS growth per held request, bytes. */
+  rssPerHeld: number;
+  /** Heap (used) plus external memory growth per held request, bytes (after a GC). */
+  heapPerHeld: number | null;
+}
+
+export interface HostileMemoryResult {
+  heldGet: HeldCost;
+  /** The first burst of held 60 kB POSTs: its RSS includes the allocator's high-water mark of the bodies in flight. */
+  heldPost60kBurst: HeldCost;
+  /** A second burst of as many: the memory the first one's bodies gave back is reused, so this is what a held POST keeps. */
+  heldPost60k: HeldCost;
+  /** heapPerHeld (or rssPerHeld) of the POST minus the GET's: target under 10,000. */
+  postMinusGet: number;
+  /** The same difference in RSS (second burst). */
+  postMinusGetRss: number;
+  flood: {
+    requests: number;
+    statuses: Record<string, number>;
+    errors: number;
+    survived: boolean;
+    idleRss: number;
+    peakRss: number;
+    /** RSS every 1,000 requests: flat once the store is full. */
+    rssSteps: number[];
+    /** After the flood and a GC. */
+    endRss: number;
+    idleHeap: number | null;
+    endHeap: number | null;
+    budgetBytes: number;
+    /** Bytes the store counted at the end (vumi_http_api_idempotency_store_bytes). */
+    storeBytes: number | null;
+    withinBudget: boolean;
+    maxOldSpaceMb: number;
+  };
+  fairShare: {
+    maxPending: number;
+    perClient: number;
+    flooderSent: number;
+    flooderHeld: number;
+    flooderRefused: number;
+    secondSent: number;
+    secondHeld: number;
+  };
+}
+
+const POST_CONTENT = 'p'.repeat(60_000);
+const FIELDS = 'to_addr=%2B27831234567&from_addr=bench';
+
+interface Sent {
+  status: Promise<number | null>;
+}
+
+/** One request on its own socket; resolves its status (null on a socket error). */
+function send(
+  agent: Agent,
+  url: URL,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+  body?: Buffer,
+): Sent {
+  const status = new Promise<number | null>((resolve) => {
+    const req = request(url, { method, agent, headers: body ? { ...headers, 'Content-Length': String(body.length) } : headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? null));
+      res.on('error', () => resolve(null));
+    });
+    req.on('error', () => resolve(null));
+    req.end(body);
+  });
+  return { status };
+}
+
+async function heldCount(target: RunningTarget): Promise<number> {
+  const response = await fetch(new URL('/health', target.apiUrl)).catch(() => undefined);
+  if (!response) return -1;
+  return ((await response.json()) as { pending_requests?: number }).pending_requests ?? -1;
+}
+
+async function waitForHeld(target: RunningTarget, count: number, ms = 120_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while ((await heldCount(target)) < count) {
+    if (Date.now() > deadline) throw new Error(`only ${await heldCount(target)} of ${count} requests held after ${ms} ms`);
+    await sleep(200);
+  }
+}
+
+async function storeBytes(target: RunningTarget): Promise<number | null> {
+  const text = await fetch(new URL('/metrics', target.apiUrl))
+    .then((r) => r.text())
+    .catch(() => '');
+  const match = /^vumi_http_api_idempotency_store_bytes(?:\{[^}]*\})? (\S+)$/m.exec(text);
+  return match ? Number(match[1]) : null;
+}
+
+function url(target: RunningTarget, query = FIELDS): URL {
+  const base = new URL(target.apiUrl);
+  return new URL(`${base.origin}${base.pathname}?${query}`);
+}
+
+interface Ctx {
+  options: BenchOptions;
+  compiled: CompiledBench;
+  broker: BenchBroker;
+  log: (line: string) => void;
+}
+
+async function start(ctx: Ctx, name: string, env: Record<string, string>, fileLimit?: number): Promise<RunningTarget> {
+  return startTarget({
+    kind: 'service',
+    mode: 'reply',
+    transportName: `${ctx.options.runId}_service_${name}`,
+    amqpUrl: ctx.options.amqpUrl,
+    prefetch: ctx.options.prefetch,
+    entry: ctx.options.entry,
+    baselineJs: ctx.compiled.baseline,
+    probe: ctx.compiled.probe,
+    fileLimit,
+    env: { LOG_LEVEL: 'error', ...env },
+    serviceEnv: ctx.options.serviceEnv,
+  });
+}
+
+async function stop(ctx: Ctx, target: RunningTarget): Promise<void> {
+  await target.proc.stop();
+  await ctx.broker.deleteQueues(target.queues);
+}
+
+/** Part 1: memory per held GET and per held 60 kB POST. */
+async function heldCosts(ctx: Ctx): Promise<{ get: HeldCost; burst: HeldCost; post: HeldCost }> {
+  const count = ctx.options.quick ? 1000 : 2000;
+  const fileLimit = usableFileLimit(6 * count + 1000);
+  const perBatch = Math.min(count, Math.floor((fileLimit - 1000) / 6));
+  const target = await start(ctx, 'hostile_held', {
+    REQUEST_TIMEOUT: '600',
+    MAX_PENDING_REQUESTS: '100000',
+    MAX_PENDING_PER_CLIENT: '100000',
+  }, fileLimit);
+  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+  try {
+    // Warm-up: the first requests allocate what every later one reuses (route caches, JIT).
+    const warm = [];
+    for (let i = 0; i < 50; i++) warm.push(send(agent, url(target, `${FIELDS}&content=warm`), 'GET', {}));
+    await waitForHeld(target, 50);
+    const m0 = await readTargetMemory(target.proc);
+    for (let i = 0; i < perBatch; i++) send(agent, url(target, `${FIELDS}&content=hello`), 'GET', {});
+    await waitForHeld(target, 50 + perBatch);
+    await sleep(1000);
+    const m1 = await readTargetMemory(target.proc);
+    const body = Buffer.from(JSON.stringify({ content: POST_CONTENT }));
+    for (let i = 0; i < perBatch; i++) send(agent, url(target), 'POST', { 'Content-Type': 'application/json' }, body);
+    await waitForHeld(target, 50 + 2 * perBatch);
+    await sleep(1000);
+    const m2 = await readTargetMemory(target.proc);
+    for (let i = 0; i < perBatch; i++) send(agent, url(target), 'POST', { 'Content-Type': 'application/json' }, body);
+    await waitForHeld(target, 50 + 3 * perBatch);
+    await sleep(1000);
+    const m3 = await readTargetMemory(target.proc);
+    const cost = (a: typeof m0, b: typeof m0): HeldCost => ({
+      held: perBatch,
+      rssPerHeld: (b.rss - a.rss) / perBatch,
+      heapPerHeld:
+        a.heapUsed !== null && b.heapUsed !== null ? (b.heapUsed + (b.external ?? 0) - a.heapUsed - (a.external ?? 0)) / perBatch : null,
+    });
+    return { get: cost(m0, m1), burst: cost(m1, m2), post: cost(m2, m3) };
+  } finally {
+    agent.destroy();
+    await stop(ctx, target);
+  }
+}
+
+/** Part 2: distinct keys, 60 kB replies, several clients, a 256 MB heap. */
+async function idempotencyFlood(ctx: Ctx): Promise<HostileMemoryResult['flood']> {
+  const requests = ctx.options.quick ? 3000 : 6000;
+  const maxOldSpaceMb = 256;
+  const budgetBytes = 64 * 1024 * 1024; // the default IDEMPOTENCY_MAX_BYTES
+  const target = await start(ctx, 'hostile_flood', {
+    NODE_OPTIONS: `--max-old-space-size=${maxOldSpaceMb}`,
+    TRUST_PROXY: '127.0.0.1',
+    REQUEST_TIMEOUT: '30',
+  });
+  const echo = startEcho(target.transportName, ctx.options.amqpUrl, ctx.options.entry);
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  try {
+    // Warm up with a few keyed requests (so the store and the Redis-less path are in use), then measure idle.
+    const body = Buffer.from(JSON.stringify({ content: POST_CONTENT }));
+    const headers = (i: number) => ({
+      'Content-Type': 'application/json',
+      'Idempotency-Key': `"flood-${ctx.options.runId}-${i}"`,
+      'X-Forwarded-For': `10.66.0.${i % 8}`, // eight clients: together they can fill the whole budget
+    });
+    for (let i = 0; i < 20; i++) await send(agent, url(target), 'POST', headers(-1 - i), body).status;
+    const idle = await readTargetMemory(target.proc);
+    const sampler = new RssSampler(target.proc.pid, 100).start();
+    const rssSteps: number[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < requests && target.proc.alive) {
+        const n = next++;
+        if (n % 1000 === 0) rssSteps.push(readProcMemory(target.proc.pid)?.rss ?? 0);
+        const status = await send(agent, url(target), 'POST', headers(n), body).status;
+        if (status === null) errors++;
+        else statuses[status] = (statuses[status] ?? 0) + 1;
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, worker));
+    const peakRss = sampler.stop();
+    const survived = target.proc.alive;
+    const counted = survived ? await storeBytes(target) : null;
+    const end = survived ? await readTargetMemory(target.proc) : undefined;
+    return {
+      rssSteps,
+      endRss: end?.rss ?? 0,
+      idleHeap: idle.heapUsed,
+      endHeap: end?.heapUsed ?? null,
+      requests,
+      statuses,
+      errors,
+      survived,
+      idleRss: idle.rss,
+      peakRss,
+      budgetBytes,
+      storeBytes: counted,
+      // What the flood leaves behind (after a GC) must fit the budget; the peak adds the garbage in flight.
+      withinBudget: survived && end !== undefined && end.rss <= idle.rss + budgetBytes,
+      maxOldSpaceMb,
+    };
+  } finally {
+    agent.destroy();
+    await echo.stop();
+    await stop(ctx, target);
+  }
+}
+
+/** Part 3: one client opens as many held requests as the instance has; a second client then asks for some. */
+async function fairShare(ctx: Ctx): Promise<HostileMemoryResult['fairShare']> {
+  const maxPending = 1000;
+  const perClient = Math.ceil(maxPending / 4); // the default MAX_PENDING_PER_CLIENT
+  const fileLimit = usableFileLimit(4000);
+  const target = await start(ctx, 'hostile_fair', {
+    TRUST_PROXY: '127.0.0.1',
+    REQUEST_TIMEOUT: '120',
+    MAX_PENDING_REQUESTS: String(maxPending),
+  }, fileLimit);
+  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+  try {
+    const flooder = Array.from({ length: maxPending }, (_, i) =>
+      send(agent, url(target, `${FIELDS}&content=flood${i}`), 'GET', { 'X-Forwarded-For': '10.77.0.1' }),
+    );
+    // The refused ones answer at once; the held ones wait (the time-out is long).
+    const refusedStatuses = await Promise.all(
+      flooder.map((s) => Promise.race([s.status, sleep(5000).then(() => 'held' as const)])),
+    );
+    const flooderRefused = refusedStatuses.filter((s) => s === 503).length;
+    const flooderHeld = await heldCount(target);
+    const secondSent = 100;
+    const second = Array.from({ length: secondSent }, (_, i) =>
+      send(agent, url(target, `${FIELDS}&content=second${i}`), 'GET', { 'X-Forwarded-For': '10.77.0.2' }),
+    );
+    const secondStatuses = await Promise.all(second.map((s) => Promise.race([s.status, sleep(3000).then(() => 'held' as const)])));
+    const secondHeld = secondStatuses.filter((s) => s === 'held').length;
+    return { maxPending, perClient, flooderSent: maxPending, flooderHeld, flooderRefused, secondSent, secondHeld };
+  } finally {
+    agent.destroy();
+    await stop(ctx, target);
+  }
+}
+
+const kb = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 1024).toFixed(1)} kB`);
+const mb = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(0)} MB`);
+
+export async function runHostileMemory(
+  options: BenchOptions,
+  compiled: CompiledBench,
+  broker: BenchBroker,
+  log: (line: string) => void,
+): Promise<HostileMemoryResult> {
+  const ctx: Ctx = { options, compiled, broker, log };
+  log('hostile callers (memory): bytes per held GET and 60 kB POST');
+  const { get, burst, post } = await heldCosts(ctx);
+  log(
+    `  held GET ${kb(get.heapPerHeld)} heap+external, ${kb(get.rssPerHeld)} RSS; held 60 kB POST ${kb(post.heapPerHeld)}, ` +
+      `${kb(post.rssPerHeld)} RSS (first burst ${kb(burst.heapPerHeld)}, ${kb(burst.rssPerHeld)} RSS; ${get.held} each)`,
+  );
+  log('hostile callers (memory): idempotency flood, 60 kB replies, --max-old-space-size=256');
+  const flood = await idempotencyFlood(ctx);
+  log(
+    `  ${flood.requests} requests: ${JSON.stringify(flood.statuses)}, ${flood.errors} errors; ${flood.survived ? 'alive' : 'DIED'}; ` +
+      `RSS idle ${mb(flood.idleRss)}, peak ${mb(flood.peakRss)}, after ${mb(flood.endRss)} (budget ${mb(flood.budgetBytes)}); ` +
+      `heap idle ${mb(flood.idleHeap)}, after ${mb(flood.endHeap)}; store counted ${mb(flood.storeBytes)}; ` +
+      `RSS per 1,000: ${flood.rssSteps.map(mb).join(', ')}`,
+  );
+  log('hostile callers (memory): slots left for a second client while one floods');
+  const share = await fairShare(ctx);
+  log(
+    `  flooder: ${share.flooderHeld} held, ${share.flooderRefused} refused of ${share.flooderSent}; ` +
+      `second client: ${share.secondHeld} of ${share.secondSent} held (MAX_PENDING_REQUESTS ${share.maxPending})`,
+  );
+  const postMinusGet = (post.heapPerHeld ?? post.rssPerHeld) - (get.heapPerHeld ?? get.rssPerHeld);
+  const postMinusGetRss = post.rssPerHeld - get.rssPerHeld;
+  return { heldGet: get, heldPost60kBurst: burst, heldPost60k: post, postMinusGet, postMinusGetRss, flood, fairShare: share };
+}
