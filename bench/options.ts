@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Mode } from './support/targets';
 
-export type BenchPart = 'throughput' | 'held' | 'sweep';
+export type BenchPart = 'throughput' | 'held' | 'sweep' | 'hostile';
+
+/** Every part, in the order they run; `hostile` replays issue 12's attacks (bench/hostile-*.ts). */
+export const BENCH_PARTS: readonly BenchPart[] = ['throughput', 'held', 'sweep', 'hostile'];
 
 /** What `npm run bench` does, from env knobs (and `--quick` / `--only=...` flags). */
 export interface BenchOptions {
@@ -37,10 +40,11 @@ export interface BenchOptions {
 }
 
 export const KNOBS = `Env knobs: BENCH_QUICK=1 (about a minute), BENCH_DURATION (s per round, 8), BENCH_ROUNDS (3),
-BENCH_CONNECTIONS (64), BENCH_WARMUP (s, 3), BENCH_MODES (fire,reply), BENCH_PARTS (throughput,held,sweep),
+BENCH_CONNECTIONS (64), BENCH_WARMUP (s, 3), BENCH_MODES (fire,reply), BENCH_PARTS (throughput,held,sweep,hostile),
 BENCH_HELD (levels, 10000,50000), BENCH_HELD_TIMEOUT (s, 60), BENCH_PREFETCH (20), BENCH_ENTRY (dist|ts),
 BENCH_PROFILE=1 (CPU profiles in bench/results/profiles), BENCH_SERVICE_ENV (JSON object: extra service env),
-BENCH_HEADERS (JSON object: request headers, [<id>] replaced by a new id per request). Flags: --quick, --only=held,sweep.`;
+BENCH_HEADERS (JSON object: request headers, [<id>] replaced by a new id per request),
+BENCH_HOSTILE_CONNECTIONS (password flood connections, 30), BENCH_HOSTILE_SECONDS (s per flood, 10). Flags: --quick, --only=held,sweep,hostile.`;
 
 function flag(name: string): string | undefined {
   const arg = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -73,9 +77,9 @@ function list(text: string | undefined, fallback: string[]): string[] {
 
 export function readOptions(): BenchOptions {
   const quick = flag('quick') !== undefined || process.env.BENCH_QUICK === '1';
-  const parts = list(flag('only') ?? process.env.BENCH_PARTS, ['throughput', 'held', 'sweep']);
+  const parts = list(flag('only') ?? process.env.BENCH_PARTS, [...BENCH_PARTS]);
   const modes = list(process.env.BENCH_MODES, ['fire', 'reply']);
-  for (const part of parts) if (!['throughput', 'held', 'sweep'].includes(part)) throw new Error(`unknown part ${part}`);
+  for (const part of parts) if (!(BENCH_PARTS as readonly string[]).includes(part)) throw new Error(`unknown part ${part}`);
   for (const mode of modes) if (mode !== 'fire' && mode !== 'reply') throw new Error(`unknown mode ${mode}`);
   const entry = process.env.BENCH_ENTRY ?? 'dist';
   if (entry !== 'dist' && entry !== 'ts') throw new Error('BENCH_ENTRY must be dist or ts');

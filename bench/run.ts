@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runHeldMemory } from './held-memory';
+import { hostileAuthTable, runHostileAuth } from './hostile-auth';
 import { runHostileMemory } from './hostile-memory';
 import { hostileAuthTable, runHostileAuth } from './hostile-auth';
 import { KNOBS, readOptions } from './options';
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     if (options.parts.includes('held')) result.heldMemory = await runHeldMemory(options, compiled, broker, log);
     if (options.parts.includes('sweep')) result.sweepCost = runSweepCost(log);
     if (options.parts.includes('hostile')) result.hostileAuth = await runHostileAuth(options, compiled, broker, log);
+    if (options.parts.includes('hostile')) result.hostileAuth = await runHostileAuth(options, compiled, broker, log);
     if (options.parts.includes('hostile')) {
       Object.assign(result, { hostileMemory: await runHostileMemory(options, compiled, broker, log) });
     }
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
   // One file per run as well, for trends (bench/results/ is git-ignored; CI keeps them as artifacts).
   writeFileSync(join(RESULTS_DIR, `run-${result.date.replace(/[:.]/g, '-')}.json`), json);
   const rendered = tables(result);
+  if (result.hostileAuth) rendered.push(hostileAuthTable(result.hostileAuth));
   if (result.hostileAuth) rendered.push(hostileAuthTable(result.hostileAuth));
   writeFileSync(
     join(RESULTS_DIR, 'latest.md'),

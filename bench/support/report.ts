@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import type { HeldMemoryResult } from '../held-memory';
+import type { HostileAuthResult } from '../hostile-auth';
 import type { BenchOptions } from '../options';
 import type { SweepCostRow } from '../sweep-cost';
 import type { ModeResult } from '../throughput';
@@ -32,6 +33,8 @@ export interface BenchResult {
   throughput?: Partial<Record<Mode, ModeResult>>;
   heldMemory?: HeldMemoryResult;
   sweepCost?: SweepCostRow[];
+  /** `--only=hostile`: the password flood (bench/hostile-auth.ts). */
+  hostileAuth?: HostileAuthResult;
 }
 
 export function sourceInfo(root: string): SourceInfo {
