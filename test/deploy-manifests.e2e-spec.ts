@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -11,9 +11,12 @@ import { composeSchemaProblems, dockerComposeConfig, interpolate, interpolatedNa
 import { dockerfileProblems, dockerIgnores, execForm, readDockerfile, readDockerignore } from './support/dockerfile';
 import { envOf, readEnvExample } from './support/env-example';
 import {
-  KubernetesObject,
+  K8S_DIR,
+  kustomizations,
+  kustomize,
+  ManifestDocument,
   manifestFiles,
-  readManifests,
+  renderKustomization,
   REPO_ROOT,
   schemaProblems,
   unknownFieldProblems,
@@ -23,28 +26,22 @@ import { startTestService } from './support/test-service';
 /**
  * Static checks of what deploys the service (no Docker engine or cluster is
  * needed): the Dockerfile, docker-compose.yml, k8s/ and .env.example, against
- * their schemas and against the settings the service really reads.
+ * their schemas and against the settings the service really reads. Every
+ * Kubernetes overlay is rendered by `kubectl kustomize` (required) and its
+ * output checked, since that output, not the files, is what gets applied.
  */
 const at = (path: string) => join(REPO_ROOT, path);
 const KNOWN_VARIABLES = new Set<string>([...SETTING_SOURCES.map((source) => source.env), ...LOADER_VARIABLES]);
 const DEFAULTS = new TransportConfig();
 const envExample = readEnvExample(at('.env.example'));
 const compose = readComposeFile(at('docker-compose.yml'));
-const manifests = readManifests(manifestFiles());
 const stages = readDockerfile(at('Dockerfile'));
 const runtime = stages.at(-1)!;
 
 const unknown = (names: Iterable<string>) => [...names].filter((name) => !KNOWN_VARIABLES.has(name));
 const seconds = (duration: string) => Number(duration.match(/^(\d+)s$/)?.[1] ?? NaN);
-const ofKind = (kind: string) => manifests.filter((m) => m.object.kind === kind).map((m) => m.object as any);
-const named = (kind: string, name: string) => ofKind(kind).find((object) => object.metadata.name === name);
 /** The services that run this repository's image (RabbitMQ has its own variables). */
 const appServices = Object.entries(compose.services).filter(([, service]) => service.build !== undefined);
-const transportDeployment = named('Deployment', 'vumi-http-api-transport');
-const transportContainer = transportDeployment.spec.template.spec.containers[0];
-const configMap = named('ConfigMap', 'vumi-http-api-transport');
-const secret = named('Secret', 'vumi-http-api-transport');
-const setting = (name: string): string => configMap.data[name];
 
 describe('.env.example', () => {
   it('lists every variable the service reads, once, each under a comment saying what it is for', () => {
@@ -176,55 +173,249 @@ describe('docker-compose.yml', () => {
   });
 });
 
-describe('Kubernetes manifests', () => {
-  it('each document validates against the Kubernetes API schema of its kind', () => {
-    expect(manifests.length).toBeGreaterThanOrEqual(7);
-    expect(manifests.map((m) => [m.where, schemaProblems(m.object)])).toEqual(manifests.map((m) => [m.where, undefined]));
+const NAME = 'vumi-http-api-transport';
+const OVERLAYS = kustomizations('overlays');
+const COMPONENTS = kustomizations('components');
+const SECRET_EXAMPLE = 'overlays/production/secret.env.example';
+/** What an operator writes before applying production: here, the example as it stands. */
+const writtenByOperator: Record<string, Record<string, string>> = {
+  'overlays/production': { 'overlays/production/secret.env': readFileSync(join(K8S_DIR, SECRET_EXAMPLE), 'utf8') },
+};
+
+/** One rendered overlay, with the objects the checks look at. */
+class Rendered {
+  constructor(
+    readonly overlay: string,
+    readonly documents: ManifestDocument[],
+  ) {}
+  ofKind(kind: string): any[] {
+    return this.documents.filter((d) => d.object.kind === kind).map((d) => d.object);
+  }
+  one(kind: string, name = NAME): any {
+    const found = this.ofKind(kind).filter((o) => o.metadata.name === name || o.metadata.name.startsWith(`${name}-`));
+    if (found.length !== 1) throw new Error(`${this.overlay}: ${found.length} ${kind} named ${name}`);
+    return found[0];
+  }
+  get deployment() {
+    return this.one('Deployment');
+  }
+  get container() {
+    return this.deployment.spec.template.spec.containers[0];
+  }
+  get configMap() {
+    return this.one('ConfigMap');
+  }
+  get secret() {
+    return this.one('Secret');
+  }
+  /** The Secret's values, decoded as a pod sees them. */
+  get secretValues(): Record<string, string> {
+    const data: Record<string, string> = this.secret.data ?? {};
+    return { ...Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])), ...this.secret.stringData };
+  }
+  setting(name: string): string {
+    return this.configMap.data[name];
+  }
+}
+
+const rendered = new Map<string, Rendered>();
+beforeAll(() => {
+  for (const overlay of OVERLAYS) rendered.set(overlay, new Rendered(overlay, renderKustomization(overlay, writtenByOperator[overlay])));
+});
+const each = (check: (r: Rendered) => void) => () => {
+  expect(rendered.size).toBe(OVERLAYS.length);
+  for (const r of rendered.values()) check(r);
+};
+/** An assertion that names the overlay when it fails. */
+const inOverlay = (r: Rendered, value: unknown) => [r.overlay, value];
+
+describe('Kubernetes: kustomize base, overlays and components', () => {
+  it('has a base, a dev and a production overlay, and the four optional components', () => {
+    expect(existsSync(join(K8S_DIR, 'base/kustomization.yaml'))).toBe(true);
+    expect(OVERLAYS).toEqual(['overlays/dev', 'overlays/production']);
+    expect(COMPONENTS).toEqual(['components/ingress', 'components/networkpolicy', 'components/prometheusrule', 'components/servicemonitor']);
   });
 
-  it('no document has a field the API does not know', () => {
-    expect(unknownFieldProblems(manifests)).toEqual([]);
+  it('every overlay renders with kubectl kustomize, without a warning', () => {
+    for (const overlay of OVERLAYS) expect(inOverlay(rendered.get(overlay)!, rendered.get(overlay)!.documents.length > 5)).toEqual([overlay, true]);
   });
 
-  it('kustomization.yaml names every manifest in k8s/ but the demo, and kustomize builds it where kubectl is', () => {
-    const kustomization = load(readFileSync(at('k8s/kustomization.yaml'), 'utf8')) as { resources: string[] };
-    const topLevel = manifestFiles().filter((file) => !file.includes('/k8s/demo/'));
-    expect([...kustomization.resources].sort()).toEqual(topLevel.map((file) => file.split('/k8s/')[1]).sort());
-    const kubectl = spawnSync('kubectl', ['kustomize', at('k8s')], { encoding: 'utf8', timeout: 30_000 });
-    if (!kubectl.error) expect([kubectl.status, kubectl.stderr]).toEqual([0, '']);
+  it('never applies the example Secret as it is: production does not render until secret.env is written', () => {
+    const asCommitted = kustomize(join(K8S_DIR, 'overlays/production'));
+    expect(asCommitted.status).not.toBe(0);
+    expect(asCommitted.stderr).toContain('secret.env');
+    expect(readFileSync(join(K8S_DIR, 'overlays/production/.gitignore'), 'utf8')).toMatch(/^secret\.env$/m);
+    expect(existsSync(join(K8S_DIR, 'base/secret.yaml'))).toBe(false);
+    expect(kustomize(join(K8S_DIR, 'base')).stdout).not.toMatch(/^kind: Secret$/m);
   });
 
-  it('probes the configured health paths on the configured port, and drains before SIGKILL', () => {
-    const port = transportContainer.ports.find((p: any) => p.name === 'http').containerPort;
-    expect(String(port)).toBe(setting('WEB_PORT'));
-    expect(transportContainer.livenessProbe.httpGet).toEqual({ path: setting('LIVENESS_PATH'), port: 'http' });
-    expect(transportContainer.startupProbe.httpGet).toEqual({ path: setting('LIVENESS_PATH'), port: 'http' });
-    expect(transportContainer.readinessProbe.httpGet).toEqual({ path: setting('READINESS_PATH'), port: 'http' });
-    const [command, pause] = transportContainer.lifecycle.preStop.exec.command;
-    expect(command).toBe('sleep');
-    const drain = Number(pause) + Number(setting('SHUTDOWN_TIMEOUT')) + Number(setting('PUBLISH_TIMEOUT'));
-    expect(transportDeployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(drain);
+  it('every component renders on top of the base, and production uses them all', () => {
+    const all = `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\ncomponents: [${COMPONENTS.map((c) => `../${c}`).join(', ')}]\n`;
+    const documents = renderKustomization('all-components', { 'all-components/kustomization.yaml': all });
+    expect(documents.map((d) => d.object.kind).sort()).toEqual(
+      ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'NetworkPolicy', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'ServiceMonitor'].sort(),
+    );
+    const production = load(readFileSync(join(K8S_DIR, 'overlays/production/kustomization.yaml'), 'utf8')) as { components: string[] };
+    expect(production.components.map((c) => c.replace('../../', '')).sort()).toEqual(COMPONENTS);
   });
 
-  it('gives each pod its own INSTANCE_ID, its settings from the ConfigMap and Secret, and a locked-down runtime', () => {
-    expect(transportContainer.env).toContainEqual({ name: 'INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
-    expect(transportContainer.envFrom).toEqual([{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: secret.metadata.name } }]);
-    const pod = transportDeployment.spec.template.spec;
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
-    expect(transportContainer.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
-    for (const kind of ['requests', 'limits']) expect(Object.keys(transportContainer.resources[kind]).sort()).toEqual(['cpu', 'memory']);
-    expect(transportDeployment.spec.replicas).toBeGreaterThanOrEqual(2);
+  it('every manifest file under k8s/ is named by the kustomization beside it', () => {
+    for (const file of manifestFiles()) {
+      const dir = file.slice(0, file.lastIndexOf('/'));
+      const kustomization = load(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as { resources?: string[]; patches?: { path?: string }[] };
+      const named = [...(kustomization.resources ?? []), ...(kustomization.patches ?? []).flatMap((p) => (p.path ? [p.path] : []))];
+      expect([file, named.includes(file.slice(dir.length + 1))]).toEqual([file, true]);
+    }
   });
 
-  it("the Service, PodDisruptionBudget and HorizontalPodAutoscaler point at the Deployment's pods", () => {
-    const labels = transportDeployment.spec.template.metadata.labels;
-    expect(transportDeployment.spec.selector.matchLabels).toEqual(labels);
-    expect(ofKind('Service')[0].spec.selector).toEqual(labels);
-    expect(ofKind('Service')[0].spec.ports[0].targetPort).toBe('http');
-    expect(ofKind('PodDisruptionBudget')[0].spec).toEqual({ minAvailable: 1, selector: { matchLabels: labels } });
-    const hpa = ofKind('HorizontalPodAutoscaler')[0].spec;
-    expect(hpa.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: transportDeployment.metadata.name });
-    expect(hpa.metrics[0].resource.name).toBe('cpu');
+  it(
+    'each rendered document validates against the API schema of its kind (the Prometheus Operator CRDs included)',
+    each((r) => {
+      expect(r.documents.map((d) => [d.where, schemaProblems(d.object)])).toEqual(r.documents.map((d) => [d.where, undefined]));
+    }),
+  );
+
+  it('the CRD schemas used for the Prometheus Operator resources refuse what the CRDs refuse', () => {
+    const r = rendered.get('overlays/production')!;
+    const monitor = r.one('ServiceMonitor');
+    const rule = r.one('PrometheusRule');
+    expect(schemaProblems(monitor)).toBeUndefined();
+    expect(schemaProblems({ ...monitor, spec: { ...monitor.spec, endpoint: monitor.spec.endpoints } })).toMatch(/additional properties/);
+    expect(schemaProblems({ ...monitor, spec: { ...monitor.spec, endpoints: [{ port: 'http', interval: '30 seconds' }] } })).toMatch(/pattern/);
+    const [group] = rule.spec.groups;
+    expect(schemaProblems({ ...rule, spec: { groups: [{ ...group, rules: [{ alert: 'X' }] }] } })).toMatch(/expr/);
+  });
+
+  it('no rendered document has a field the API does not know', () => {
+    expect(unknownFieldProblems([...rendered.values()].flatMap((r) => r.documents))).toEqual([]);
+  });
+
+  it(
+    'sets a real image tag in every overlay (never `latest`, never untagged)',
+    each((r) => {
+      for (const deployment of r.ofKind('Deployment')) {
+        for (const container of deployment.spec.template.spec.containers) {
+          expect(inOverlay(r, container.image)).toEqual([r.overlay, expect.stringMatching(/^[^:@]+(:[\w][\w.-]*|@sha256:[0-9a-f]{64})$/)]);
+          expect(inOverlay(r, container.image)).not.toEqual([r.overlay, expect.stringMatching(/:latest$/)]);
+        }
+      }
+    }),
+  );
+
+  it(
+    'generates the ConfigMap and the Secret (names with a content hash, so a change rolls the pods) and the Deployment follows them',
+    each((r) => {
+      for (const generated of [r.configMap, r.secret]) expect(generated.metadata.name).toMatch(new RegExp(`^${NAME}-[a-z0-9]{10}$`));
+      expect(r.container.envFrom).toEqual([{ configMapRef: { name: r.configMap.metadata.name } }, { secretRef: { name: r.secret.metadata.name } }]);
+    }),
+  );
+
+  it(
+    'lets the HorizontalPodAutoscaler own the replica count',
+    each((r) => {
+      expect(inOverlay(r, r.deployment.spec.replicas)).toEqual([r.overlay, undefined]);
+      const hpa = r.one('HorizontalPodAutoscaler').spec;
+      expect(hpa.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: r.deployment.metadata.name });
+      expect(hpa.metrics[0].resource.name).toBe('cpu');
+      expect(hpa.maxReplicas).toBeGreaterThan(hpa.minReplicas);
+      expect(r.one('PodDisruptionBudget').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: r.deployment.spec.template.metadata.labels } });
+    }),
+  );
+
+  it('runs at least two pods in production, one or two in dev with the echo application in reply mode', () => {
+    const production = rendered.get('overlays/production')!;
+    const dev = rendered.get('overlays/dev')!;
+    expect(production.one('HorizontalPodAutoscaler').spec.minReplicas).toBeGreaterThanOrEqual(2);
+    expect(production.setting('REPLY_EXPECTED')).toBe('false');
+    expect(production.ofKind('Deployment').length).toBe(1);
+    expect(dev.one('HorizontalPodAutoscaler').spec).toMatchObject({ minReplicas: 1, maxReplicas: 2 });
+    expect(dev.setting('REPLY_EXPECTED')).toBe('true');
+    const echo = dev.one('Deployment', 'vumi-echo-application').spec.template.spec.containers[0];
+    expect(echo.command).toEqual(['node', 'dist/demo/echo-application.js']);
+    expect(echo.image).toBe(dev.container.image);
+    expect(echo.envFrom).toEqual(dev.container.envFrom);
+  });
+
+  it(
+    'probes the configured health paths on the configured port, and drains before SIGKILL',
+    each((r) => {
+      const port = r.container.ports.find((p: any) => p.name === 'http').containerPort;
+      expect(String(port)).toBe(r.setting('WEB_PORT'));
+      expect(r.container.livenessProbe.httpGet).toEqual({ path: r.setting('LIVENESS_PATH'), port: 'http' });
+      expect(r.container.startupProbe.httpGet).toEqual({ path: r.setting('LIVENESS_PATH'), port: 'http' });
+      expect(r.container.readinessProbe.httpGet).toEqual({ path: r.setting('READINESS_PATH'), port: 'http' });
+      const [command, pause] = r.container.lifecycle.preStop.exec.command;
+      expect(command).toBe('sleep');
+      const drain = Number(pause) + Number(r.setting('SHUTDOWN_TIMEOUT')) + Number(r.setting('PUBLISH_TIMEOUT'));
+      expect(r.deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(drain);
+    }),
+  );
+
+  it(
+    'gives each pod its own INSTANCE_ID and a locked-down runtime',
+    each((r) => {
+      expect(r.container.env).toContainEqual({ name: 'INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+      const pod = r.deployment.spec.template.spec;
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
+      expect(r.container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+      for (const kind of ['requests', 'limits']) expect(Object.keys(r.container.resources[kind]).sort()).toEqual(['cpu', 'memory']);
+    }),
+  );
+
+  it(
+    "the Service points at the Deployment's pods",
+    each((r) => {
+      const labels = r.deployment.spec.template.metadata.labels;
+      expect(r.deployment.spec.selector.matchLabels).toEqual(labels);
+      expect(r.one('Service').spec.selector).toEqual(labels);
+      expect(r.one('Service').spec.ports[0].targetPort).toBe('http');
+    }),
+  );
+});
+
+describe('Kubernetes components, as production renders them', () => {
+  const production = () => rendered.get('overlays/production')!;
+
+  it('the ServiceMonitor scrapes METRICS_PATH on a port of the Service it selects', () => {
+    const r = production();
+    const monitor = r.one('ServiceMonitor').spec;
+    const service = r.one('Service');
+    expect(monitor.selector.matchLabels).toEqual(Object.fromEntries(Object.entries(service.metadata.labels).filter(([k]) => k in monitor.selector.matchLabels)));
+    expect(Object.keys(monitor.selector.matchLabels).length).toBeGreaterThan(0);
+    const servicePort = service.spec.ports.find((p: any) => p.name === monitor.endpoints[0].port);
+    expect(servicePort).toBeDefined();
+    const containerPort = r.container.ports.find((p: any) => p.name === servicePort.targetPort);
+    expect(containerPort).toBeDefined();
+    expect(monitor.endpoints[0].path).toBe(r.setting('METRICS_PATH') ?? DEFAULTS.metricsPath);
+  });
+
+  it('the PrometheusRule holds exactly the rules of docs/prometheus-alerts.yml (scripts/prometheus-rule.ts writes it)', () => {
+    const docs = load(readFileSync(at('docs/prometheus-alerts.yml'), 'utf8')) as { groups: unknown[] };
+    expect(production().one('PrometheusRule').spec.groups).toEqual(docs.groups);
+  });
+
+  it("the NetworkPolicy lets in the pods' http port and lets out DNS and the broker's port", () => {
+    const r = production();
+    const policy = r.one('NetworkPolicy').spec;
+    expect(policy.podSelector.matchLabels).toEqual(r.deployment.spec.selector.matchLabels);
+    expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy.ingress.flatMap((rule: any) => rule.ports)).toContainEqual({ port: 'http', protocol: 'TCP' });
+    const out = policy.egress.flatMap((rule: any) => rule.ports);
+    const amqp = new URL(r.secretValues.AMQP_URL);
+    expect(out).toContainEqual({ port: Number(amqp.port || (amqp.protocol === 'amqps:' ? 5671 : 5672)), protocol: 'TCP' });
+    expect(out).toContainEqual({ port: 53, protocol: 'UDP' });
+  });
+
+  it('the Ingress routes WEB_PATH, with a host and TLS, to the Service', () => {
+    const r = production();
+    const ingress = r.one('Ingress').spec;
+    expect(ingress.rules).toHaveLength(1);
+    expect(ingress.rules[0].host).toMatch(/\./);
+    expect(ingress.tls[0].hosts).toEqual([ingress.rules[0].host]);
+    const [path] = ingress.rules[0].http.paths;
+    expect(path.path).toBe(r.setting('WEB_PATH'));
+    expect(path.backend.service.name).toBe(r.one('Service').metadata.name);
+    expect(r.one('Service').spec.ports.map((p: any) => p.name)).toContain(path.backend.service.port.name);
   });
 });
 
@@ -235,17 +426,26 @@ describe('settings in the deploy files', () => {
       ...Object.values(service.environment ?? {}).flatMap(interpolatedNames),
     ]);
     expect(unknown(composeNames)).toEqual([]);
-    const k8sNames = manifests.flatMap(({ object }: { object: KubernetesObject & Record<string, any> }) => [
-      ...Object.keys(object.data ?? {}),
-      ...Object.keys(object.stringData ?? {}),
-      ...(object.spec?.template?.spec?.containers ?? []).flatMap((c: any) => (c.env ?? []).map((e: any) => e.name)),
-    ]);
-    expect(unknown(k8sNames)).toEqual([]);
+    expect(rendered.size).toBe(OVERLAYS.length);
+    for (const r of rendered.values()) {
+      const k8sNames = [
+        ...r.ofKind('ConfigMap').flatMap((o) => Object.keys(o.data ?? {})),
+        ...r.ofKind('Secret').flatMap((o) => Object.keys({ ...o.data, ...o.stringData })),
+        ...r.ofKind('Deployment').flatMap((d) => d.spec.template.spec.containers.flatMap((c: any) => (c.env ?? []).map((e: any) => e.name))),
+      ];
+      expect(inOverlay(r, unknown(k8sNames))).toEqual([r.overlay, []]);
+    }
   });
 
-  it('load as they stand: the ConfigMap with the Secret, and .env.example under each Compose service', () => {
-    const podEnv = { ...configMap.data, ...secret.stringData, INSTANCE_ID: 'vumi-http-api-transport-7d4b9c-x2x9q' };
-    expect(() => loadConfig(podEnv)).not.toThrow();
+  it(
+    'load as they stand: each overlay\'s ConfigMap with its Secret',
+    each((r) => {
+      const podEnv = { ...r.configMap.data, ...r.secretValues, INSTANCE_ID: 'vumi-http-api-transport-7d4b9c-x2x9q' };
+      expect(() => loadConfig(podEnv)).not.toThrow();
+    }),
+  );
+
+  it('load as they stand: .env.example under each Compose service', () => {
     const dotEnv = envOf(envExample);
     for (const [, service] of appServices) {
       const environment = Object.entries(service.environment ?? {}).map(([name, value]) => [name, interpolate(value, dotEnv)]);
@@ -253,8 +453,13 @@ describe('settings in the deploy files', () => {
     }
   });
 
-  it('keep secrets in the Secret only', () => {
-    expect(Object.keys(secret.stringData ?? secret.data).sort()).toEqual(['AMQP_URL', 'WEB_PASSWORD', 'WEB_USERNAME']);
-    expect(Object.keys(configMap.data).filter((name) => /AMQP_URL|PASSWORD|USERNAME/.test(name))).toEqual([]);
-  });
+  it(
+    'keep secrets in the Secret only',
+    each((r) => {
+      const secretNames = Object.keys(r.secretValues);
+      expect(secretNames).toContain('AMQP_URL');
+      expect(secretNames.filter((name) => !['AMQP_URL', 'WEB_USERNAME', 'WEB_PASSWORD'].includes(name))).toEqual([]);
+      expect(Object.keys(r.configMap.data).filter((name) => /AMQP_URL|PASSWORD|USERNAME/.test(name))).toEqual([]);
+    }),
+  );
 });

@@ -1,5 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import Ajv from 'ajv';
 import { loadAll } from 'js-yaml';
 import * as ts from 'typescript';
 
@@ -18,8 +21,18 @@ export interface ManifestDocument {
   object: KubernetesObject;
 }
 
+export const K8S_DIR = join(REPO_ROOT, 'k8s');
+
+/** The directories under k8s/ holding a kustomization file: `base`, `overlays/dev`, `components/ingress`, ... */
+export function kustomizations(kind: 'overlays' | 'components'): string[] {
+  return readdirSync(join(K8S_DIR, kind), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(K8S_DIR, kind, entry.name, 'kustomization.yaml')))
+    .map((entry) => `${kind}/${entry.name}`)
+    .sort();
+}
+
 /** Every YAML file under `dir` (recursively), kustomization files left out: they are no API objects. */
-export function manifestFiles(dir = join(REPO_ROOT, 'k8s')): string[] {
+export function manifestFiles(dir = K8S_DIR): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile() && /\.ya?ml$/.test(entry.name) && !/^kustomization\.ya?ml$/.test(entry.name))
     .map((entry) => join(entry.parentPath, entry.name))
@@ -34,6 +47,63 @@ export function readManifests(files: string[]): ManifestDocument[] {
   );
 }
 
+export interface KustomizeResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `kubectl kustomize <dir>`. kubectl is required, not optional: without it a
+ * test would check nothing, so a missing binary is an error that says so.
+ */
+export function kustomize(dir: string): KustomizeResult {
+  const run = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 });
+  if (run.error) {
+    throw new Error(
+      `kubectl kustomize ${relative(REPO_ROOT, dir) || dir} could not run (${run.error.message}): these tests need kubectl ` +
+        '(https://kubernetes.io/docs/tasks/tools/), installed on every development and CI machine',
+    );
+  }
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+function documentsOf(yaml: string, where: string): ManifestDocument[] {
+  return loadAll(yaml)
+    .filter((object) => object !== null && object !== undefined)
+    .map((object) => {
+      const o = object as KubernetesObject;
+      // kustomize writes long base64 values as literal blocks wrapped at 70 columns; the API
+      // server's base64 decoder skips those newlines, the schema's `byte` format does not.
+      if (o.kind === 'Secret' && o.data) {
+        o.data = Object.fromEntries(Object.entries(o.data as Record<string, string>).map(([k, v]) => [k, v.replace(/\n/g, '')]));
+      }
+      return { where: `${where}: ${o.kind}/${o.metadata?.name}`, object: o };
+    });
+}
+
+/**
+ * An overlay (`overlays/production`) or a kustomization written on the fly
+ * (`files`, relative to k8s/, e.g. a `secret.env` made from its example),
+ * rendered by kustomize in a scratch copy of k8s/, so the working tree is
+ * never touched. Throws with kustomize's message when rendering fails.
+ */
+export function renderKustomization(dir: string, files: Record<string, string> = {}): ManifestDocument[] {
+  const scratch = mkdtempSync(join(tmpdir(), 'k8s-'));
+  try {
+    cpSync(K8S_DIR, join(scratch, 'k8s'), { recursive: true });
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(scratch, 'k8s', path)), { recursive: true });
+      writeFileSync(join(scratch, 'k8s', path), text);
+    }
+    const result = kustomize(join(scratch, 'k8s', dir));
+    if (result.status !== 0 || result.stderr !== '') throw new Error(`kubectl kustomize k8s/${dir}: ${result.stderr}`);
+    return documentsOf(result.stdout, dir);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 /** kubernetes-models' module for an API object: `kubernetes-models/apps/v1/Deployment`. */
 function modelModule(object: KubernetesObject): string {
   return `kubernetes-models/${object.apiVersion}/${object.kind}`;
@@ -45,6 +115,8 @@ function modelModule(object: KubernetesObject): string {
  * Returns the problems, or undefined when the object is valid.
  */
 export function schemaProblems(object: KubernetesObject): string | undefined {
+  const custom = CUSTOM_RESOURCE_SCHEMAS[`${object.apiVersion} ${object.kind}`];
+  if (custom) return customResourceProblems(custom, object);
   let model: new (data: unknown) => { validate(): void };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -67,7 +139,9 @@ export function schemaProblems(object: KubernetesObject): string | undefined {
  * kubernetes-models' interface for its kind, as `kubeconform -strict` does.
  * One program for all documents, so the type definitions load once.
  */
-export function unknownFieldProblems(documents: ManifestDocument[]): string[] {
+export function unknownFieldProblems(all: ManifestDocument[]): string[] {
+  // Custom resources have no kubernetes-models interface; their schemas below forbid unknown fields themselves.
+  const documents = all.filter(({ object }) => !CUSTOM_RESOURCE_SCHEMAS[`${object.apiVersion} ${object.kind}`]);
   const fileName = join(REPO_ROOT, 'test', '__kubernetes_manifests__.ts');
   const starts: number[] = [];
   let source = '';
@@ -100,4 +174,111 @@ export function unknownFieldProblems(documents: ManifestDocument[]): string[] {
     const index = starts.filter((start) => start <= line).length - 1;
     return index < 0 ? text : `${documents[index].where}: ${text}`;
   });
+}
+
+/*
+ * The Prometheus Operator's custom resources (monitoring.coreos.com/v1), which
+ * kubernetes-models does not cover: the part of their CRDs' OpenAPI schemas
+ * (prometheus-operator's example/prometheus-operator-crd) that the manifests
+ * may use, with no other field allowed, so a typo fails as it would with
+ * `kubeconform -strict` and the CRDs. Field names and types as in the CRDs.
+ */
+const objectMeta = {
+  type: 'object',
+  required: ['name'],
+  properties: {
+    name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' },
+    namespace: { type: 'string' },
+    labels: { type: 'object', additionalProperties: { type: 'string' } },
+    annotations: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+  additionalProperties: false,
+};
+const duration = { type: 'string', pattern: '^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$' };
+const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
+const labelSelector = {
+  type: 'object',
+  properties: { matchLabels: stringMap, matchExpressions: { type: 'array' } },
+  additionalProperties: false,
+};
+function resource(apiVersion: string, kind: string, spec: object): object {
+  return {
+    type: 'object',
+    required: ['apiVersion', 'kind', 'metadata', 'spec'],
+    properties: { apiVersion: { const: apiVersion }, kind: { const: kind }, metadata: objectMeta, spec },
+    additionalProperties: false,
+  };
+}
+const CUSTOM_RESOURCE_SCHEMAS: Record<string, object> = {
+  'monitoring.coreos.com/v1 ServiceMonitor': resource('monitoring.coreos.com/v1', 'ServiceMonitor', {
+    type: 'object',
+    required: ['selector', 'endpoints'],
+    properties: {
+      selector: labelSelector,
+      namespaceSelector: { type: 'object', properties: { any: { type: 'boolean' }, matchNames: { type: 'array', items: { type: 'string' } } }, additionalProperties: false },
+      jobLabel: { type: 'string' },
+      endpoints: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          type: 'object',
+          properties: {
+            port: { type: 'string' },
+            targetPort: { anyOf: [{ type: 'integer' }, { type: 'string' }] },
+            path: { type: 'string' },
+            scheme: { enum: ['http', 'https', 'HTTP', 'HTTPS'] },
+            interval: duration,
+            scrapeTimeout: duration,
+            honorLabels: { type: 'boolean' },
+            basicAuth: { type: 'object' },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    additionalProperties: false,
+  }),
+  'monitoring.coreos.com/v1 PrometheusRule': resource('monitoring.coreos.com/v1', 'PrometheusRule', {
+    type: 'object',
+    properties: {
+      groups: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['name', 'rules'],
+          properties: {
+            name: { type: 'string', minLength: 1 },
+            interval: duration,
+            rules: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['expr'],
+                properties: {
+                  alert: { type: 'string' },
+                  record: { type: 'string' },
+                  expr: { anyOf: [{ type: 'integer' }, { type: 'string' }] },
+                  for: duration,
+                  keep_firing_for: duration,
+                  labels: stringMap,
+                  annotations: stringMap,
+                },
+                oneOf: [{ required: ['alert'] }, { required: ['record'] }],
+                additionalProperties: false,
+              },
+            },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    additionalProperties: false,
+  }),
+};
+
+const ajv = new Ajv({ allErrors: true });
+function customResourceProblems(schema: object, object: KubernetesObject): string | undefined {
+  const validate = ajv.compile(schema);
+  if (validate(object)) return undefined;
+  return ajv.errorsText(validate.errors);
 }
