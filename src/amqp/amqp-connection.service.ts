@@ -69,9 +69,9 @@ export class AmqpConnectionService implements OnModuleDestroy {
     return errors.length > 0 ? errors.join('; ') : null;
   }
 
-  /** Reconnections of either connection after its first. */
+  /** Reconnections after the first connection: the larger of the two counts, so one outage counts once. */
   get reconnects(): number {
-    return this.publishing.reconnects + this.consuming.reconnects;
+    return Math.max(this.publishing.reconnects, this.consuming.reconnects);
   }
 
   /** The node publishing uses (`host:port`), null before the first connection. */

@@ -22,8 +22,8 @@ export class BrokerHealthIndicator {
       reconnects: this.connection.reconnects,
       node: this.connection.node,
       connections: {
-        publish: { state: publishing.state, node: publishing.node },
-        consume: { state: consuming.state, node: consuming.node },
+        publish: { state: publishing.state, node: publishing.node, reconnects: publishing.reconnects },
+        consume: { state: consuming.state, node: consuming.node, reconnects: consuming.reconnects },
       },
     };
     if (this.connection.isConnected) return session.up(details);

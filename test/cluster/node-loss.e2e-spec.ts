@@ -42,7 +42,7 @@ function serviceEnv(extra: Record<string, string> = {}): Record<string, string> 
     AMQP_URL: cluster.urls.join(','),
     AMQP_QUEUE_TYPE: 'quorum',
     PUBLISH_TIMEOUT: String(PUBLISH_TIMEOUT_S),
-    AMQP_RECONNECT_INTERVAL: '1',
+    AMQP_RECONNECT_INTERVAL: '0.2',
     AMQP_HEARTBEAT: '5',
     LOG_LEVEL: 'info',
     ...extra,
