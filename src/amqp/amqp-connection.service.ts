@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
-import { BrokerConnection, BrokerState, ConnectionRole } from './broker-connection';
+import { BrokerConnection, BrokerState, combinedState, ConnectionRole } from './broker-connection';
 
 export type { BrokerState, ConnectionRole } from './broker-connection';
 
@@ -44,12 +44,7 @@ export class AmqpConnectionService implements OnModuleDestroy {
    * and acks, so it counts as connected), `connecting` until both are up.
    */
   get state(): BrokerState {
-    const publish = this.publishing.state;
-    const consume = this.consuming.state === 'blocked' ? 'connected' : this.consuming.state;
-    for (const state of ['closed', 'disconnected', 'blocked', 'connecting'] as const) {
-      if (publish === state || consume === state) return state;
-    }
-    return 'connected';
+    return combinedState(this.publishing.state, this.consuming.state);
   }
 
   /** Both connections up and publishing not blocked: ready for traffic. */

@@ -131,3 +131,17 @@ function urlText(url: unknown): string {
   if (url && typeof url === 'object' && 'url' in url && typeof url.url === 'string') return url.url;
   return String(url);
 }
+
+/**
+ * The pair's state as health and readiness see it: `closed` or `disconnected`
+ * if either is, `blocked` when publishing is blocked (a blocked consuming
+ * connection still delivers and acks: it counts as connected), `connecting`
+ * until both are up.
+ */
+export function combinedState(publish: BrokerState, consume: BrokerState): BrokerState {
+  const consuming = consume === 'blocked' ? 'connected' : consume;
+  for (const state of ['closed', 'disconnected', 'blocked', 'connecting'] as const) {
+    if (publish === state || consuming === state) return state;
+  }
+  return 'connected';
+}
