@@ -61,4 +61,13 @@ describe('MessagePublisher after a nack', () => {
     await expect(publisher.publish('unit.inbound', body)).resolves.toBeUndefined();
     await publisher.close();
   });
+
+  it('keeps at most 8 replaced channels open while they settle, however long the broker nacks', async () => {
+    const { publisher, channels } = create(Array.from({ length: 50 }, () => true));
+    for (let i = 0; i < 20; i++) await publisher.publish('unit.inbound', body).catch(() => undefined);
+    expect(publisher.channelRenewals).toBe(8);
+    expect(channels).toHaveLength(9); // the first, and 8 renewals; the 9th keeps nacking until an old one closes
+    await publisher.close();
+    expect(channels.every((channel) => channel.closed)).toBe(true);
+  });
 });

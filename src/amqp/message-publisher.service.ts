@@ -13,6 +13,10 @@ import { newVumiId } from '../vumi/vumi-ids';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { BrokerUnavailableError, InvalidRoutingKeyError } from './amqp.errors';
 import { durableQueueOptions } from './queue-declarations';
+import { traceHeaders } from '../tracing/trace-context';
+
+/** Replaced channels still settling at most; past it a nacked channel is kept until one of them closes. */
+const MAX_RETIRED_CHANNELS = 8;
 
 /** amqplib's error for a publish the broker nacked. */
 const NACKED = 'message nacked';
@@ -89,6 +93,8 @@ export class MessagePublisher implements OnModuleDestroy {
    */
   private renewChannelAfterNack(nacked: ChannelWrapper): void {
     if (nacked !== this.channel || this.closing) return; // one renewal per channel, however many nacks
+    // A broker that nacks everything (e.g. a queue refusing publishes when full) must not make channels pile up.
+    if (this.retired.size >= MAX_RETIRED_CHANNELS) return;
     this.renewalsCount++;
     this.logger.warn('The broker nacked a publish: opening a fresh confirm channel');
     this.channel = this.openChannel();
@@ -178,6 +184,7 @@ export class MessagePublisher implements OnModuleDestroy {
       mandatory,
       messageId,
       timeout: this.timeoutMs,
+      headers: traceHeaders(), // traceparent, tracestate, x-request-id when tracing (src/tracing); else none
     };
   }
 
