@@ -9,6 +9,7 @@ import { VumiOutboundServer } from './outbound/vumi-outbound.server';
 import { ShutdownService, DrainReport } from './lifecycle/shutdown.service';
 import { answerClientError } from './http-api/client-error';
 import { mountRequestLog } from './logging/logging.module';
+import { mountRequestTracing } from './tracing/request-tracing';
 import { PinoNestLogger } from './logging/pino-nest-logger';
 import { mountHttpMetrics } from './metrics/mount-http-metrics';
 import { setupOpenApi } from './openapi/openapi.setup';
@@ -46,6 +47,7 @@ export async function startService(config: TransportConfig, logger?: LoggerServi
   configureExpress(app, config);
   // Before listen(): Express middleware and routes added now come ahead of Nest's own.
   mountRequestLog(app);
+  if (config.otelEnabled) mountRequestTracing(app, config);
   hideManagementPathsFromApiPort(app, config); // ahead of the metrics route and the docs
   if (config.metricsEnabled) mountHttpMetrics(app, config);
   if (config.docsEnabled) setupOpenApi(app, config);

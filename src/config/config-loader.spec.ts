@@ -75,6 +75,8 @@ describe('loadConfig defaults', () => {
     expect(config.idempotencyMaxBytesPerClient).toBeUndefined();
     expect(config.webUsername).toBeUndefined();
     expect(config.managementPort).toBeUndefined(); // metrics and docs on WEB_PORT unless asked
+    expect(config).toMatchObject({ logRequests: false, otelEnabled: false, otelServiceName: 'vumi-http-api-transport' });
+    expect(config.otelExporterOtlpEndpoint).toBeUndefined();
     expect(config.webPassword).toBeUndefined();
     expect(config.allowedFields).toEqual(['content', 'to_addr', 'from_addr', 'group', 'session_event']);
   });

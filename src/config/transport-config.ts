@@ -229,6 +229,26 @@ export class TransportConfig {
   @IsBoolean()
   logPretty = false;
 
+  /**
+   * One line per answered request at `info` (`npm run dev` sets it). Off by
+   * default on purpose: in production a line per request is volume nobody
+   * reads; the metrics count requests, and LOG_LEVEL=debug adds the lines too.
+   */
+  @IsBoolean()
+  logRequests = false;
+
+  /** OpenTelemetry tracing (src/tracing): a span per request, carried across the broker in AMQP headers. Off = the SDK is never loaded. */
+  @IsBoolean()
+  otelEnabled = false;
+
+  /** Where spans go (OTLP over HTTP), e.g. http://otel-collector:4318/v1/traces; unset = the exporter's default (localhost:4318). */
+  @IsOptional() @Matches(/^https?:\/\/.+/, { message: 'must be an http:// or https:// URL' })
+  otelExporterOtlpEndpoint?: string;
+
+  /** The service.name resource attribute of every span. */
+  @IsString() @Matches(/\S/, { message: 'must not be empty' })
+  otelServiceName = 'vumi-http-api-transport';
+
   /** Serve Prometheus metrics at metricsPath (no auth, like health); off = no metrics collected at all. */
   @IsBoolean()
   metricsEnabled = true;

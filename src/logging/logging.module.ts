@@ -5,6 +5,7 @@ import { PINO_LOGGER } from './logging.constants';
 import { PinoNestLogger } from './pino-nest-logger';
 import { logDestination, pinoOptions } from './pino-options';
 import { RequestLog } from './request-log';
+import { RuntimeLogLevel } from './runtime-log-level';
 
 /**
  * Structured logs: one root pino logger (LOG_LEVEL, LOG_PRETTY), Nest's
@@ -18,8 +19,8 @@ export class LoggingModule {
     const root = pino(pinoOptions(config, silent), logDestination(config, silent));
     return {
       module: LoggingModule,
-      providers: [{ provide: PINO_LOGGER, useValue: root }, PinoNestLogger, RequestLog],
-      exports: [PINO_LOGGER, PinoNestLogger],
+      providers: [{ provide: PINO_LOGGER, useValue: root }, PinoNestLogger, RequestLog, RuntimeLogLevel],
+      exports: [PINO_LOGGER, PinoNestLogger, RuntimeLogLevel],
     };
   }
 }

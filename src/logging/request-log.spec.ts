@@ -8,7 +8,7 @@ function setUp(env: Record<string, string>) {
   const lines: Array<Record<string, unknown>> = [];
   const config = loadConfig(env);
   const root = pino({ level: config.logLevel, base: undefined, timestamp: false }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  return { lines, log: new RequestLog(config, root) };
+  return { lines, root, log: new RequestLog(config, root) };
 }
 
 function exchange(url: string) {
@@ -69,5 +69,30 @@ describe('RequestLog', () => {
       res: { status_code: null, aborted: true },
       msg: 'GET /http_api aborted',
     });
+  });
+
+  it('LOG_REQUESTS: one line per API request at info, probes still only at trace', () => {
+    const { lines, log } = setUp({ LOG_REQUESTS: 'true' });
+    for (const url of ['/http_api?content=x', '/health/live']) {
+      const { req, res } = exchange(url);
+      log.middleware(req, res, () => undefined);
+      res.emit('close');
+    }
+    expect(lines).toEqual([expect.objectContaining({ level: 30, msg: 'GET /http_api 200' })]);
+  });
+
+  it('follows a level changed at run time, both ways', () => {
+    const { lines, root, log } = setUp({});
+    const once = () => {
+      const { req, res } = exchange('/http_api');
+      log.middleware(req, res, () => undefined);
+      res.emit('close');
+    };
+    once();
+    root.level = 'debug';
+    once();
+    root.level = 'info';
+    once();
+    expect(lines.map((line) => line.msg)).toEqual(['GET /http_api 200']);
   });
 });

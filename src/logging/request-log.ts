@@ -7,8 +7,12 @@ import { normalisePath } from '../config/paths';
 import { PINO_LOGGER } from './logging.constants';
 import { requestIdFor } from './request-id';
 
-/** Levels of the one line per answered request: API requests, and probes, metrics and docs. */
+/**
+ * Levels of the one line per answered request: API requests (`info` with
+ * LOG_REQUESTS, as in dev), and probes, metrics and docs.
+ */
 const REQUEST_LINE_LEVEL: Level = 'debug';
+const LOGGED_REQUEST_LINE_LEVEL: Level = 'info';
 const PROBE_LINE_LEVEL: Level = 'trace';
 
 /** The path of a request target, without its query (which carries message content and addresses). */
@@ -20,15 +24,17 @@ function pathOf(url: string): string {
 /**
  * Every request gets an id (the caller's sane X-Request-Id, or a new UUID):
  * on `req.id`, where log lines about the request read it (requestIdOf), and
- * in the X-Request-Id header of its answer. At LOG_LEVEL=debug it also logs
- * one line per answered request; at the default level it watches nothing:
- * no log line, no listener, no child logger per request.
+ * in the X-Request-Id header of its answer. At LOG_LEVEL=debug (or with
+ * LOG_REQUESTS) it also logs one line per answered request; at the default
+ * level it watches nothing: no log line, no listener, no child logger per
+ * request. The level is checked per request (one comparison), so a level
+ * changed at run time (RuntimeLogLevel, SIGUSR2) takes effect at once.
  */
 @Injectable()
 export class RequestLog {
   private readonly probes: ReadonlySet<string>;
   private readonly docs: string;
-  private readonly lines: boolean;
+  private readonly requestLevel: Level;
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -40,21 +46,21 @@ export class RequestLog {
       ),
     );
     this.docs = normalisePath(config.docsPath).toLowerCase();
-    this.lines = pino.isLevelEnabled(REQUEST_LINE_LEVEL);
+    this.requestLevel = config.logRequests ? LOGGED_REQUEST_LINE_LEVEL : REQUEST_LINE_LEVEL;
   }
 
   /** Express middleware for every path (mounted by mountRequestLog). */
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
     const id = requestIdFor(req, res);
     (req as Request & { id: string }).id = id;
-    if (this.lines) this.watch(req, res, id);
+    if (this.pino.isLevelEnabled(this.requestLevel)) this.watch(req, res, id);
     next();
   };
 
   /** The line's level for a request path; probes are frequent and dull, and the docs page loads many files. */
   levelFor(url: string): Level {
     const path = pathOf(url).toLowerCase();
-    return this.probes.has(path) || path.startsWith(this.docs) ? PROBE_LINE_LEVEL : REQUEST_LINE_LEVEL;
+    return this.probes.has(path) || path.startsWith(this.docs) ? PROBE_LINE_LEVEL : this.requestLevel;
   }
 
   private watch(req: Request, res: Response, id: string): void {

@@ -11,6 +11,7 @@ import { decodeOutboundMessage, MalformedVumiMessageError } from '../vumi/vumi-c
 import { VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, routingKeysFor } from '../vumi/vumi-topology';
 import { VUMI_OUTBOUND_PATTERN } from './outbound.constants';
 import { VumiOutboundContext } from './vumi-outbound.context';
+import { withTraceFrom } from '../tracing/trace-context';
 
 /**
  * A Nest microservice transport speaking Vumi's own format: it consumes
@@ -77,7 +78,8 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
         for (const [queue, forwarded] of [[keys.outbound, false], [ownQueue, true]] as const) {
           const { consumerTag } = await channel.consume(
             queue,
-            (message) => message && this.track(this.handle(channel, queue, forwarded, message)),
+            // withTraceFrom: the reply's handling joins the trace in its headers (src/tracing), if any.
+            (message) => message && this.track(withTraceFrom(message.properties.headers, `${queue} process`, () => this.handle(channel, queue, forwarded, message))),
             { noAck: false },
           );
           tags.push(consumerTag);
