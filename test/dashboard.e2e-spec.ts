@@ -73,6 +73,13 @@ describe('Grafana dashboard and Prometheus alerts', () => {
     expect(exported.has('vumi_http_api_http_request_duration_seconds_bucket')).toBe(true);
   });
 
+  it("exports Node's process metrics under their standard names, with the transport label, and not under the service prefix", async () => {
+    const text = await (await fetch(`${service.url}/metrics`)).text();
+    expect(text).toMatch(new RegExp(`^process_resident_memory_bytes\\{transport_name="${service.config.transportName}"\\} \\d+`, 'm'));
+    expect(text).toMatch(new RegExp(`^nodejs_eventloop_lag_p99_seconds\\{transport_name="${service.config.transportName}"\\} `, 'm'));
+    expect([...exported].filter((name) => /^vumi_http_api_(process|nodejs)_/.test(name))).toEqual([]);
+  });
+
   it('the dashboard queries only metrics the service exports, and shows the essential ones', () => {
     const dashboard = JSON.parse(readFileSync(`${DOCS}/grafana-dashboard.json`, 'utf8'));
     expect(dashboard).toMatchObject({ uid: expect.any(String), title: expect.any(String), schemaVersion: expect.any(Number) });
@@ -99,6 +106,13 @@ describe('Grafana dashboard and Prometheus alerts', () => {
       'vumi_http_api_broker_connection_state',
       'vumi_http_api_broker_reconnects_total',
       'vumi_http_api_component_status',
+      'vumi_http_api_idempotent_replays_total',
+      'vumi_http_api_rate_limited_total',
+      // Node's process metrics under their standard names, as stock Node.js dashboards query them.
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_p99_seconds',
     ]) {
       expect([essential, used.has(essential)]).toEqual([essential, true]);
     }

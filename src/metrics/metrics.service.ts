@@ -2,20 +2,21 @@ import { Inject, Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Metric, Registry } from 'prom-client';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
-import { METRICS_PREFIX } from './metrics.constants';
 
 let processMetrics: Registry | undefined;
 
 /**
- * Node's process metrics (CPU, memory, event-loop lag, GC, handles) are
- * collected once per process: collecting them starts an event-loop monitor
+ * Node's process metrics (CPU, memory, event-loop lag, GC, handles), under
+ * prom-client's standard names (`process_*`, `nodejs_*`, no service prefix)
+ * so that stock Node.js dashboards and alerts find them; the
+ * `transport_name` label still tells the service apart. They are collected once per process: collecting them starts an event-loop monitor
  * and a GC observer that cannot be stopped, and several services in one
  * process (the tests) must not stack them up.
  */
 function processMetricsRegistry(): Registry {
   if (!processMetrics) {
     processMetrics = new Registry();
-    collectDefaultMetrics({ register: processMetrics, prefix: METRICS_PREFIX });
+    collectDefaultMetrics({ register: processMetrics });
   }
   return processMetrics;
 }
