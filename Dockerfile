@@ -5,11 +5,16 @@
 # Run the demo echo application:        docker run -e AMQP_URL=... vumi-http-api-transport node dist/demo/echo-application.js
 # docs/deploy.md has Compose and Kubernetes.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 26, the Active LTS line since October 2026 (Node 24 is in maintenance
+# LTS since then, Node 20 reached its end of life in April 2026), on Debian 13
+# (trixie) slim. The code itself still supports Node 20.12+ (package.json
+# `engines`), so older machines can run it outside the image.
+ARG NODE_IMAGE=node:26-trixie-slim
 
-# No dependency is a native addon, so install scripts are skipped
-# (--ignore-scripts): nothing needs them, and it keeps postinstall telemetry
-# (@scarf/scarf) quiet during builds. Drop the flag if a native addon arrives.
+# Install scripts are skipped (--ignore-scripts): no dependency needs one, and
+# it keeps postinstall telemetry (@scarf/scarf) quiet during builds. The one
+# native addon, @node-rs/bcrypt, ships prebuilt binaries as optional
+# dependencies (@node-rs/bcrypt-linux-x64-gnu here), which need no script.
 
 # ---- build: all dependencies, compile TypeScript to dist/ ----
 FROM ${NODE_IMAGE} AS build

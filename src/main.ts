@@ -16,22 +16,26 @@ const DOT_ENV = '.env';
  * overrides). Containers have no `.env` (.dockerignore keeps it out).
  */
 function loadDotEnv(): void {
-  if (existsSync(DOT_ENV)) process.loadEnvFile(DOT_ENV);
+  if (!existsSync(DOT_ENV)) return;
+  // process.loadEnvFile arrived in Node 20.12; on an older Node say so rather than ignore the file.
+  if (typeof process.loadEnvFile !== 'function') throw new Error(`${DOT_ENV} found but this Node (${process.version}) cannot load it; use Node 20.12+`);
+  process.loadEnvFile(DOT_ENV);
 }
 
 /** Entry point: configuration from the environment (and CONFIG_FILE), then the service. */
 async function main(): Promise<void> {
-  let config;
   try {
     loadDotEnv();
+  } catch (error) {
+    process.stderr.write(`${DOT_ENV}: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  let config;
+  try {
     config = loadConfig();
   } catch (error) {
     if (error instanceof InvalidConfigError) {
       process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    if ((error as NodeJS.ErrnoException).syscall !== undefined || error instanceof SyntaxError) {
-      process.stderr.write(`${DOT_ENV}: ${(error as Error).message}\n`);
       process.exit(1);
     }
     throw error;
