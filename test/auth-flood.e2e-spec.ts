@@ -102,6 +102,27 @@ describe('password floods', () => {
     expect(await metricsOf(s).value(`${P}password_hashes_total`)).toBeLessThanOrEqual(6); // the real password once, 5 guesses
   });
 
+  it('lets the real caller into a new instance during a flood on its name, from an address it got in from before (Redis)', async () => {
+    const env = {
+      TRANSPORT_NAME: uniqueTransportName('known'),
+      REDIS_URL,
+      TRUST_PROXY: '127.0.0.1',
+      AUTH_NAME_FAILURE_RATE: '0.001',
+      AUTH_NAME_FAILURE_BURST: '5',
+    };
+    const real = (s: TestService, from: string) =>
+      call(s.api(COMPLETE), { headers: { ...basic('shop', 'shop secret'), 'X-Forwarded-For': from } });
+    const old = await start({ ...env, INSTANCE_ID: 'known-old' });
+    expect((await real(old, '203.0.113.7')).status).toBe(200);
+    await flood(old.api(COMPLETE), 50, 10, (i) => ({ ...basic('shop', guess()), 'X-Forwarded-For': `198.51.100.${i}` }));
+    // A new pod: nothing cached there, the name's bucket (in Redis) empty.
+    const fresh = await start({ ...env, INSTANCE_ID: 'known-new' });
+    expect((await real(fresh, '203.0.113.7')).status).toBe(200);
+    // Another new pod, from an address the name never got in from: it waits for the name's bucket like anyone.
+    const another = await start({ ...env, INSTANCE_ID: 'known-other' });
+    expect((await real(another, '203.0.113.8')).status).toBe(429);
+  });
+
   it('honours X-Forwarded-For only from a peer in TRUST_PROXY', async () => {
     const env = { AUTH_FAILURE_RATE: '0.001', AUTH_FAILURE_BURST: '2', AUTH_NAME_FAILURE_RATE: '0' };
     const attempt = (s: TestService, from: string) =>

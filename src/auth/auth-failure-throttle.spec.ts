@@ -4,9 +4,10 @@ import { FallbackRateLimiter } from '../rate-limit/fallback-rate-limiter';
 import { MemoryRateLimiter } from '../rate-limit/memory-rate-limiter';
 import { RateLimiter } from '../rate-limit/rate-limiter';
 import { AuthFailureThrottle } from './auth-failure-throttle';
+import { MemoryKnownAddresses } from './known-addresses';
 
 function throttleWith(env: Record<string, string>, limiter: RateLimiter = new MemoryRateLimiter(100, () => 0)) {
-  return new AuthFailureThrottle(loadConfig({ INSTANCE_ID: 'unit', ...env }), limiter);
+  return new AuthFailureThrottle(loadConfig({ INSTANCE_ID: 'unit', ...env }), limiter, new MemoryKnownAddresses(() => 0));
 }
 
 describe('AuthFailureThrottle', () => {
@@ -50,5 +51,16 @@ describe('AuthFailureThrottle', () => {
     expect((await throttle.admit('a', 'shop')).allowed).toBe(true);
     expect(await throttle.admit('a', 'shop')).toMatchObject({ allowed: false, scope: 'address' });
     jest.restoreAllMocks();
+  });
+
+  it('lets an address the name got in from skip the name bucket, and only that one', async () => {
+    const throttle = throttleWith({ AUTH_NAME_FAILURE_BURST: '1' });
+    const real = await throttle.admit('203.0.113.5', 'shop');
+    if (!real.allowed) throw new Error('refused');
+    await throttle.succeeded(real);
+    expect((await throttle.admit('198.51.100.1', 'shop')).allowed).toBe(true); // the flood drains the name
+    expect(await throttle.admit('198.51.100.2', 'shop')).toMatchObject({ allowed: false, scope: 'name' });
+    expect((await throttle.admit('203.0.113.5', 'shop')).allowed).toBe(true); // the real caller's address
+    expect(await throttle.admit('203.0.113.5', 'bank')).toMatchObject({ allowed: true }); // (another name: its own bucket)
   });
 });

@@ -4,12 +4,16 @@ import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { RateLimiter } from '../rate-limit/rate-limiter';
 import { RateLimitDecision, RateLimitPolicy } from '../rate-limit/token-bucket';
-import { AUTH_FAILURE_LIMITER } from './auth.constants';
+import { AUTH_FAILURE_LIMITER, KNOWN_ADDRESSES } from './auth.constants';
+import { KnownAddresses } from './known-addresses';
 
 /** An attempt let through: the tokens it took, to give back if the password was right. */
 export interface AdmittedAttempt {
   readonly allowed: true;
   readonly keys: ReadonlyArray<readonly [string, RateLimitPolicy]>;
+  readonly address: string;
+  /** The digest of the user name sent, if one was. */
+  readonly nameKey?: string;
 }
 
 export interface RefusedAttempt {
@@ -27,8 +31,11 @@ export interface RefusedAttempt {
  * buckets count failures only, and a flood against a name drains that name's
  * bucket without costing its real caller anything once its password was
  * verified (BasicAuthGuard accepts a recently verified password before it
- * gets here). Names are hashed into the key: they are attacker-chosen text
- * of any length. Rate 0 turns a bucket off.
+ * gets here). An address the name got in from before skips the name's bucket
+ * (KnownAddresses): the real caller, even when its password is not cached
+ * here (a new pod), is not locked out by a flood from elsewhere. Names are
+ * hashed into the key: they are attacker-chosen text of any length. Rate 0
+ * turns a bucket off.
  */
 @Injectable()
 export class AuthFailureThrottle {
@@ -38,6 +45,7 @@ export class AuthFailureThrottle {
   constructor(
     @Inject(TRANSPORT_CONFIG) config: TransportConfig,
     @Inject(AUTH_FAILURE_LIMITER) private readonly limiter: RateLimiter,
+    @Inject(KNOWN_ADDRESSES) private readonly known: KnownAddresses,
   ) {
     this.perAddress = config.authFailureRate > 0 ? { rate: config.authFailureRate, burst: config.authFailureBurst } : null;
     this.perName = config.authNameFailureRate > 0 ? { rate: config.authNameFailureRate, burst: config.authNameFailureBurst } : null;
@@ -52,18 +60,25 @@ export class AuthFailureThrottle {
       if (!decision.allowed) return { allowed: false, scope: 'address', decision };
       keys.push([key, this.perAddress]);
     }
-    if (this.perName && username !== undefined) {
-      const key = `name:${nameDigest(username)}`;
+    const nameKey = username === undefined ? undefined : nameDigest(username);
+    if (this.perName && nameKey !== undefined && !(await this.known.isKnown(nameKey, address))) {
+      const key = `name:${nameKey}`;
       const decision = await this.limiter.take(key, this.perName);
       if (!decision.allowed) return { allowed: false, scope: 'name', decision };
       keys.push([key, this.perName]);
     }
-    return { allowed: true, keys };
+    return { allowed: true, keys, address, nameKey };
   }
 
-  /** The attempt succeeded (or was never judged): its tokens go back. */
+  /** The attempt was never judged (no check slot): its tokens go back. */
   async refund(attempt: AdmittedAttempt): Promise<void> {
     await Promise.all(attempt.keys.map(([key, policy]) => this.limiter.refund(key, policy)));
+  }
+
+  /** The password was right: the tokens go back, and the address is known for this name from now on. */
+  async succeeded(attempt: AdmittedAttempt): Promise<void> {
+    await this.refund(attempt);
+    if (attempt.nameKey !== undefined) await this.known.remember(attempt.nameKey, attempt.address);
   }
 }
 

@@ -12,7 +12,8 @@ import { ClientIdentityModule } from '../client-identity/client-identity.module'
 import { AuthEvents } from './auth-events';
 import { AuthFailureLog } from './auth-failure-log';
 import { AuthFailureThrottle } from './auth-failure-throttle';
-import { AUTH_FAILURE_LIMITER } from './auth.constants';
+import { AUTH_FAILURE_LIMITER, KNOWN_ADDRESSES } from './auth.constants';
+import { KnownAddresses, MemoryKnownAddresses, RedisKnownAddresses } from './known-addresses';
 
 /**
  * Failed-authentication buckets: shared through Redis when REDIS_URL is set
@@ -25,11 +26,18 @@ function createLimiter(config: TransportConfig, redis: Redis | null): RateLimite
   return new FallbackRateLimiter(new RedisRateLimiter(redis, `${config.redisKeyPrefix}${config.transportName}:authfail:`));
 }
 
+/** Known addresses in Redis too when REDIS_URL is set: a new or restarted pod knows them. */
+function createKnownAddresses(config: TransportConfig, redis: Redis | null): KnownAddresses {
+  if (!redis) return new MemoryKnownAddresses();
+  return new RedisKnownAddresses(redis, `${config.redisKeyPrefix}${config.transportName}:authfail:`);
+}
+
 /** What happens before a password is checked: failure throttles, failure events and their log. */
 @Module({
   imports: [RedisModule, ClientIdentityModule],
   providers: [
     { provide: AUTH_FAILURE_LIMITER, inject: [TRANSPORT_CONFIG, REDIS_CLIENT], useFactory: createLimiter },
+    { provide: KNOWN_ADDRESSES, inject: [TRANSPORT_CONFIG, REDIS_CLIENT], useFactory: createKnownAddresses },
     AuthFailureThrottle,
     AuthEvents,
     AuthFailureLog,

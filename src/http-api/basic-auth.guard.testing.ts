@@ -3,6 +3,7 @@ import { loadConfig } from '../config/config-loader';
 import { TransportConfig } from '../config/transport-config';
 import { AuthEvents, AuthFailure } from '../auth/auth-events';
 import { AuthFailureThrottle } from '../auth/auth-failure-throttle';
+import { MemoryKnownAddresses } from '../auth/known-addresses';
 import { CallerCredentials } from '../callers/caller-credentials.service';
 import { ClientIdentity } from '../client-identity/client-identity';
 import { MemoryRateLimiter } from '../rate-limit/memory-rate-limiter';
@@ -29,7 +30,7 @@ export function buildBasicAuthGuard(env: Record<string, string> = {}, limiter?: 
   events.onFailure((failure) => failures.push(failure));
   events.onHash((algorithm) => hashes.push(algorithm));
   const credentials = new CallerCredentials(config, events);
-  const throttle = new AuthFailureThrottle(config, limiter ?? new MemoryRateLimiter(1000, () => clock.now));
+  const throttle = new AuthFailureThrottle(config, limiter ?? new MemoryRateLimiter(1000, () => clock.now), new MemoryKnownAddresses(() => clock.now));
   const guard = new BasicAuthGuard(config, new ClientIdentity(config), throttle, events, credentials);
   return { guard, config, credentials, failures, hashes, clock };
 }

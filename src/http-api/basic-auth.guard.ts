@@ -27,7 +27,9 @@ function digest(text: string): Buffer {
  * 3. anything else is an attempt: the client address's and the user name's
  *    failed-authentication buckets each give a token, or 429 (no hash);
  * 4. then the check (CallerCredentials: bounded, off the main thread); a
- *    right password gives the tokens back, so the buckets count failures.
+ *    right password gives the tokens back, so the buckets count failures,
+ *    and makes its address known for the name (it then skips the name's
+ *    bucket, whatever a flood from elsewhere did to it).
  *
  * Every refusal is reported to AuthEvents (metrics, the rate-limited log).
  * The authenticated caller goes on the request.
@@ -88,7 +90,7 @@ export class BasicAuthGuard implements CanActivate {
       const reason = username !== undefined && username === this.config.webUsername ? 'wrong_password' : verification.reason;
       throw this.refuse(request, reason, username);
     }
-    await this.throttle.refund(admission);
+    await this.throttle.succeeded(admission);
     attachCaller(request, verification.caller);
     return true;
   }
