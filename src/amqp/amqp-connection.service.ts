@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
-import { BrokerConnection, BrokerState, combinedState, ConnectionRole } from './broker-connection';
+import { BrokerConnection, BrokerState, combinedState } from './broker-connection';
 
 export type { BrokerState, ConnectionRole } from './broker-connection';
 
@@ -32,10 +32,6 @@ export class AmqpConnectionService implements OnModuleDestroy {
 
   get connections(): readonly BrokerConnection[] {
     return [this.publishing, this.consuming];
-  }
-
-  connection(role: ConnectionRole): BrokerConnection {
-    return role === 'publish' ? this.publishing : this.consuming;
   }
 
   /**
