@@ -84,8 +84,12 @@ function send(
 ): Sent {
   const status = new Promise<number | null>((resolve) => {
     const req = request(url, { method, agent, headers: body ? { ...headers, 'Content-Length': String(body.length) } : headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? null));
+      let text = '';
+      res.on('data', (chunk: Buffer) => text.length < 300 && (text += chunk.toString()));
+      res.on('end', () => {
+        if (res.statusCode === 503 && !firstRefusal) firstRefusal = text;
+        resolve(res.statusCode ?? null);
+      });
       res.on('error', () => resolve(null));
     });
     req.on('error', () => resolve(null));
@@ -100,10 +104,31 @@ async function heldCount(target: RunningTarget): Promise<number> {
   return ((await response.json()) as { pending_requests?: number }).pending_requests ?? -1;
 }
 
+/** Statuses of held-cost requests answered early (none should be: they are all held). */
+const early: Record<string, number> = {};
+let firstRefusal = '';
+function track(sent: Sent): void {
+  void sent.status.then((status) => (early[String(status)] = (early[String(status)] ?? 0) + 1));
+}
+
 async function waitForHeld(target: RunningTarget, count: number, ms = 120_000): Promise<void> {
   const deadline = Date.now() + ms;
   while ((await heldCount(target)) < count) {
-    if (Date.now() > deadline) throw new Error(`only ${await heldCount(target)} of ${count} requests held after ${ms} ms`);
+    if (Date.now() > deadline) {
+      throw new Error(`only ${await heldCount(target)} of ${count} requests held after ${ms} ms; answered early: ${JSON.stringify(early)} ${firstRefusal}`);
+    }
+    await sleep(200);
+  }
+}
+
+/**
+ * Held is counted before the publish (a request is held first, so that an instant reply finds it): the
+ * message is confirmed once it is in the queue. Until then its encoded copy is rightly still in memory.
+ */
+async function waitForConfirmed(ctx: Ctx, target: RunningTarget, count: number, ms = 120_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (((await ctx.broker.depth(target.queues[0])) ?? 0) < count) {
+    if (Date.now() > deadline) throw new Error(`only ${await ctx.broker.depth(target.queues[0])} of ${count} messages confirmed after ${ms} ms`);
     await sleep(200);
   }
 }
@@ -119,6 +144,16 @@ async function storeBytes(target: RunningTarget): Promise<number | null> {
 function url(target: RunningTarget, query = FIELDS): URL {
   const base = new URL(target.apiUrl);
   return new URL(`${base.origin}${base.pathname}?${query}`);
+}
+
+/**
+ * Memory after a GC, read twice a second apart: V8 frees the backing stores of collected Buffers on a
+ * background thread, so the first reading after a burst can still count bodies already let go.
+ */
+async function settledMemory(target: RunningTarget) {
+  await readTargetMemory(target.proc);
+  await sleep(1000);
+  return readTargetMemory(target.proc);
 }
 
 interface Ctx {
@@ -151,7 +186,7 @@ async function stop(ctx: Ctx, target: RunningTarget): Promise<void> {
 
 /** Part 1: memory per held GET and per held 60 kB POST. */
 async function heldCosts(ctx: Ctx): Promise<{ get: HeldCost; burst: HeldCost; post: HeldCost }> {
-  const count = ctx.options.quick ? 1000 : 2000;
+  const count = ctx.options.quick ? 1000 : 1500;
   const fileLimit = usableFileLimit(6 * count + 1000);
   const perBatch = Math.min(count, Math.floor((fileLimit - 1000) / 6));
   const target = await start(ctx, 'hostile_held', {
@@ -165,20 +200,21 @@ async function heldCosts(ctx: Ctx): Promise<{ get: HeldCost; burst: HeldCost; po
     const warm = [];
     for (let i = 0; i < 50; i++) warm.push(send(agent, url(target, `${FIELDS}&content=warm`), 'GET', {}));
     await waitForHeld(target, 50);
-    const m0 = await readTargetMemory(target.proc);
-    for (let i = 0; i < perBatch; i++) send(agent, url(target, `${FIELDS}&content=hello`), 'GET', {});
+    await waitForConfirmed(ctx, target, 50);
+    const m0 = await settledMemory(target);
+    for (let i = 0; i < perBatch; i++) track(send(agent, url(target, `${FIELDS}&content=hello`), 'GET', {}));
     await waitForHeld(target, 50 + perBatch);
-    await sleep(1000);
-    const m1 = await readTargetMemory(target.proc);
+    await waitForConfirmed(ctx, target, 50 + perBatch);
+    const m1 = await settledMemory(target);
     const body = Buffer.from(JSON.stringify({ content: POST_CONTENT }));
-    for (let i = 0; i < perBatch; i++) send(agent, url(target), 'POST', { 'Content-Type': 'application/json' }, body);
+    for (let i = 0; i < perBatch; i++) track(send(agent, url(target), 'POST', { 'Content-Type': 'application/json' }, body));
     await waitForHeld(target, 50 + 2 * perBatch);
-    await sleep(1000);
-    const m2 = await readTargetMemory(target.proc);
-    for (let i = 0; i < perBatch; i++) send(agent, url(target), 'POST', { 'Content-Type': 'application/json' }, body);
+    await waitForConfirmed(ctx, target, 50 + 2 * perBatch);
+    const m2 = await settledMemory(target);
+    for (let i = 0; i < perBatch; i++) track(send(agent, url(target), 'POST', { 'Content-Type': 'application/json' }, body));
     await waitForHeld(target, 50 + 3 * perBatch);
-    await sleep(1000);
-    const m3 = await readTargetMemory(target.proc);
+    await waitForConfirmed(ctx, target, 50 + 3 * perBatch);
+    const m3 = await settledMemory(target);
     const cost = (a: typeof m0, b: typeof m0): HeldCost => ({
       held: perBatch,
       rssPerHeld: (b.rss - a.rss) / perBatch,
@@ -232,7 +268,7 @@ async function idempotencyFlood(ctx: Ctx): Promise<HostileMemoryResult['flood']>
     const peakRss = sampler.stop();
     const survived = target.proc.alive;
     const counted = survived ? await storeBytes(target) : null;
-    const end = survived ? await readTargetMemory(target.proc) : undefined;
+    const end = survived ? await settledMemory(target) : undefined;
     return {
       rssSteps,
       endRss: end?.rss ?? 0,
