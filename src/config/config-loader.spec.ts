@@ -66,7 +66,7 @@ describe('loadConfig defaults', () => {
       authFailureBurst: 10,
       authNameFailureRate: 1,
       authNameFailureBurst: 20,
-      authMaxVerifications: 2,
+      authMaxVerifications: 1,
       idempotencyMaxBytes: 64 * 1024 * 1024,
       idempotencyMaxEntryBytes: 65536,
     });

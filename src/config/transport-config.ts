@@ -348,7 +348,11 @@ export class TransportConfig {
   @IsInt() @Min(1)
   authNameFailureBurst = 20;
 
-  /** Password checks (bcrypt or scrypt, off the main thread) running at once at most; beyond it 429 at once. */
+  /**
+   * Password checks (bcrypt or scrypt, off the main thread) running at once at most; beyond it 429 at
+   * once. 1: a hash keeps a core busy, and under a 1-CPU limit (the shipped pods) every thread of the
+   * process shares that CPU's quota with the event loop; measured in `npm run bench -- --only=hostile`.
+   */
   @IsInt() @Min(1) @Max(64)
-  authMaxVerifications = 2;
+  authMaxVerifications = 1;
 }
