@@ -1,6 +1,8 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { connect } from 'amqplib';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { loadConfig } from '../src/config/config-loader';
 import { startTracing, TracingSdk } from '../src/tracing/tracing-sdk';
 import { buildReply, encodeMessage } from '../src/vumi/vumi-codec';
@@ -135,6 +137,16 @@ describe('tracing on (OTEL_ENABLED=true)', () => {
 });
 
 describe('tracing off (the default)', () => {
+  it('never loads the OpenTelemetry SDK: only @opentelemetry/api comes with the service', () => {
+    const script =
+      "require('./src/bootstrap'); require('./src/tracing/tracing-sdk');" +
+      "const loaded = new Set(Object.keys(require.cache).map((f) => (f.match(/node_modules\\/(@opentelemetry\\/[^/]+)/) || [])[1]).filter(Boolean));" +
+      'console.log(JSON.stringify([...loaded].sort()))';
+    const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: join(__dirname, '..'), encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toEqual(['@opentelemetry/api']);
+  });
+
   it('adds no span and no AMQP header, even with a provider registered and a caller traceparent', async () => {
     const service = await startTestService();
     try {
