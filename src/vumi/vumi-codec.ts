@@ -58,22 +58,25 @@ export function buildInboundMessage(fields: InboundFields, options: InboundMessa
   };
 }
 
-function baseEvent(userMessageId: string, transportName: string) {
+/**
+ * The ack and the nack as whole literals, one shape each (no spread of a common
+ * base: the spread object reads about twice as slowly, in the serializer and in
+ * `JSON.stringify`). The field order is the wire order (vumi-serializer.ts).
+ */
+export function buildAck(outboundMessageId: string, transportName: string): VumiEvent {
   return {
     message_version: MESSAGE_VERSION,
-    message_type: 'event' as const,
+    message_type: 'event',
     timestamp: formatVumiTimestamp(),
     event_id: newVumiId(),
-    user_message_id: userMessageId,
+    user_message_id: outboundMessageId,
     transport_name: transportName,
     transport_metadata: {},
     helper_metadata: {},
     routing_metadata: {},
+    event_type: 'ack',
+    sent_message_id: outboundMessageId,
   };
-}
-
-export function buildAck(outboundMessageId: string, transportName: string): VumiEvent {
-  return { ...baseEvent(outboundMessageId, transportName), event_type: 'ack', sent_message_id: outboundMessageId };
 }
 
 /**
@@ -82,7 +85,15 @@ export function buildAck(outboundMessageId: string, transportName: string): Vumi
  */
 export function buildNack(outboundMessageId: string, reason: string, transportName: string): VumiEvent {
   return {
-    ...baseEvent(outboundMessageId, transportName),
+    message_version: MESSAGE_VERSION,
+    message_type: 'event',
+    timestamp: formatVumiTimestamp(),
+    event_id: newVumiId(),
+    user_message_id: outboundMessageId,
+    transport_name: transportName,
+    transport_metadata: {},
+    helper_metadata: {},
+    routing_metadata: {},
     event_type: 'nack',
     sent_message_id: outboundMessageId,
     nack_reason: reason,
