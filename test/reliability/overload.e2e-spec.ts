@@ -34,6 +34,8 @@ describe('overload', () => {
       REPLY_EXPECTED: 'true',
       REQUEST_TIMEOUT: '60',
       MAX_PENDING_REQUESTS: String(MAX_HELD),
+      // The whole instance's bound, from one client: its share may be all of it (the share: hostile-memory.e2e-spec.ts).
+      MAX_PENDING_PER_CLIENT: String(MAX_HELD),
       MAX_PENDING_PUBLISHES: String(MAX_PUBLISHES),
       PUBLISH_TIMEOUT: String(PUBLISH_TIMEOUT_S),
       HTTP_HEADERS_TIMEOUT: String(HEADERS_TIMEOUT_S),

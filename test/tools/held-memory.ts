@@ -116,6 +116,7 @@ async function main(): Promise<void> {
       WEB_PORT: '0',
       HOST: '127.0.0.1',
       MAX_PENDING_REQUESTS: String(n * 2),
+      MAX_PENDING_PER_CLIENT: String(n * 2), // one client holds them all
     },
   });
   const { port } = (await new Promise((resolve) => child.once('message', resolve))) as { port: number };
