@@ -6,7 +6,7 @@ import { BrokerUnavailableError } from '../amqp/amqp.errors';
 import { InboundFieldsDto } from '../http-api/inbound-fields.dto';
 import { InboundMessageService } from '../http-api/inbound-message.service';
 import { ReplyTarget } from '../pending-requests/held-request';
-import { IdempotencyKeyInFlightError, IdempotencyStoreUnavailableError } from './idempotency.errors';
+import { IdempotencyAnswerNotKeptError, IdempotencyKeyInFlightError, IdempotencyStoreUnavailableError } from './idempotency.errors';
 import { IdempotencyEvents } from './idempotency-events';
 import { IdempotencyService } from './idempotency.service';
 import { IdempotencyStore } from './idempotency-store';
@@ -101,6 +101,37 @@ describe('IdempotencyService', () => {
     expect(repeat.res.headers['Idempotent-Replayed']).toBe('true');
     expect(published()).toBe(2);
     expect(seen).toEqual(['alice']);
+  });
+
+  it('keeps keys apart by client address without auth, and passes the scope on for the held-slot share', async () => {
+    const { inbound, send, published } = setUp();
+    await send('"k"', undefined, '10.0.0.1').outcome;
+    expect(await send('"k"', undefined, '10.0.0.2').outcome).toEqual({ held: false, messageId: 'm2' });
+    expect(await send('"k"', undefined, '10.0.0.1').outcome).toEqual({ held: false, messageId: 'm1' });
+    expect(published()).toBe(2);
+    expect(inbound.accept.mock.calls.map((c) => c[2])).toEqual(['addr:10.0.0.1', 'addr:10.0.0.2']);
+  });
+
+  it('keeps only the message id of an answer over IDEMPOTENCY_MAX_ENTRY_BYTES: its repeat gets 422 and publishes nothing', async () => {
+    const { targets, send, published } = setUp({ REPLY_EXPECTED: 'true', IDEMPOTENCY_MAX_ENTRY_BYTES: '1024' });
+    const first = send('"big"');
+    await first.outcome;
+    targets[0].writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+    targets[0].end('y'.repeat(2000));
+    await new Promise((resolve) => setImmediate(resolve));
+    const repeat = send('"big"').outcome;
+    await expect(repeat).rejects.toBeInstanceOf(IdempotencyAnswerNotKeptError);
+    await expect(repeat).rejects.toMatchObject({ status: 422, code: 'idempotency_answer_not_kept', message: expect.stringContaining('m1') });
+    expect(published()).toBe(1);
+    // A small answer is kept as before.
+    const small = send('"small"');
+    await small.outcome;
+    targets[1].writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+    targets[1].end('ok');
+    await new Promise((resolve) => setImmediate(resolve));
+    const again = send('"small"');
+    await again.outcome;
+    expect(String(again.res.body)).toBe('ok');
   });
 
   it('records a held request whose caller left as timed out: its repeat gets the time-out answer', async () => {
