@@ -58,7 +58,7 @@ export function entryBytes(key: string, record: IdempotencyRecord): number {
 }
 
 /** Objects (entry, record, outcome, answer) and the two Map slots of one memory entry, rounded up. */
-export const ENTRY_OVERHEAD = 400;
+const ENTRY_OVERHEAD = 400;
 const STRING_HEADER = 16;
 // eslint-disable-next-line no-control-regex
 const ONE_BYTE = /^[\x00-\xff]*$/;
