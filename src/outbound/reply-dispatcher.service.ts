@@ -6,12 +6,12 @@ import { PendingRequestsService } from '../pending-requests/pending-requests.ser
 import {
   buildAck,
   buildNack,
-  encodeMessage,
   missingFieldsReason,
   NO_MATCHING_REQUEST,
   OutboundMessage,
   REPLIES_NOT_EXPECTED,
 } from '../vumi/vumi-codec';
+import { encodeEvent } from '../vumi/vumi-serializer';
 import { routingKeysFor, VumiRoutingKeys } from '../vumi/vumi-topology';
 
 export type DispatchResult = 'replied' | 'forwarded' | 'nacked';
@@ -68,7 +68,7 @@ export class ReplyDispatcher {
       // delivery comes back: its redelivery gets the ack again, not a "No matching request" nack
       // for a request that was answered.
       this.remember(key);
-      await this.publishEvent(encodeMessage(buildAck(message.message_id, this.config.transportName)));
+      await this.publishEvent(encodeEvent(buildAck(message.message_id, this.config.transportName)));
       return this.done('replied');
     }
     const holder = message.holder_instance_id;
@@ -84,7 +84,7 @@ export class ReplyDispatcher {
 
   private async nack(message: OutboundMessage, reason: string): Promise<DispatchResult> {
     this.logger.warn({ msg: `Nack for outbound message ${message.message_id}: ${reason}`, ...idsOf(message), reason });
-    await this.publishEvent(encodeMessage(buildNack(message.message_id, reason, this.config.transportName)));
+    await this.publishEvent(encodeEvent(buildNack(message.message_id, reason, this.config.transportName)));
     return this.done('nacked', reason);
   }
 

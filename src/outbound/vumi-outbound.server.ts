@@ -1,44 +1,48 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { ChannelWrapper } from 'amqp-connection-manager';
 import { Channel, ConsumeMessage } from 'amqplib';
-import { lastValueFrom } from 'rxjs';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { AmqpConnectionService } from '../amqp/amqp-connection.service';
 import { durableQueueOptions } from '../amqp/queue-declarations';
 import { decodeOutboundMessage, MalformedVumiMessageError } from '../vumi/vumi-codec';
 import { VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, routingKeysFor } from '../vumi/vumi-topology';
-import { VUMI_OUTBOUND_PATTERN } from './outbound.constants';
-import { VumiOutboundContext } from './vumi-outbound.context';
 import { withTraceFrom } from '../tracing/trace-context';
+import { DeliveryAcks } from './delivery-acks';
+import { ReplyDispatcher } from './reply-dispatcher.service';
 
 /**
  * A Nest microservice transport speaking Vumi's own format: it consumes
  * `<transport>.outbound` (shared by all instances) and this instance's own
  * queue, with prefetch = amqp_prefetch_count and explicit acks, and hands
- * each decoded message to the @EventPattern(VUMI_OUTBOUND_PATTERN) handler.
+ * each decoded message to the ReplyDispatcher. Nest runs it (listen, close)
+ * as the app's microservice; the messages take the direct path to their one
+ * handler rather than Nest's per-message dispatch (pattern lookup, RPC
+ * context, an Observable per message), which cost about 19 µs per reply.
  *
  * Ack policy:
  * - handled (reply delivered, or a Vumi nack event published): ack.
  * - not a decodable Vumi message: log, count, ack (dropped; a requeue would loop forever).
  * - the handler failed (e.g. the broker went away mid-way): requeue once; a
  *   redelivered message that fails again is dropped with an error log.
+ * Acks go out once per turn of the event loop, several in one frame (DeliveryAcks).
  */
 @Injectable()
 export class VumiOutboundServer extends Server implements CustomTransportStrategy {
   protected override readonly logger = new Logger('OutboundConsumer');
   private channel: ChannelWrapper | undefined;
   private readonly consumerTags = new Map<Channel, string[]>();
+  private readonly acks = new Map<Channel, DeliveryAcks>();
   private readonly inHand = new Set<Promise<void>>();
   private accepting = true;
-  private handler: MessageHandler | undefined;
   private malformedCount = 0;
   private readonly malformedListeners: Array<(reason: string) => void> = [];
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
     private readonly connection: AmqpConnectionService,
+    private readonly dispatcher: ReplyDispatcher,
   ) {
     super();
   }
@@ -46,10 +50,6 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
   /** Outbound messages dropped because they were not decodable. */
   get malformed(): number {
     return this.malformedCount;
-  }
-
-  get inHandCount(): number {
-    return this.inHand.size;
   }
 
   onMalformed(listener: (reason: string) => void): void {
@@ -74,12 +74,15 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
         await channel.bindQueue(ownQueue, VUMI_EXCHANGE, ownQueue);
         await channel.prefetch(this.config.amqpPrefetchCount);
         if (!this.accepting) return;
+        const acks = new DeliveryAcks(channel, (error) => this.logger.warn(`Could not settle outbound message: ${error.message}`));
+        this.acks.set(channel, acks);
+        channel.once('close', () => this.acks.delete(channel));
         const tags: string[] = [];
         for (const [queue, forwarded] of [[keys.outbound, false], [ownQueue, true]] as const) {
           const { consumerTag } = await channel.consume(
             queue,
             // withTraceFrom: the reply's handling joins the trace in its headers (src/tracing), if any.
-            (message) => message && this.track(withTraceFrom(message.properties.headers, `${queue} process`, () => this.handle(channel, queue, forwarded, message))),
+            (message) => message && this.track(withTraceFrom(message.properties.headers, `${queue} process`, () => this.handle(acks, queue, forwarded, message))),
             { noAck: false },
           );
           tags.push(consumerTag);
@@ -106,10 +109,12 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
     while (this.inHand.size > 0 && Date.now() < deadline) {
       await Promise.race([...this.inHand, new Promise((resolve) => setTimeout(resolve, 50))]);
     }
+    this.flushAcks();
   }
 
   async close(): Promise<void> {
     if (this.accepting) await this.stopConsuming(this.config.publishTimeout * 1000);
+    this.flushAcks(); // the acks of the last turn, before the channel's close frame
     await this.channel?.close();
     this.channel = undefined;
   }
@@ -127,12 +132,22 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
     void work.finally(() => this.inHand.delete(work));
   }
 
-  private async handle(channel: Channel, queue: string, forwarded: boolean, message: ConsumeMessage): Promise<void> {
+  private flushAcks(): void {
+    for (const acks of this.acks.values()) acks.flush();
+  }
+
+  /** Never throws: every delivery is settled, or its tag would hold up DeliveryAcks' batching. */
+  private async handle(acks: DeliveryAcks, queue: string, forwarded: boolean, message: ConsumeMessage): Promise<void> {
     let decoded;
     try {
       decoded = decodeOutboundMessage(message.content, this.config.maxOutboundMessageBytes);
     } catch (error) {
-      if (!(error instanceof MalformedVumiMessageError)) throw error;
+      if (!(error instanceof MalformedVumiMessageError)) {
+        // Not expected of the decoder; settled like a failed handler (requeued once) rather than left in hand.
+        const again = !message.fields.redelivered;
+        this.logger.error(`Could not decode an outbound message from ${queue} (${(error as Error)?.message ?? error}); ${again ? 'requeued' : 'dropped after a redelivery'}`);
+        return again ? acks.requeue(message) : acks.ack(message);
+      }
       this.malformedCount++;
       for (const listener of this.malformedListeners) listener(error.reason);
       this.logger.error({
@@ -141,18 +156,11 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
         reason: error.reason,
         body_preview: error.bodyPreview,
       });
-      return this.settle(channel, message, 'ack');
-    }
-    // Looked up once: Nest's lookup tries JSON.parse on the pattern, which throws for a plain string.
-    const handler = (this.handler ??= this.getHandlerByPattern(VUMI_OUTBOUND_PATTERN) ?? undefined);
-    if (!handler) {
-      this.logger.error(`No handler for ${VUMI_OUTBOUND_PATTERN}; requeueing`);
-      return this.settle(channel, message, 'requeue');
+      return acks.ack(message);
     }
     try {
-      const context = new VumiOutboundContext([queue, forwarded, message.content]);
-      await lastValueFrom(this.transformToObservable(await handler(decoded, context)), { defaultValue: undefined });
-      this.settle(channel, message, 'ack');
+      await this.dispatcher.dispatch(decoded, message.content, forwarded);
+      acks.ack(message);
     } catch (error) {
       const again = !message.fields.redelivered;
       this.logger.error({
@@ -160,17 +168,8 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
         message_id: decoded.message_id,
         in_reply_to: decoded.in_reply_to,
       });
-      this.settle(channel, message, again ? 'requeue' : 'ack');
-    }
-  }
-
-  /** Acks on the channel the message came from; if that channel is gone, the broker redelivers it. */
-  private settle(channel: Channel, message: ConsumeMessage, how: 'ack' | 'requeue'): void {
-    try {
-      if (how === 'ack') channel.ack(message);
-      else channel.nack(message, false, true);
-    } catch (error) {
-      this.logger.warn(`Could not settle outbound message: ${(error as Error).message}`);
+      if (again) acks.requeue(message);
+      else acks.ack(message);
     }
   }
 }
