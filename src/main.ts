@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     `Listening on ${service.url}${config.webPath.startsWith('/') ? '' : '/'}${config.webPath} ` +
       `(transport ${config.transportName}, instance ${config.instanceId}, reply_expected ${config.replyExpected})`,
   );
+  if (service.management) logger.log(`Metrics and API docs on ${service.management.url} (MANAGEMENT_PORT)`);
   // A log level change without a restart (docs/operating.md): LOG_LEVEL → debug → trace → LOG_LEVEL.
   const logLevel = service.app.get(RuntimeLogLevel);
   process.on('SIGUSR2', () => logLevel.next('SIGUSR2'));
