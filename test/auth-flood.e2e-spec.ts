@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { Answer, call } from './support/http-call';
 import { MetricsReader } from './support/metrics-scrape';
 import { REDIS_URL, servicesCleaningRedis } from './support/redis';
-import { TestService, uniqueTransportName } from './support/test-service';
+import { CapturingLogger } from './support/capturing-logger';
+import { startTestService, TestService, uniqueTransportName } from './support/test-service';
 
 const COMPLETE = { to_addr: '555', from_addr: '123', content: 'hello' };
 const P = 'vumi_http_api_';
@@ -122,6 +123,22 @@ describe('password floods', () => {
     // Another new pod, from an address the name never got in from: it waits for the name's bucket like anyone.
     const another = await start({ ...env, INSTANCE_ID: 'known-other' });
     expect((await real(another, '203.0.113.8')).status).toBe(429);
+  });
+
+  it('logs failures at most once per period, with the address and the user name, never the password', async () => {
+    const logger = new CapturingLogger();
+    const s = await startTestService({ CALLERS, LOG_LEVEL: 'warn' }, logger);
+    try {
+      const secret = `pw-${guess()}`;
+      for (let i = 0; i < 30; i++) await call(s.api(COMPLETE), { headers: basic('shop', `${secret}-${i}`) });
+      const line = await logger.waitFor(/^Failed authentication \(wrong_password\) for user "shop" from 127\.0\.0\.1/);
+      expect(line).toMatchObject({ level: 'warn', context: 'Auth', fields: { client_address: '127.0.0.1', username: 'shop' } });
+      const authLines = logger.lines.filter((l) => l.context === 'Auth');
+      expect(authLines).toHaveLength(1); // 30 failures (10 judged, 20 throttled) within one period: one line
+      expect(JSON.stringify(logger.lines)).not.toContain(secret);
+    } finally {
+      await s.stop();
+    }
   });
 
   it('honours X-Forwarded-For only from a peer in TRUST_PROXY', async () => {
