@@ -170,6 +170,18 @@ describe('rate limits and callers', () => {
     });
   });
 
+  it('limits the client a trusted proxy names, and ignores X-Forwarded-For from anyone else', async () => {
+    const env = { RATE_LIMIT_RATE: '0.01', RATE_LIMIT_BURST: '1' };
+    const from = (s: TestService, client: string) => call(s.api(COMPLETE), { headers: { 'X-Forwarded-For': client } });
+    const behindProxy = await start({ ...env, TRUST_PROXY: '127.0.0.1, ::1' });
+    expect((await from(behindProxy, '198.51.100.1')).status).toBe(200);
+    expect((await from(behindProxy, '198.51.100.1')).status).toBe(429);
+    expect((await from(behindProxy, '198.51.100.2')).status).toBe(200); // another client behind the same proxy
+    const direct = await start(env);
+    expect((await from(direct, '198.51.100.1')).status).toBe(200);
+    expect((await from(direct, '198.51.100.2')).status).toBe(429); // a forged header buys no fresh bucket
+  });
+
   it('shares one limit across two instances through Redis', async () => {
     const env = { TRANSPORT_NAME: uniqueTransportName('rl'), REDIS_URL, RATE_LIMIT_RATE: '0.1', RATE_LIMIT_BURST: '2' };
     const a = await start({ ...env, INSTANCE_ID: 'rl-a' });
