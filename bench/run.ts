@@ -13,6 +13,10 @@ import { RESULTS_DIR, ROOT } from './support/paths';
 import { killAll } from './support/processes';
 import { BenchResult, describeMachine, machineInfo, renderMarkdown, renderText, sourceInfo, tables } from './support/report';
 import { routingKeysFor } from '../src/vumi/vumi-topology';
+import { redactUrl } from '../src/config/url-redaction';
+
+/** AMQP_URL may list a cluster's nodes, comma-separated: each is redacted as the service's logs do. */
+const redactUrlList = (urls: string) => urls.split(',').map((url) => redactUrl(url.trim())).join(',');
 
 /**
  * `npm run bench`: the service against the bare-minimum baseline
@@ -43,7 +47,7 @@ async function main(): Promise<void> {
   log(`benchmark ${options.runId}: ${describeMachine(result.machine)}`);
   const { commit, dirty } = result.source;
   if (commit) log(`service at ${commit}${dirty ? ' with uncommitted changes in src/' : ''}`);
-  log(`parts ${options.parts.join(', ')}${options.quick ? ' (quick)' : ''}; broker ${options.amqpUrl.replace(/\/\/[^@]*@/, '//***@')}`);
+  log(`parts ${options.parts.join(', ')}${options.quick ? ' (quick)' : ''}; broker ${redactUrlList(options.amqpUrl)}`);
   if (options.entry === 'dist' && ensureServiceBuilt(log)) log('service built');
   const compiled = compileBenchTargets();
   const broker = await BenchBroker.connect(options.amqpUrl);

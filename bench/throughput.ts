@@ -12,6 +12,8 @@ export interface ModeResult {
   /** service / baseline: throughput wants >= 0.9, p99 <= 1.5; CPU per request for where it goes. */
   ratios: { throughput: number; p99: number; cpuPerRequest: number };
   warmUp: Record<TargetKind, LoadResult>;
+  /** Start to ready, and RSS before any traffic, of each target in this mode. */
+  startup: Record<TargetKind, { readyMs: number; idleRss: number }>;
 }
 
 const KINDS: TargetKind[] = ['service', 'baseline'];
@@ -65,6 +67,11 @@ async function runMode(
   const targets: RunningTarget[] = [];
   try {
     for (const kind of KINDS) targets.push(await startPair(kind, mode, options, baselineJs, broker, children));
+    const startup = {} as ModeResult['startup'];
+    for (const target of targets) {
+      startup[target.kind] = { readyMs: target.readyMs, idleRss: target.idleRss };
+      log(`  ${mode} ${target.kind}: ready ${target.readyMs.toFixed(0)} ms after spawn, idle RSS ${(target.idleRss / 1048576).toFixed(1)} MB`);
+    }
     const warmUp = {} as Record<TargetKind, LoadResult>;
     for (const target of targets) {
       await broker.purge(target.queues);
@@ -96,6 +103,7 @@ async function runMode(
         cpuPerRequest: service.cpuMicros / baseline.cpuMicros,
       },
       warmUp,
+      startup,
     };
   } finally {
     for (const child of children.reverse()) await child.stop();

@@ -86,6 +86,21 @@ export function tables(result: BenchResult): Table[] {
       rows,
     });
   }
+  if (result.throughput) {
+    const rows: string[][] = [];
+    for (const [mode, r] of Object.entries(result.throughput) as Array<[Mode, ModeResult]>) {
+      const { service, baseline } = r.startup;
+      rows.push([MODE_NAMES[mode], 'service', service.readyMs.toFixed(0), mb(service.idleRss)]);
+      rows.push(['', 'baseline', baseline.readyMs.toFixed(0), mb(baseline.idleRss)]);
+      rows.push(['', 'service/baseline', ratio(service.readyMs / baseline.readyMs), ratio(service.idleRss / baseline.idleRss)]);
+    }
+    out.push({
+      title: 'Start-up: spawn to ready (the service: readiness 200, broker connected), and RSS before any traffic',
+      labels: 2,
+      header: ['mode', 'target', 'ready ms', 'idle RSS'],
+      rows,
+    });
+  }
   const held = result.heldMemory;
   if (held) {
     const levels = held.levels;

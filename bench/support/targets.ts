@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { routingKeysFor } from '../../src/vumi/vumi-topology';
 import { BenchProcess, freePort } from './processes';
+import { readProcMemory } from './memory';
 import { DIST_DIR, RESULTS_DIR, ROOT } from './paths';
 
 export type Mode = 'fire' | 'reply';
@@ -34,6 +35,10 @@ export interface RunningTarget {
   proc: BenchProcess;
   /** Every queue the target declares, to purge between rounds and delete at the end. */
   queues: string[];
+  /** From spawning the process to its first ready answer (the service: readiness 200, so connected to the broker). */
+  readyMs: number;
+  /** RSS once ready, before any traffic. */
+  idleRss: number;
 }
 
 const TS_NODE = ['-r', 'ts-node/register/transpile-only'];
@@ -73,6 +78,7 @@ export async function startTarget(options: TargetOptions): Promise<RunningTarget
   } else {
     Object.assign(env, { BASELINE_PORT: String(port), BASELINE_MODE: options.mode });
   }
+  const spawned = performance.now();
   const proc = BenchProcess.start({
     name,
     nodeArgs: nodeArgs(options, name),
@@ -89,6 +95,8 @@ export async function startTarget(options: TargetOptions): Promise<RunningTarget
     await proc.stop();
     throw error;
   }
+  const readyMs = performance.now() - spawned;
+  const idleRss = readProcMemory(proc.pid)?.rss ?? 0;
   const keys = routingKeysFor(options.transportName);
   return {
     kind: options.kind,
@@ -96,6 +104,8 @@ export async function startTarget(options: TargetOptions): Promise<RunningTarget
     apiUrl: `${base}/http_api?${API_QUERY}`,
     proc,
     queues: [keys.inbound, keys.event, keys.outbound, keys.status],
+    readyMs,
+    idleRss,
   };
 }
 
