@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { AmqpConnectionManager, connect } from 'amqp-connection-manager';
 import { nodeAddress } from '../config/url-redaction';
+import { corkFrameWrites } from './corked-writes';
 
 /** `blocked`: connected, but the broker refuses publishes (a memory or disk alarm). */
 export type BrokerState = 'connecting' | 'connected' | 'blocked' | 'disconnected' | 'closed';
@@ -42,7 +43,8 @@ export class BrokerConnection {
         clientProperties: { connection_name: `vumi-http-api ${options.instanceId} ${options.role}` },
       },
     });
-    this.manager.on('connect', ({ url }) => {
+    this.manager.on('connect', ({ connection, url }) => {
+      if (!corkFrameWrites(connection)) this.logger.debug('amqplib internals changed: frame writes stay uncorked');
       if (this.everConnected) this.reconnectsValue++;
       this.everConnected = true;
       this.lastErrorValue = null;

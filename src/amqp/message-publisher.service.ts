@@ -12,6 +12,7 @@ import {
 import { newVumiId } from '../vumi/vumi-ids';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { BrokerUnavailableError, InvalidRoutingKeyError } from './amqp.errors';
+import { CONFIRM_TIMEOUT, ConfirmWindow } from './confirm-window';
 import { durableQueueOptions } from './queue-declarations';
 import { traceHeaders } from '../tracing/trace-context';
 
@@ -20,8 +21,6 @@ const MAX_RETIRED_CHANNELS = 8;
 
 /** amqplib's error for a publish the broker nacked. */
 const NACKED = 'message nacked';
-
-type PublishOptions = Options.Publish & { timeout: number };
 
 export type PublishOutcome = 'routed' | 'unroutable';
 
@@ -47,6 +46,9 @@ export class MessagePublisher implements OnModuleDestroy {
   /** Ids of mandatory publishes the broker returned as unroutable (basic.return precedes basic.ack). */
   private readonly returned = new Set<string>();
   private readonly confirmListeners: Array<(seconds: number, ok: boolean) => void> = [];
+  /** The amqplib channel under each wrapper while it is up: publishes go straight to it (ConfirmWindow). */
+  private readonly rawChannels = new Map<ChannelWrapper, ConfirmChannel>();
+  private readonly confirms: ConfirmWindow;
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -54,6 +56,7 @@ export class MessagePublisher implements OnModuleDestroy {
   ) {
     this.timeoutMs = config.publishTimeout * 1000;
     this.maxInFlight = config.maxPendingPublishes;
+    this.confirms = new ConfirmWindow(this.timeoutMs);
     this.channel = this.openChannel();
   }
 
@@ -63,7 +66,7 @@ export class MessagePublisher implements OnModuleDestroy {
     const queueOptions = durableQueueOptions(this.config.amqpQueueType);
     // Declared here so that nothing is dropped as unroutable before an application starts.
     const queues = this.config.publishStatus ? [keys.inbound, keys.event, keys.status] : [keys.inbound, keys.event];
-    const channel = this.connection.publishing.manager.createChannel({
+    const channel: ChannelWrapper = this.connection.publishing.manager.createChannel({
       name: 'publisher',
       confirm: true,
       json: false,
@@ -75,6 +78,11 @@ export class MessagePublisher implements OnModuleDestroy {
         }
         confirmChannel.on('return', (message: ConsumeMessage) => {
           if (message.properties.messageId) this.returned.add(message.properties.messageId);
+        });
+        // Declared and listened to: from now on publishes may go straight to it, until it closes.
+        this.rawChannels.set(channel, confirmChannel);
+        confirmChannel.once('close', () => {
+          if (this.rawChannels.get(channel) === confirmChannel) this.rawChannels.delete(channel);
         });
       },
     });
@@ -159,12 +167,18 @@ export class MessagePublisher implements OnModuleDestroy {
     let ok = false;
     const channel = this.channel;
     try {
-      await channel.publish(VUMI_EXCHANGE, routingKey, body, this.publishOptions(mandatory, messageId));
+      const raw = this.rawChannels.get(channel);
+      if (raw !== undefined) {
+        await this.confirms.publish(raw, VUMI_EXCHANGE, routingKey, body, this.publishOptions(mandatory, messageId));
+      } else {
+        // No channel up (reconnecting, or setting up): the wrapper holds it until one is, or until the time-out.
+        await channel.publish(VUMI_EXCHANGE, routingKey, body, { ...this.publishOptions(mandatory, messageId), timeout: this.timeoutMs });
+      }
       ok = true;
     } catch (error) {
       const message = error instanceof Error ? error.message : '';
       if (message === NACKED) this.renewChannelAfterNack(channel);
-      throw new BrokerUnavailableError(message === 'timeout' ? 'timeout' : 'rejected', routingKey, error);
+      throw new BrokerUnavailableError(message === CONFIRM_TIMEOUT ? 'timeout' : 'rejected', routingKey, error);
     } finally {
       this.inFlightCount--;
       if (bounded) this.boundedInFlight--;
@@ -176,14 +190,13 @@ export class MessagePublisher implements OnModuleDestroy {
   }
 
   /** The properties of every publish (the one place to add headers, e.g. trace context). */
-  private publishOptions(mandatory: boolean, messageId: string | undefined): PublishOptions {
+  private publishOptions(mandatory: boolean, messageId: string | undefined): Options.Publish {
     return {
       persistent: true,
       contentType: 'application/json',
       contentEncoding: 'utf-8',
       mandatory,
       messageId,
-      timeout: this.timeoutMs,
       headers: traceHeaders(), // traceparent, tracestate, x-request-id when tracing (src/tracing); else none
     };
   }
@@ -198,6 +211,7 @@ export class MessagePublisher implements OnModuleDestroy {
     }
     await Promise.all([this.channel, ...this.retired].map((channel) => channel.close().catch(() => undefined)));
     this.retired.clear();
+    this.rawChannels.clear();
   }
 
   async onModuleDestroy(): Promise<void> {
