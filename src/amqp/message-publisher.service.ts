@@ -6,14 +6,13 @@ import { TransportConfig } from '../config/transport-config';
 import {
   isValidRoutingKey,
   VUMI_EXCHANGE,
-  VUMI_EXCHANGE_TYPE,
   routingKeysFor,
 } from '../vumi/vumi-topology';
 import { newVumiId } from '../vumi/vumi-ids';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { BrokerUnavailableError, InvalidRoutingKeyError } from './amqp.errors';
 import { CONFIRM_TIMEOUT, ConfirmWindow } from './confirm-window';
-import { durableQueueOptions } from './queue-declarations';
+import { declareVumiQueues } from './queue-declarations';
 import { traceHeaders } from '../tracing/trace-context';
 
 /** Replaced channels still settling at most; past it a nacked channel is kept until one of them closes. */
@@ -63,7 +62,6 @@ export class MessagePublisher implements OnModuleDestroy {
   /** A confirm channel on the publishing connection, declaring what must exist before anything is published. */
   private openChannel(): ChannelWrapper {
     const keys = routingKeysFor(this.config.transportName);
-    const queueOptions = durableQueueOptions(this.config.amqpQueueType);
     // Declared here so that nothing is dropped as unroutable before an application starts.
     const queues = this.config.publishStatus ? [keys.inbound, keys.event, keys.status] : [keys.inbound, keys.event];
     const channel: ChannelWrapper = this.connection.publishing.manager.createChannel({
@@ -71,11 +69,7 @@ export class MessagePublisher implements OnModuleDestroy {
       confirm: true,
       json: false,
       setup: async (confirmChannel: ConfirmChannel) => {
-        await confirmChannel.assertExchange(VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, { durable: true });
-        for (const queue of queues) {
-          await confirmChannel.assertQueue(queue, queueOptions);
-          await confirmChannel.bindQueue(queue, VUMI_EXCHANGE, queue);
-        }
+        await declareVumiQueues(confirmChannel, queues, this.config.amqpQueueType);
         confirmChannel.on('return', (message: ConsumeMessage) => {
           if (message.properties.messageId) this.returned.add(message.properties.messageId);
         });

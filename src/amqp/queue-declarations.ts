@@ -1,6 +1,6 @@
-import { Options } from 'amqplib';
+import { Channel, Options } from 'amqplib';
 import { AmqpQueueType } from '../config/transport-config';
-import { VUMI_QUEUE_OPTIONS } from '../vumi/vumi-topology';
+import { VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, VUMI_QUEUE_OPTIONS } from '../vumi/vumi-topology';
 
 /**
  * How the service (and the demo echo application) declare Vumi's durable
@@ -20,4 +20,21 @@ import { VUMI_QUEUE_OPTIONS } from '../vumi/vumi-topology';
 export function durableQueueOptions(queueType: AmqpQueueType): Options.AssertQueue {
   if (queueType === 'quorum') return { ...VUMI_QUEUE_OPTIONS, arguments: { 'x-queue-type': 'quorum' } };
   return { ...VUMI_QUEUE_OPTIONS };
+}
+
+/** The slice of an amqplib channel (plain or confirm) that declares the topology. */
+type DeclaringChannel = Pick<Channel, 'assertExchange' | 'assertQueue' | 'bindQueue'>;
+
+/**
+ * Declares the `vumi` exchange and each of `queues` on it (queue name =
+ * routing key), as a Vumi worker would: what the publisher, the outbound
+ * consumer and the demo application run in their channel setup.
+ */
+export async function declareVumiQueues(channel: DeclaringChannel, queues: readonly string[], queueType: AmqpQueueType): Promise<void> {
+  const options = durableQueueOptions(queueType);
+  await channel.assertExchange(VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, { durable: true });
+  for (const queue of queues) {
+    await channel.assertQueue(queue, options);
+    await channel.bindQueue(queue, VUMI_EXCHANGE, queue);
+  }
 }

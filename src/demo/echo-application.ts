@@ -4,8 +4,8 @@ import { Channel, ConsumeMessage } from 'amqplib';
 import { loadConfig } from '../config/config-loader';
 import { nodeAddress } from '../config/url-redaction';
 import { buildReply, decodeJsonObject, encodeMessage } from '../vumi/vumi-codec';
-import { VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, routingKeysFor } from '../vumi/vumi-topology';
-import { durableQueueOptions } from '../amqp/queue-declarations';
+import { VUMI_EXCHANGE, routingKeysFor } from '../vumi/vumi-topology';
+import { declareVumiQueues } from '../amqp/queue-declarations';
 
 /**
  * A minimal Vumi application for demos, tests and benchmarks: it consumes
@@ -17,17 +17,12 @@ import { durableQueueOptions } from '../amqp/queue-declarations';
 async function main(): Promise<void> {
   const config = loadConfig();
   const keys = routingKeysFor(config.transportName);
-  const queueOptions = durableQueueOptions(config.amqpQueueType);
   const connection = connect([...config.amqpUrls], { reconnectTimeInSeconds: 1 });
   connection.on('connect', ({ url }) => process.stdout.write(`echo application connected to ${nodeAddress(String(url))}\n`));
   const channel = connection.createChannel({
     confirm: true,
     setup: async (ch: Channel) => {
-      await ch.assertExchange(VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, { durable: true });
-      for (const queue of [keys.inbound, keys.outbound]) {
-        await ch.assertQueue(queue, queueOptions);
-        await ch.bindQueue(queue, VUMI_EXCHANGE, queue);
-      }
+      await declareVumiQueues(ch, [keys.inbound, keys.outbound], config.amqpQueueType);
       await ch.prefetch(Math.max(config.amqpPrefetchCount, 100));
       await ch.consume(keys.inbound, (message) => message && void echo(ch, message), { noAck: false });
     },

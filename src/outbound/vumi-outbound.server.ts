@@ -5,9 +5,9 @@ import { Channel, ConsumeMessage } from 'amqplib';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { AmqpConnectionService } from '../amqp/amqp-connection.service';
-import { durableQueueOptions } from '../amqp/queue-declarations';
+import { declareVumiQueues } from '../amqp/queue-declarations';
 import { decodeOutboundMessage, MalformedVumiMessageError } from '../vumi/vumi-codec';
-import { VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, routingKeysFor } from '../vumi/vumi-topology';
+import { VUMI_EXCHANGE, routingKeysFor } from '../vumi/vumi-topology';
 import { withTraceFrom } from '../tracing/trace-context';
 import { DeliveryAcks } from './delivery-acks';
 import { ReplyDispatcher } from './reply-dispatcher.service';
@@ -59,15 +59,12 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
   listen(callback: (...optionalParams: unknown[]) => void): void {
     const keys = routingKeysFor(this.config.transportName);
     const ownQueue = keys.instanceOutbound(this.config.instanceId);
-    const queueOptions = durableQueueOptions(this.config.amqpQueueType);
     // The consuming connection: in a resource alarm the broker blocks the publishing one, and replies must keep flowing.
     this.channel = this.connection.consuming.manager.createChannel({
       name: 'outbound-consumer',
       json: false,
       setup: async (channel: Channel) => {
-        await channel.assertExchange(VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, { durable: true });
-        await channel.assertQueue(keys.outbound, queueOptions);
-        await channel.bindQueue(keys.outbound, VUMI_EXCHANGE, keys.outbound);
+        await declareVumiQueues(channel, [keys.outbound], this.config.amqpQueueType);
         // This instance's own queue: exclusive, so the broker deletes it when the instance goes away
         // (and classic whatever AMQP_QUEUE_TYPE says: an exclusive queue cannot be a quorum queue).
         await channel.assertQueue(ownQueue, { exclusive: true, autoDelete: true, durable: false });
