@@ -1,4 +1,5 @@
-import { buildReply, decodeJsonObject, encodeMessage } from '../src/vumi/vumi-codec';
+import { encodeMessage } from '../src/vumi/vumi-codec';
+import { buildReply, decodeJsonObject } from '../src/vumi/vumi-application';
 import { JsonObject } from '../src/vumi/vumi-message';
 import { routingKeysFor, VUMI_EXCHANGE } from '../src/vumi/vumi-topology';
 import { Answer, call } from './support/http-call';

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
-import { buildReply } from '../src/vumi/vumi-codec';
+import { buildReply } from '../src/vumi/vumi-application';
 import { JsonObject } from '../src/vumi/vumi-message';
 import { VumiOutboundServer } from '../src/outbound/vumi-outbound.server';
 import { CapturingLogger } from './support/capturing-logger';

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/config-loader';
 import { startTracing, TracingSdk } from '../src/tracing/tracing-sdk';
-import { buildReply, encodeMessage } from '../src/vumi/vumi-codec';
+import { encodeMessage } from '../src/vumi/vumi-codec';
+import { buildReply } from '../src/vumi/vumi-application';
 import { VUMI_EXCHANGE } from '../src/vumi/vumi-topology';
 import { AMQP_URL, startTestService, TestService } from './support/test-service';
 

@@ -1,4 +1,4 @@
-import { buildReply } from '../src/vumi/vumi-codec';
+import { buildReply } from '../src/vumi/vumi-application';
 import { JsonObject } from '../src/vumi/vumi-message';
 import { parseVumiTimestamp } from '../src/vumi/vumi-timestamp';
 import { sendHeld } from './support/held-requests';

@@ -3,7 +3,8 @@ import { connect } from 'amqp-connection-manager';
 import { Channel, ConsumeMessage } from 'amqplib';
 import { loadConfig } from '../config/config-loader';
 import { nodeAddress } from '../config/url-redaction';
-import { buildReply, decodeJsonObject, encodeMessage } from '../vumi/vumi-codec';
+import { encodeMessage } from '../vumi/vumi-codec';
+import { buildReply, decodeJsonObject } from '../vumi/vumi-application';
 import { VUMI_EXCHANGE, routingKeysFor } from '../vumi/vumi-topology';
 import { declareVumiQueues } from '../amqp/queue-declarations';
 

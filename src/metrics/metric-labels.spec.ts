@@ -1,4 +1,11 @@
-import { buildReply, decodeOutboundMessage, MalformedVumiMessageError, missingFieldsReason, NO_MATCHING_REQUEST, REPLIES_NOT_EXPECTED } from '../vumi/vumi-codec';
+import {
+  decodeOutboundMessage,
+  MalformedVumiMessageError,
+  missingFieldsReason,
+  NO_MATCHING_REQUEST,
+  REPLIES_NOT_EXPECTED,
+} from '../vumi/vumi-codec';
+import { buildReply } from '../vumi/vumi-application';
 import { malformedReasonLabel, methodLabel, nackReasonLabel } from './metric-labels';
 
 /** The reason the codec gives for refusing `body`. */

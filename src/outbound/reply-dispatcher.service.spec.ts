@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { loadConfig } from '../config/config-loader';
 import { MessagePublisher, PublishOutcome } from '../amqp/message-publisher.service';
 import { PendingRequestsService } from '../pending-requests/pending-requests.service';
-import { buildReply, decodeJsonObject, decodeOutboundMessage, encodeMessage } from '../vumi/vumi-codec';
+import { decodeOutboundMessage, encodeMessage } from '../vumi/vumi-codec';
+import { buildReply, decodeJsonObject } from '../vumi/vumi-application';
 import { JsonObject } from '../vumi/vumi-message';
 import { DispatchResult, ReplyDispatcher } from './reply-dispatcher.service';
 

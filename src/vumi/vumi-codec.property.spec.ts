@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import {
   buildInboundMessage,
-  buildReply,
   decodeOutboundMessage,
   encodeMessage,
   MalformedVumiMessageError,
   missingFieldsReason,
   OutboundMessage,
 } from './vumi-codec';
+import { buildReply } from './vumi-application';
 
 /**
  * Property tests of the outbound parser, which reads whatever an application

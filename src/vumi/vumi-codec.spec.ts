@@ -4,15 +4,14 @@ import {
   buildAck,
   buildInboundMessage,
   buildNack,
-  buildReply,
   buildStatus,
-  decodeJsonObject,
   decodeOutboundMessage,
   encodeMessage,
   MalformedVumiMessageError,
   missingFieldsReason,
   OutboundMessage,
 } from './vumi-codec';
+import { buildReply, decodeJsonObject } from './vumi-application';
 import { newVumiId } from './vumi-ids';
 import { JsonObject } from './vumi-message';
 

@@ -222,35 +222,3 @@ export function missingFieldsReason(message: OutboundMessage): string | null {
 
 export const NO_MATCHING_REQUEST = 'No matching request';
 export const REPLIES_NOT_EXPECTED = 'Replies are not expected: reply_expected is off';
-
-/** Decodes any Vumi message (tests, the demo application). */
-export function decodeJsonObject(body: Buffer): JsonObject {
-  const raw: unknown = JSON.parse(body.toString('utf8'));
-  if (!isObject(raw)) throw new MalformedVumiMessageError('body is not a JSON object', preview(body));
-  return raw;
-}
-
-/** Builds the reply a Vumi application's `msg.reply(content)` sends. */
-export function buildReply(inbound: JsonObject, content: string, options: { continueSession?: boolean } = {}): JsonObject {
-  return {
-    message_version: MESSAGE_VERSION,
-    message_type: 'user_message',
-    timestamp: formatVumiTimestamp(),
-    message_id: newVumiId(),
-    to_addr: inbound.from_addr ?? null,
-    from_addr: inbound.to_addr ?? null,
-    content,
-    group: inbound.group ?? null,
-    // Vumi's reply(): no session event while the session continues.
-    session_event: options.continueSession === false ? 'close' : null,
-    in_reply_to: inbound.message_id ?? null,
-    provider: inbound.provider ?? null,
-    transport_name: inbound.transport_name ?? null,
-    transport_type: inbound.transport_type ?? null,
-    transport_metadata: inbound.transport_metadata ?? {},
-    helper_metadata: inbound.helper_metadata ?? {},
-    routing_metadata: { endpoint_name: 'default' },
-    to_addr_type: inbound.from_addr_type ?? null,
-    from_addr_type: inbound.to_addr_type ?? null,
-  };
-}

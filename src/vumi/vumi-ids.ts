@@ -8,5 +8,3 @@ export function newVumiId(): string {
     uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(14, 18) + uuid.slice(19, 23) + uuid.slice(24)
   );
 }
-
-export const VUMI_ID_PATTERN = /^[0-9a-f]{32}$/;

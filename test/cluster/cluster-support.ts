@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { decodeJsonObject } from '../../src/vumi/vumi-codec';
+import { decodeJsonObject } from '../../src/vumi/vumi-application';
 import { CallRecord } from '../support/load-loop';
 import { AmqpConnection, connectWithRetry } from '../support/private-broker';
 import { ServiceProcess } from '../support/service-process';

@@ -1,4 +1,4 @@
-import { buildReply } from '../../src/vumi/vumi-codec';
+import { buildReply } from '../../src/vumi/vumi-application';
 import { JsonObject } from '../../src/vumi/vumi-message';
 import { call, RawClient } from '../support/http-call';
 import { MetricsReader } from '../support/metrics-scrape';

@@ -1,4 +1,4 @@
-import { buildReply } from '../../src/vumi/vumi-codec';
+import { buildReply } from '../../src/vumi/vumi-application';
 import { JsonObject } from '../../src/vumi/vumi-message';
 import { Answer, call } from '../support/http-call';
 import { LoadLoop } from '../support/load-loop';

@@ -1,6 +1,7 @@
 import { Channel, ChannelModel, connect, ConsumeMessage } from 'amqplib';
 import { VUMI_EXCHANGE, VUMI_QUEUE_OPTIONS, routingKeysFor } from '../../src/vumi/vumi-topology';
-import { buildReply, decodeJsonObject, encodeMessage } from '../../src/vumi/vumi-codec';
+import { encodeMessage } from '../../src/vumi/vumi-codec';
+import { buildReply, decodeJsonObject } from '../../src/vumi/vumi-application';
 import { JsonObject } from '../../src/vumi/vumi-message';
 
 /** Reads one queue into a buffer; next() waits for the next message with a deadline. */
