@@ -5,7 +5,7 @@ import { TransportConfig } from '../config/transport-config';
 import { AuthEvents, AuthFailureReason } from '../auth/auth-events';
 import { VerificationsBusyError } from '../auth/auth.errors';
 import { Caller } from './caller';
-import { CallerEntry, readCallerList } from './caller-list';
+import { CallerEntry } from '../config/caller-entries';
 import { algorithmOf, verifyPassword } from './password-hash';
 import { BoundedLru } from './verification-cache';
 import { VerificationSlots } from './verification-slots';
@@ -55,9 +55,8 @@ export class CallerCredentials {
     @Inject(TRANSPORT_CONFIG) config: TransportConfig,
     @Optional() private readonly events?: AuthEvents,
   ) {
-    const list = readCallerList(config);
-    if (list.problems.length > 0) throw new Error(`Invalid callers list: ${list.problems.join('; ')}`);
-    for (const entry of list.entries) {
+    // Parsed and checked once, at boot, by config/ (a bad list never gets this far).
+    for (const entry of config.callerEntries) {
       this.byName.set(entry.username, { caller: toCaller(entry, config.fieldDefaults), passwordHash: entry.passwordHash });
     }
     this.verified = new BoundedLru(Math.max(MIN_VERIFIED, VERIFIED_PER_CALLER * this.byName.size));

@@ -1,10 +1,5 @@
 import { TRANSPORT_METADATA_KEY } from '../vumi/vumi-codec';
-
-/** A caller's own token bucket: `rate` requests per second, `burst` at once. */
-export interface CallerRateLimit {
-  readonly rate: number;
-  readonly burst: number;
-}
+import { CallerRateLimit } from '../config/caller-entries';
 
 /** An authenticated caller, as BasicAuthGuard puts it on the request. */
 export interface Caller {

@@ -1,5 +1,6 @@
 import { hashSync } from '@node-rs/bcrypt';
-import { algorithmOf, hashPassword, hashPasswordBcrypt, passwordHashProblem, verifyPassword } from './password-hash';
+import { algorithmOf, hashPassword, hashPasswordBcrypt, verifyPassword } from './password-hash';
+import { passwordHashProblem } from '../config/password-hash-format';
 
 describe('password hashes', () => {
   // Small scrypt parameters keep the unit run fast; the format is the same.

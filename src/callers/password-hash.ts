@@ -1,9 +1,10 @@
 import { randomBytes, scrypt, ScryptOptions, timingSafeEqual } from 'node:crypto';
 import { HashAlgorithm } from '../auth/auth-events';
 import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
+import { isBcryptHash, parseScrypt } from '../config/password-hash-format';
 
 /**
- * Password hashes of the callers list. Two formats:
+ * Password hashes of the callers list (the formats: config/password-hash-format.ts). Two formats:
  *
  * - `scrypt$<N>$<r>$<p>$<salt>$<hash>`: node:crypto's scrypt, salt and hash
  *   in base64 (padding optional), N a power of two. `npm run hash-password`
@@ -17,40 +18,8 @@ import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
  * while hashes run. How many run at once is CallerCredentials' business.
  */
 
-const SCRYPT = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/_-]+={0,2})\$([A-Za-z0-9+/_-]+={0,2})$/;
-const BCRYPT = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/;
-
 /** Parameters `hashPassword` uses: 16 MiB of memory, about 50 ms per hash. */
 export const SCRYPT_DEFAULTS = { N: 16384, r: 8, p: 1, saltBytes: 16, keyBytes: 32 };
-
-interface ScryptHash {
-  N: number;
-  r: number;
-  p: number;
-  salt: Buffer;
-  hash: Buffer;
-}
-
-function parseScrypt(text: string): ScryptHash | null {
-  const match = SCRYPT.exec(text);
-  if (!match) return null;
-  const [N, r, p] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const salt = Buffer.from(match[4], 'base64');
-  const hash = Buffer.from(match[5], 'base64');
-  const powerOfTwo = N > 1 && (N & (N - 1)) === 0;
-  if (!powerOfTwo || r < 1 || p < 1 || N > 2 ** 24 || salt.length === 0 || hash.length < 16) return null;
-  return { N, r, p, salt, hash };
-}
-
-/** Why a password_hash cannot be used, or null when it can. */
-export function passwordHashProblem(text: unknown): string | null {
-  if (typeof text !== 'string') return 'must be a string';
-  if (BCRYPT.test(text)) return null;
-  if (text.startsWith('scrypt$')) {
-    return parseScrypt(text) ? null : 'is not scrypt$N$r$p$salt$hash (N a power of two, base64 salt and hash)';
-  }
-  return 'must be an scrypt$N$r$p$salt$hash or a bcrypt $2b$ hash';
-}
 
 function derive(password: string, salt: Buffer, keyBytes: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -65,12 +34,12 @@ function scryptOptions({ N, r, p }: { N: number; r: number; p: number }): Scrypt
 
 /** The algorithm of a stored hash that passwordHashProblem accepted. */
 export function algorithmOf(stored: string): HashAlgorithm {
-  return BCRYPT.test(stored) ? 'bcrypt' : 'scrypt';
+  return isBcryptHash(stored) ? 'bcrypt' : 'scrypt';
 }
 
 /** Whether `password` matches `stored`; false for a hash it cannot read. Comparisons are constant-time. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  if (BCRYPT.test(stored)) return bcryptVerify(password, stored);
+  if (isBcryptHash(stored)) return bcryptVerify(password, stored);
   const parsed = parseScrypt(stored);
   if (!parsed) return false;
   const derived = await derive(password, parsed.salt, parsed.hash.length, scryptOptions(parsed));

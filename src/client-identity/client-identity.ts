@@ -4,7 +4,8 @@ import { Request } from 'express';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { callerOf } from '../callers/caller';
-import { normaliseAddress, TrustedProxies } from './trusted-proxies';
+import { normaliseAddress } from '../config/address-list';
+import { TrustedProxies } from './trusted-proxies';
 
 /** Hops of X-Forwarded-For examined at most: a long forged list costs nothing beyond them. */
 const MAX_HOPS = 32;

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidConfigError, loadConfig } from '../config/config-loader';
-import { readCallerList } from './caller-list';
+import { InvalidConfigError, loadConfig } from './config-loader';
+import { readCallerList } from './caller-entries';
 
 const SCRYPT = 'scrypt$1024$8$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA==';
 const BCRYPT = '$2b$04$K7oyJMWBI3PSit5IlaivcOMVFdGs3k.PeA3Se44I1U7fK5RQ9dKFu';
@@ -80,5 +80,19 @@ describe('readCallerList', () => {
     expect(load).toThrow(InvalidConfigError);
     expect(() => loadConfig({ INSTANCE_ID: 'unit', CALLERS: 'not json' })).toThrow(/CALLERS: .*array/);
     expect(loadConfig({ INSTANCE_ID: 'unit', CALLERS: JSON.stringify([{ username: 'x', password_hash: BCRYPT }]) }).callers).toHaveLength(1);
+  });
+
+  it('parses the list once, at boot, into the typed entries the configuration carries', () => {
+    const callersFile = file('boot.yaml', `- username: shop\n  password_hash: "${BCRYPT}"\n  rate_limit: {rate: 2}\n`);
+    const config = loadConfig({ INSTANCE_ID: 'unit', CALLERS_FILE: callersFile, CALLERS: JSON.stringify([{ username: 'bank', password_hash: BCRYPT, field_defaults: { from_addr: '1' } }]) });
+    expect(config.callerEntries).toEqual([
+      { username: 'shop', passwordHash: BCRYPT, rateLimit: { rate: 2, burst: 2 }, fieldDefaults: undefined },
+      { username: 'bank', passwordHash: BCRYPT, rateLimit: undefined, fieldDefaults: { from_addr: '1' } },
+    ]);
+    expect(Object.isFrozen(config.callerEntries)).toBe(true);
+    // Changing the file after boot changes nothing: nothing reads it again.
+    writeFileSync(callersFile, 'not: [a list');
+    expect(config.callerEntries.map((entry) => entry.username)).toEqual(['shop', 'bank']);
+    expect(loadConfig({ INSTANCE_ID: 'unit' }).callerEntries).toEqual([]);
   });
 });

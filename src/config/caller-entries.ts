@@ -1,15 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { load as parseYaml } from 'js-yaml';
-import { CallerRateLimit } from './caller';
-import { passwordHashProblem } from './password-hash';
+import { passwordHashProblem } from './password-hash-format';
 import { SESSION_EVENTS } from '../vumi/vumi-message';
 
-/** One entry of CALLERS_FILE / CALLERS, checked. */
+/** A caller's own token bucket: `rate` requests per second, `burst` at once. */
+export interface CallerRateLimit {
+  readonly rate: number;
+  readonly burst: number;
+}
+
+/** One entry of CALLERS_FILE / CALLERS, checked at boot; TransportConfig.callerEntries holds them. */
 export interface CallerEntry {
-  username: string;
-  passwordHash: string;
-  rateLimit?: CallerRateLimit;
-  fieldDefaults?: Record<string, string>;
+  readonly username: string;
+  readonly passwordHash: string;
+  readonly rateLimit?: CallerRateLimit;
+  readonly fieldDefaults?: Readonly<Record<string, string>>;
 }
 
 export interface CallerListSources {
@@ -18,7 +23,7 @@ export interface CallerListSources {
   webUsername?: string;
 }
 
-export interface CallerList {
+interface CallerList {
   entries: CallerEntry[];
   problems: string[];
 }
@@ -95,8 +100,9 @@ function checkEntry(raw: unknown, where: string, problems: string[]): CallerEntr
 
 /**
  * The callers of CALLERS_FILE then CALLERS, with one problem line per
- * mistake (config-loader reports them at boot). User names are unique, and
- * none may shadow WEB_USERNAME.
+ * mistake (config-loader reports them at boot). Read once, at boot: the app
+ * uses TransportConfig.callerEntries. User names are unique, and none may
+ * shadow WEB_USERNAME.
  */
 export function readCallerList(sources: CallerListSources): CallerList {
   const problems: string[] = [];

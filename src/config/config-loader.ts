@@ -4,10 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { load as parseYaml } from 'js-yaml';
-import { SETTING_SOURCES, SettingKind, SettingSource } from './config-sources';
+import { SETTING_SOURCES } from './config-sources';
+import { SettingKind, SettingSource } from './setting';
 import { TransportConfig } from './transport-config';
 import { redactValue } from './url-redaction';
-import { readCallerList } from '../callers/caller-list';
+import { readCallerList } from './caller-entries';
 
 /** Thrown at boot with one line per problem; main.ts prints them and exits 1. */
 export class InvalidConfigError extends Error {
@@ -163,9 +164,12 @@ export function loadConfig(env: Env = process.env): TransportConfig {
   config.instanceId ??= defaultInstanceId();
   problems.push(...flattenErrors(validateSync(config, { forbidUnknownValues: false })));
   problems.push(...crossFieldProblems(config));
-  // The callers list is read again by CallerCredentials; checking it here makes a bad one a boot error.
+  // The callers list is read here once (CALLERS_FILE from disk): a bad one is a boot error, and the
+  // app uses the typed entries (callers/ reads nothing again).
   const callers = Array.isArray(config.callers) ? config.callers : undefined;
-  problems.push(...readCallerList({ ...config, callers }).problems);
+  const callerList = readCallerList({ ...config, callers });
+  problems.push(...callerList.problems);
   if (problems.length > 0) throw new InvalidConfigError(problems);
+  config.callerEntries = Object.freeze(callerList.entries.map((entry) => Object.freeze(entry)));
   return Object.freeze(config);
 }

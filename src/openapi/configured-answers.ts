@@ -2,7 +2,7 @@ import { OpenAPIObject } from '@nestjs/swagger';
 import { OperationObject, ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { TransportConfig } from '../config/transport-config';
 import { normalisePath } from '../config/paths';
-import { callersConfigured } from '../callers/caller-list';
+import { callersConfigured } from '../config/caller-entries';
 
 const TEXT = 'text/plain; charset=utf-8';
 const PUBLISHING = ['get', 'post', 'put'] as const;

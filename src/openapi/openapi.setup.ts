@@ -8,7 +8,7 @@ import { HttpApiModule } from '../http-api/http-api.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { FieldErrorsDto } from '../http-api/api-answers.dto';
 import { addConfiguredAnswers } from './configured-answers';
-import { callersConfigured } from '../callers/caller-list';
+import { callersConfigured } from '../config/caller-entries';
 
 const DESCRIPTION = [
   'A Vumi-compatible HTTP API transport: each request on the API path becomes a Vumi inbound user message on RabbitMQ.',
