@@ -30,55 +30,96 @@ function yamlFile(text: string): string {
 }
 
 describe('loadConfig defaults', () => {
-  it('gives every documented default with an empty environment', () => {
+  it('gives every documented default with an empty environment, field by field', () => {
     const config = loadConfig({});
     expect(config).toBeInstanceOf(TransportConfig);
-    expect(config).toMatchObject({
+    // Every property, one line each: a new setting without a line here fails the key check below.
+    const expected: { [K in keyof TransportConfig]-?: unknown } = {
+      // the broker
       transportName: 'http_api',
+      amqpUrls: ['amqp://guest:guest@localhost:5672/'],
+      amqpQueueType: 'classic',
       amqpPrefetchCount: 20,
+      amqpReconnectInterval: 2,
+      amqpHeartbeat: 15,
+      instanceId: expect.stringMatching(/^[a-zA-Z0-9_.-]+-[0-9a-f]{8}$/), // host name + random suffix
       publishStatus: false,
-      webPath: '/http_api',
+      publishTimeout: 5,
+      redisUrl: undefined, // in memory, per instance
+      redisKeyPrefix: 'vumi_http_api:',
+      // HTTP
+      host: '0.0.0.0',
       webPort: 8080,
-      webAuthDomain: 'Vumi HTTP RPC transport',
+      webPath: '/http_api',
       healthPath: 'health',
-      requestCleanupInterval: 5,
+      livenessPath: '/health/live',
+      readinessPath: '/health/ready',
+      validationMode: 'strict',
+      allowedFields: ['content', 'to_addr', 'from_addr', 'group', 'session_event'],
+      fieldDefaults: {},
+      httpHeadersTimeout: 10,
+      httpRequestTimeout: 30,
+      httpKeepAliveTimeout: 5,
+      retryAfter: 5,
+      shutdownTimeout: 30,
+      // replies
+      replyExpected: false,
       requestTimeout: 240,
+      requestCleanupInterval: 5,
       requestTimeoutStatusCode: 504,
       requestTimeoutBody: '',
-      noisy: false,
-      validationMode: 'strict',
       responseTimeDown: 10,
       responseTimeDegraded: 1,
       responseStatusWindow: 60,
       healthFailOnResponseDown: false,
-      maxParameters: 1000,
-      replyExpected: false,
-      allowedFields: DEFAULT_ALLOWED_FIELDS,
-      fieldDefaults: {},
-      amqpUrls: ['amqp://guest:guest@localhost:5672/'],
-      amqpQueueType: 'classic',
-      host: '0.0.0.0',
-      publishTimeout: 5,
-      shutdownTimeout: 30,
-      logLevel: 'info',
+      // authentication and callers
+      webUsername: undefined, // no auth
+      webPassword: undefined,
+      webAuthDomain: 'Vumi HTTP RPC transport',
+      callersFile: undefined,
+      callers: undefined,
+      callerEntries: [],
       trustProxy: [],
       authFailureRate: 1,
       authFailureBurst: 10,
       authNameFailureRate: 1,
       authNameFailureBurst: 20,
       authMaxVerifications: 1,
+      // limits and retries
+      maxPendingPublishes: 10000,
+      maxPendingRequests: 50000,
+      maxPendingPerClient: undefined, // a quarter of maxPendingRequests (src/pending-requests/client-shares.ts)
+      bodyLimit: 65536,
+      maxParameters: 1000,
+      maxOutboundMessageBytes: 1024 * 1024,
+      rateLimitRate: 0,
+      rateLimitBurst: 10,
+      idempotencyWindow: 86400,
+      idempotencyMaxKeys: 100000,
       idempotencyMaxBytes: 64 * 1024 * 1024,
+      idempotencyMaxBytesPerClient: undefined, // a quarter of idempotencyMaxBytes
       idempotencyMaxEntryBytes: 65536,
-    });
-    // Unset = derived shares (src/pending-requests/client-shares.ts): a quarter of each total.
-    expect(config.maxPendingPerClient).toBeUndefined();
-    expect(config.idempotencyMaxBytesPerClient).toBeUndefined();
-    expect(config.webUsername).toBeUndefined();
-    expect(config.managementPort).toBeUndefined(); // metrics and docs on WEB_PORT unless asked
-    expect(config).toMatchObject({ logRequests: false, otelEnabled: false, otelServiceName: 'vumi-http-api-transport' });
-    expect(config.otelExporterOtlpEndpoint).toBeUndefined();
-    expect(config.webPassword).toBeUndefined();
-    expect(config.allowedFields).toEqual(['content', 'to_addr', 'from_addr', 'group', 'session_event']);
+      // observability
+      noisy: false,
+      logLevel: 'info',
+      logPretty: false,
+      logRequests: false,
+      otelEnabled: false,
+      otelExporterOtlpEndpoint: undefined, // the exporter's default
+      otelServiceName: 'vumi-http-api-transport',
+      metricsEnabled: true,
+      metricsPath: '/metrics',
+      docsEnabled: true,
+      docsPath: '/docs',
+      managementPort: undefined, // metrics and docs on WEB_PORT unless asked
+    };
+    for (const [property, value] of Object.entries(expected)) {
+      expect([property, config[property as keyof TransportConfig]]).toEqual([property, value]);
+    }
+    // Nothing more and nothing less: every setting, and every property of the object, has its line above.
+    const properties = new Set([...Object.keys(config), ...SETTING_SOURCES.map((source) => source.property)]);
+    expect([...properties].sort()).toEqual(Object.keys(expected).sort());
+    expect(DEFAULT_ALLOWED_FIELDS).toEqual(expected.allowedFields);
   });
 
   it('makes an instance id of the host name and a random suffix unless INSTANCE_ID is set', () => {

@@ -8,6 +8,16 @@ export type SettingKind = 'string' | 'int' | 'float' | 'bool' | 'list' | 'object
 export const SETTING_SECTIONS = ['broker', 'http', 'replies', 'auth', 'limits', 'observability'] as const;
 export type SettingSection = (typeof SETTING_SECTIONS)[number];
 
+/** Each section's heading, `# ---- <title> ----` in `.env.example` and `// ---- <title> ----` in TransportConfig. */
+export const SETTING_SECTION_TITLES: Readonly<Record<SettingSection, string>> = {
+  broker: 'the broker (and Redis, shared by the instances)',
+  http: 'HTTP: listener, paths, fields',
+  replies: 'replies (reply mode) and the response health',
+  auth: 'authentication and callers (docs/retries-and-limits.md, "Authentication")',
+  limits: 'limits and retries (docs/retries-and-limits.md)',
+  observability: 'observability: logs, traces, metrics, docs',
+};
+
 export interface SettingDeclaration {
   /** The environment variable. */
   env: string;
