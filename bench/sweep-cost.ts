@@ -1,12 +1,11 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '../src/config/config-loader';
-import { ReplyTarget } from '../src/pending-requests/held-request';
 import { PendingRequestsService } from '../src/pending-requests/pending-requests.service';
 
 /**
  * The time-out sweep's cost against the number of held, unexpired requests:
- * PendingRequestsService as the service builds it, with fake responses.
+ * PendingRequestsService as the service builds it (no client watch: nobody disconnects).
  * Also standalone: node -r ts-node/register/transpile-only bench/sweep-cost.ts
  */
 
@@ -18,28 +17,9 @@ export interface SweepCostRow {
   nsPerSweep: number;
 }
 
-class FakeTarget implements ReplyTarget {
-  writableEnded = false;
-  headersSent = false;
-  writeHead(): this {
-    this.headersSent = true;
-    return this;
-  }
-  end(): this {
-    this.writableEnded = true;
-    return this;
-  }
-  once(): this {
-    return this;
-  }
-  removeListener(): this {
-    return this;
-  }
-}
-
 function pendingWith(held: number): PendingRequestsService {
   const pending = new PendingRequestsService(loadConfig({ MAX_PENDING_REQUESTS: '1000000', MAX_PENDING_PER_CLIENT: '1000000' }));
-  for (let i = 0; i < held; i++) pending.hold(`message-${i}`, '+27831234567', new FakeTarget(), 'addr:127.0.0.1');
+  for (let i = 0; i < held; i++) pending.hold(`message-${i}`, '+27831234567', 'addr:127.0.0.1');
   return pending;
 }
 
@@ -71,7 +51,7 @@ function expiringCost(held: number, expiring: number): SweepCostRow {
   for (let run = 0; run < 5; run++) {
     const pending = pendingWith(expiring);
     const cutoff = performance.now();
-    for (let i = expiring; i < held; i++) pending.hold(`message-${i}`, '+27831234567', new FakeTarget(), 'addr:127.0.0.1');
+    for (let i = expiring; i < held; i++) pending.hold(`message-${i}`, '+27831234567', 'addr:127.0.0.1');
     const started = process.hrtime.bigint();
     expired = pending.sweep(cutoff + timeoutMs);
     samples.push(Number(process.hrtime.bigint() - started));

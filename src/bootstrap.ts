@@ -14,6 +14,7 @@ import { PinoNestLogger } from './logging/pino-nest-logger';
 import { mountHttpMetrics } from './metrics/mount-http-metrics';
 import { setupOpenApi } from './openapi/openapi.setup';
 import { ApiRouteShortcut } from './http-api/api-route-shortcut';
+import { mountApiErrorHandler } from './http-api/api-error-handler';
 import { ExpressHttpAdapter } from './http-api/express-http-adapter';
 import { normalisePath } from './config/paths';
 import { hideManagementPathsFromApiPort, startManagementListener } from './management/management-listener';
@@ -55,6 +56,7 @@ export async function startService(config: TransportConfig, logger?: LoggerServi
   await app.startAllMicroservices();
   app.get(PendingRequestsService).startSweeping();
   await app.init(); // registers every route, so the shortcut can resolve the API path's layers
+  mountApiErrorHandler(app, normalisePath(config.webPath)); // after the path's layers: next(error) ends here
   ApiRouteShortcut.install(app, normalisePath(config.webPath));
   await app.listen(config.webPort, config.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;

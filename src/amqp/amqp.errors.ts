@@ -1,5 +1,6 @@
 /** The broker could not take a message in time; callers answer 503 with Retry-After. */
 export class BrokerUnavailableError extends Error {
+  readonly code = 'broker_unavailable';
   constructor(
     readonly reason: 'disconnected' | 'timeout' | 'overloaded' | 'rejected' | 'closing',
     readonly routingKey: string,

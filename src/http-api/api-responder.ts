@@ -1,85 +1,126 @@
 import { HttpException, Inject, Injectable, Logger } from '@nestjs/common';
-import { Response } from 'express';
+import { ServerResponse } from 'node:http';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
+import { JSON_UTF8, TEXT_PLAIN_UTF8 } from '../common/content-types';
 import { BrokerUnavailableError } from '../amqp/amqp.errors';
+import { HeldAnswers } from '../inbound/held-answer';
+import { ServiceDrainingError } from '../inbound/inbound.errors';
+import { HeldOutcome } from '../pending-requests/held-request';
 import { TooManyPendingRequestsError } from '../pending-requests/pending-requests.errors';
 import { ApiErrorDto, FieldErrorsDto } from './api-answers.dto';
 import { requestIdOf } from '../logging/request-id';
 import {
+  IdempotencyAnswerNotKeptError,
   IdempotencyKeyInFlightError,
   IdempotencyKeyMismatchError,
   IdempotencyStoreUnavailableError,
+  InvalidIdempotencyKeyError,
 } from '../idempotency/idempotency.errors';
+import { IdempotentOutcome } from '../idempotency/idempotency.service';
 import { RateLimitedError } from '../rate-limit/rate-limit.errors';
 import { rateLimitHeaders } from '../rate-limit/rate-limit-headers';
-import {
-  FieldValidationError,
-  MalformedRequestError,
-  MethodNotAllowedError,
-  PayloadTooLargeError,
-  ServiceDrainingError,
-  UnauthorizedError,
-} from './http-api.errors';
+import { FieldValidationError, MalformedRequestError, MethodNotAllowedError, PayloadTooLargeError, UnauthorizedError } from './http-api.errors';
 
-export interface ErrorAnswer {
+/** An answer as a value: what ApiResponder.send writes. */
+export interface ApiAnswer {
   status: number;
   headers: Record<string, string>;
   body: string;
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
 export const ALLOWED_METHODS = 'GET, POST, PUT';
 
-/** The one mapping from the API path's errors to HTTP answers. Caller mistakes are never a 500. */
-@Injectable()
-export class ErrorResponder {
-  private readonly logger = new Logger('HttpApi');
+/** Sent on every answer given again from the idempotency store (Stripe's name; the IETF draft names none). */
+export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
-  constructor(@Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig) {}
+const ACCEPTED_HEADERS = { 'Content-Type': JSON_UTF8 };
+
+/**
+ * The one writer of the API path's answers. Every outcome (a confirmed message, a held request's
+ * reply, time-out or shutdown, a replay from the idempotency store) and every error (from the
+ * controller through HttpApiExceptionFilter, from the body middleware through next(err) and
+ * ApiErrorHandler) is turned into an answer here and written by `send`. Caller mistakes are never
+ * a 500.
+ */
+@Injectable()
+export class ApiResponder {
+  private readonly logger = new Logger('HttpApi');
+  private readonly held: HeldAnswers;
+
+  constructor(@Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig) {
+    this.held = new HeldAnswers(config);
+  }
+
+  /**
+   * Answers an accepted request. A held one is answered when its outcome settles (a caller gone
+   * gets nothing); only `res` is kept until then, never the fields or the body.
+   */
+  sendOutcome(res: ServerResponse, outcome: IdempotentOutcome): void {
+    switch (outcome.kind) {
+      case 'accepted':
+        return this.sendAccepted(res, outcome.messageId);
+      case 'held':
+        void outcome.outcome.then((held) => this.sendHeld(res, held));
+        return;
+      case 'replayed':
+        res.setHeader(REPLAYED_HEADER, 'true');
+        if (!outcome.answer) return this.sendAccepted(res, outcome.messageId);
+        return this.send(res, { status: outcome.answer.status, headers: { 'Content-Type': outcome.answer.contentType }, body: outcome.answer.body });
+    }
+  }
+
+  /** A held request's outcome: the reply as text, or the configured time-out answer. */
+  sendHeld(res: ServerResponse, outcome: HeldOutcome): void {
+    if (outcome.kind === 'gone') return; // nobody to answer
+    const { status, contentType, body } = this.held.of(outcome);
+    this.send(res, { status, headers: { 'Content-Type': contentType }, body });
+  }
+
+  sendError(res: ServerResponse, error: unknown): void {
+    this.send(res, this.answerFor(error, res));
+  }
+
+  /** The one place an answer is written: once, and only while nothing else was. */
+  send(res: ServerResponse, answer: ApiAnswer): void {
+    if (res.headersSent || res.writableEnded) return; // the caller is gone or already answered
+    const body = Buffer.from(answer.body, 'utf8');
+    res.writeHead(answer.status, { ...answer.headers, 'Content-Length': body.length });
+    res.end(body);
+  }
 
   /** `res`, when given, names the request in the log line of an unexpected error. */
-  answerFor(error: unknown, res?: Response): ErrorAnswer {
+  answerFor(error: unknown, res?: ServerResponse): ApiAnswer {
     if (error instanceof FieldValidationError) return json(400, error.problems);
-    if (error instanceof MalformedRequestError) return json(error.status, { error: error.code, message: error.message });
-    if (error instanceof PayloadTooLargeError) {
-      return json(413, { error: 'payload_too_large', message: error.message });
-    }
+    if (error instanceof MalformedRequestError) return this.refusal(error.status, error);
+    if (error instanceof InvalidIdempotencyKeyError) return this.refusal(400, error);
+    if (error instanceof PayloadTooLargeError) return this.refusal(413, error);
     if (error instanceof UnauthorizedError) {
       const realm = this.config.webAuthDomain.replace(/["\\]/g, '');
       return {
         status: 401,
-        headers: { 'Content-Type': 'text/plain; charset=utf-8', 'WWW-Authenticate': `Basic realm="${realm}"` },
+        headers: { 'Content-Type': TEXT_PLAIN_UTF8, 'WWW-Authenticate': `Basic realm="${realm}"` },
         body: 'Unauthorized',
       };
     }
-    if (error instanceof MethodNotAllowedError) {
-      const answer = json(405, { error: 'method_not_allowed', message: error.message });
-      answer.headers.Allow = ALLOWED_METHODS;
-      return answer;
-    }
+    if (error instanceof MethodNotAllowedError) return this.refusal(405, error, { Allow: ALLOWED_METHODS });
     if (error instanceof BrokerUnavailableError) {
-      return this.unavailable('broker_unavailable', 'The message broker did not accept the message; retry later');
+      return this.unavailable(error.code, 'The message broker did not accept the message; retry later');
     }
     if (error instanceof TooManyPendingRequestsError) {
-      return this.unavailable('overloaded', 'Too many requests are waiting for replies; retry later');
+      return this.unavailable(error.code, 'Too many requests are waiting for replies; retry later');
     }
     if (error instanceof ServiceDrainingError) {
-      return this.unavailable('shutting_down', 'The service is shutting down; retry on another instance');
+      return this.unavailable(error.code, 'The service is shutting down; retry on another instance');
     }
-    if (error instanceof IdempotencyKeyMismatchError) return json(422, { error: 'idempotency_key_reused', message: error.message });
-    if (error instanceof IdempotencyKeyInFlightError) {
-      const answer = json(409, { error: 'idempotency_key_in_flight', message: error.message });
-      answer.headers['Retry-After'] = '1';
-      return answer;
-    }
+    if (error instanceof IdempotencyKeyMismatchError) return this.refusal(422, error);
+    if (error instanceof IdempotencyAnswerNotKeptError) return this.refusal(422, error);
+    if (error instanceof IdempotencyKeyInFlightError) return this.refusal(409, error, { 'Retry-After': '1' });
     if (error instanceof IdempotencyStoreUnavailableError) {
-      return this.unavailable('idempotency_store_unavailable', 'Idempotency-Key could not be checked; retry later');
+      return this.unavailable(error.code, 'Idempotency-Key could not be checked; retry later');
     }
     if (error instanceof RateLimitedError) {
-      const answer = json(429, { error: 'rate_limited', message: error.message });
-      Object.assign(answer.headers, rateLimitHeaders(error.decision), { 'Retry-After': String(error.decision.retryAfter) });
-      return answer;
+      return this.refusal(429, error, { ...rateLimitHeaders(error.decision), 'Retry-After': String(error.decision.retryAfter) });
     }
     if (error instanceof HttpException) {
       return json(error.getStatus(), { error: 'http_error', message: error.message });
@@ -91,14 +132,21 @@ export class ErrorResponder {
     return json(500, { error: 'internal_error', message: 'Internal error' });
   }
 
-  send(res: Response, error: unknown): void {
-    const answer = this.answerFor(error, res);
-    if (res.headersSent || res.writableEnded) return; // the caller is gone or already answered
-    res.writeHead(answer.status, { ...answer.headers, 'Content-Length': Buffer.byteLength(answer.body) });
-    res.end(answer.body);
+  private sendAccepted(res: ServerResponse, messageId: string): void {
+    const body = `{"message_id":"${messageId}"}`; // 32 hex digits: nothing to escape
+    if (res.headersSent || res.writableEnded) return;
+    res.writeHead(200, { ...ACCEPTED_HEADERS, 'Content-Length': body.length });
+    res.end(body);
   }
 
-  private unavailable(code: string, message: string): ErrorAnswer {
+  /** `{"error": <the error's code>, "message": ...}` with `status`. */
+  private refusal(status: number, error: Error & { readonly code: string }, headers?: Record<string, string>): ApiAnswer {
+    const answer = json(status, { error: error.code, message: error.message });
+    if (headers) Object.assign(answer.headers, headers);
+    return answer;
+  }
+
+  private unavailable(code: string, message: string): ApiAnswer {
     const answer = json(503, { error: code, message });
     answer.headers['Retry-After'] = String(this.config.retryAfter);
     return answer;
@@ -106,6 +154,6 @@ export class ErrorResponder {
 }
 
 /** The bodies are the documented shapes (api-answers.dto.ts), checked here by type. */
-function json(status: number, body: ApiErrorDto | FieldErrorsDto): ErrorAnswer {
-  return { status, headers: { 'Content-Type': JSON_TYPE }, body: JSON.stringify(body) };
+function json(status: number, body: ApiErrorDto | FieldErrorsDto): ApiAnswer {
+  return { status, headers: { 'Content-Type': JSON_UTF8 }, body: JSON.stringify(body) };
 }

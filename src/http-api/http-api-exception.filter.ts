@@ -1,13 +1,13 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import { Response } from 'express';
-import { ErrorResponder } from './error-responder';
+import { ApiResponder } from './api-responder';
 
-/** Hands every error of the API path to ErrorResponder. */
+/** Hands every error of the API path's guards, pipes and handlers to ApiResponder. */
 @Catch()
 export class HttpApiExceptionFilter implements ExceptionFilter {
-  constructor(private readonly errors: ErrorResponder) {}
+  constructor(private readonly responder: ApiResponder) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
-    this.errors.send(host.switchToHttp().getResponse<Response>(), error);
+    this.responder.sendError(host.switchToHttp().getResponse<Response>(), error);
   }
 }

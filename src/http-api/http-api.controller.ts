@@ -3,8 +3,13 @@ import { Request, Response } from 'express';
 import { BasicAuthGuard } from './basic-auth.guard';
 import { HttpApiExceptionFilter } from './http-api-exception.filter';
 import { MethodNotAllowedError } from './http-api.errors';
-import { InboundFieldsDto } from './inbound-fields.dto';
+import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import { IDEMPOTENCY_KEY_HEADER } from '../idempotency/idempotency-key';
+import { callerHelperMetadata, callerOf } from '../callers/caller';
+import { ClientIdentity } from '../client-identity/client-identity';
+import { ApiResponder } from './api-responder';
+import { ResponseCloseWatch } from './response-close-watch';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { Sent } from './request-fields.decorator';
 import { releaseRawBody } from './request-body.middleware';
@@ -13,8 +18,6 @@ import { VumiFieldsValidationPipe } from './vumi-fields-validation.pipe';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import { ApiFieldsInBody, ApiFieldsInQuery, ApiMethodNotAllowed, ApiPathAnswers } from './http-api.docs';
 import { ApiRetriesAndLimits } from './retries-and-limits.docs';
-
-const ACCEPTED_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
 
 /**
  * The API path (WEB_PATH, set by HttpApiModule). GET, POST and PUT publish a
@@ -26,7 +29,11 @@ const ACCEPTED_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
 @UseGuards(BasicAuthGuard, RateLimitGuard) // in this order: a limit is per authenticated caller
 @UseFilters(HttpApiExceptionFilter)
 export class HttpApiController {
-  constructor(private readonly inbound: IdempotencyService) {}
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly responder: ApiResponder,
+    private readonly identity: ClientIdentity,
+  ) {}
 
   @Head()
   @ApiMethodNotAllowed()
@@ -66,15 +73,20 @@ export class HttpApiController {
   }
 
   /**
-   * Fire-and-forget answers the id once confirmed; a held request is answered by its reply;
-   * a repeated Idempotency-Key gets the first answer (IdempotencyService may have written it).
+   * Hands the request on as plain values, then lets ApiResponder answer its outcome: the id once
+   * confirmed, a held request's reply or time-out when it settles, a replay of the first answer.
+   * Errors thrown here reach ApiResponder through HttpApiExceptionFilter.
    */
   private async receive(fields: InboundFieldsDto, req: Request, res: Response): Promise<void> {
     releaseRawBody(req); // parsed into `fields`: a held request must not keep it
-    const outcome = await this.inbound.accept(fields, req, res);
-    if (outcome.held || res.writableEnded) return;
-    const body = `{"message_id":"${outcome.messageId}"}`;
-    res.writeHead(200, { ...ACCEPTED_HEADERS, 'Content-Length': body.length });
-    res.end(body);
+    const caller = callerOf(req);
+    const outcome = await this.idempotency.accept(fields, {
+      scope: this.identity.scopeOf(req),
+      caller: caller?.name,
+      helperMetadata: callerHelperMetadata(caller),
+      idempotencyKey: req.headers[IDEMPOTENCY_KEY_HEADER],
+      client: new ResponseCloseWatch(res),
+    });
+    this.responder.sendOutcome(res, outcome);
   }
 }

@@ -9,7 +9,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { ApiErrorDto, FieldErrorsDto, MessageAcceptedDto } from './api-answers.dto';
-import { InboundFieldsDto } from './inbound-fields.dto';
+import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
 
 /**
  * The API path's OpenAPI description, built from the DTO classes. Request

@@ -1,7 +1,9 @@
-/** Caller mistakes and refusals of the API path; HttpApiExceptionFilter maps each to its answer. */
+/** Caller mistakes and refusals of the API path, each with its code; ApiResponder maps each to its answer. */
 
 /** Vumi's validation answer: 400 with the non-empty lists of problem fields. */
 export class FieldValidationError extends Error {
+  readonly code = 'invalid_fields';
+
   constructor(
     readonly problems: {
       unexpected_parameter?: string[];
@@ -27,6 +29,8 @@ export class MalformedRequestError extends Error {
 }
 
 export class PayloadTooLargeError extends Error {
+  readonly code = 'payload_too_large';
+
   constructor(readonly limit: number) {
     super(`Request body exceeds ${limit} bytes`);
     this.name = 'PayloadTooLargeError';
@@ -34,6 +38,8 @@ export class PayloadTooLargeError extends Error {
 }
 
 export class MethodNotAllowedError extends Error {
+  readonly code = 'method_not_allowed';
+
   constructor(readonly method: string) {
     super(`Method ${method} not allowed`);
     this.name = 'MethodNotAllowedError';
@@ -41,16 +47,10 @@ export class MethodNotAllowedError extends Error {
 }
 
 export class UnauthorizedError extends Error {
+  readonly code = 'unauthorized';
+
   constructor() {
     super('Unauthorized');
     this.name = 'UnauthorizedError';
-  }
-}
-
-/** The service is shutting down and takes no new requests. */
-export class ServiceDrainingError extends Error {
-  constructor() {
-    super('Service is shutting down');
-    this.name = 'ServiceDrainingError';
   }
 }

@@ -3,7 +3,6 @@ import { NextFunction, Request, Response } from 'express';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { PayloadTooLargeError } from './http-api.errors';
-import { ErrorResponder } from './error-responder';
 import { markRefused } from './client-error';
 
 /** The most of a refused body read (and thrown away) so that its caller gets the 413. */
@@ -31,10 +30,7 @@ export function releaseRawBody(req: Request): void {
 export class RequestBodyMiddleware implements NestMiddleware {
   private readonly limit: number;
 
-  constructor(
-    @Inject(TRANSPORT_CONFIG) config: TransportConfig,
-    private readonly errors: ErrorResponder,
-  ) {
+  constructor(@Inject(TRANSPORT_CONFIG) config: TransportConfig) {
     this.limit = config.bodyLimit;
   }
 
@@ -44,7 +40,7 @@ export class RequestBodyMiddleware implements NestMiddleware {
       return next();
     }
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > this.limit) return this.refuse(req, res, declared);
+    if (declared > this.limit) return this.refuse(req, res, declared, next);
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
@@ -53,7 +49,7 @@ export class RequestBodyMiddleware implements NestMiddleware {
       if (size > this.limit) {
         failed = true;
         req.removeListener('data', onData);
-        this.refuse(req, res, declared > 0 ? declared - size : undefined);
+        this.refuse(req, res, declared > 0 ? declared - size : undefined, next);
         return;
       }
       chunks.push(chunk);
@@ -81,9 +77,10 @@ export class RequestBodyMiddleware implements NestMiddleware {
    * Answers 413 while the caller is still sending. Closing at once would reset the connection with
    * its bytes unread, and the caller could lose the 413 (EPIPE, ECONNRESET); so the rest of the
    * body is read and thrown away, up to DISCARD_LIMIT (HTTP_REQUEST_TIMEOUT bounds the time), and
-   * the connection is closed when the rest is larger (or turns out larger).
+   * the connection is closed when the rest is larger (or turns out larger). The answer itself is
+   * ApiResponder's, through next(error) (api-error-handler.ts).
    */
-  private refuse(req: RequestWithBody, res: Response, rest: number | undefined): void {
+  private refuse(req: RequestWithBody, res: Response, rest: number | undefined, next: NextFunction): void {
     const refused = markRefused(req.socket);
     if (rest !== undefined && rest > DISCARD_LIMIT) res.setHeader('Connection', 'close');
     else {
@@ -94,6 +91,6 @@ export class RequestBodyMiddleware implements NestMiddleware {
         if (discarded > DISCARD_LIMIT) req.socket.destroy();
       });
     }
-    this.errors.send(res, new PayloadTooLargeError(this.limit));
+    next(new PayloadTooLargeError(this.limit));
   }
 }

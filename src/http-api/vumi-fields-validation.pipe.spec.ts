@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/config-loader';
 import { FieldValidationError } from './http-api.errors';
-import { InboundFieldsDto } from './inbound-fields.dto';
+import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
 import { VumiFieldsValidationPipe } from './vumi-fields-validation.pipe';
 
 function pipeFor(env: Record<string, string> = {}): VumiFieldsValidationPipe {

@@ -4,7 +4,7 @@ import { TransportConfig } from '../config/transport-config';
 import { SESSION_EVENTS, SessionEvent } from '../vumi/vumi-message';
 import { CallerDefaultsCarrier } from '../callers/caller';
 import { FieldValidationError } from './http-api.errors';
-import { InboundFieldsDto } from './inbound-fields.dto';
+import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
 import { RequestFields } from './request-fields';
 
 const REQUIRED_FIELDS = ['content', 'to_addr', 'from_addr'] as const;

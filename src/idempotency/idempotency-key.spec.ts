@@ -1,5 +1,5 @@
-import { MalformedRequestError } from '../http-api/http-api.errors';
-import { InboundFieldsDto } from '../http-api/inbound-fields.dto';
+import { InvalidIdempotencyKeyError } from './idempotency.errors';
+import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
 import { idempotencyKeyOf, requestFingerprint, scopedKey } from './idempotency-key';
 
 describe('idempotencyKeyOf', () => {
@@ -29,7 +29,7 @@ describe('idempotencyKeyOf', () => {
     ['too long', `"${'k'.repeat(256)}"`],
     ['sent twice', ['"a"', '"b"']],
   ])('refuses a key that is %s with a 400 error', (_what, header) => {
-    expect(() => idempotencyKeyOf(header)).toThrow(MalformedRequestError);
+    expect(() => idempotencyKeyOf(header)).toThrow(InvalidIdempotencyKeyError);
   });
 
   it('takes 255 characters', () => {

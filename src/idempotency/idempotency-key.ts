@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { InboundFieldsDto } from '../http-api/inbound-fields.dto';
-import { MalformedRequestError } from '../http-api/http-api.errors';
+import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
+import { InvalidIdempotencyKeyError } from './idempotency.errors';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 const MAX_KEY_LENGTH = 255;
 
-function invalid(why: string): MalformedRequestError {
-  return new MalformedRequestError('invalid_idempotency_key', `The Idempotency-Key header ${why}`);
+function invalid(why: string): InvalidIdempotencyKeyError {
+  return new InvalidIdempotencyKeyError(why);
 }
 
 /** An RFC 8941 sf-string: DQUOTE, printable ASCII with `\"` and `\\` escapes, DQUOTE. */

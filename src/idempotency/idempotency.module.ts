@@ -4,6 +4,8 @@ import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { RedisModule } from '../redis/redis.module';
+import { InboundModule } from '../inbound/inbound.module';
+import { IdempotencyService } from './idempotency.service';
 import { IDEMPOTENCY_STORE } from './idempotency.constants';
 import { IdempotencyEvents } from './idempotency-events';
 import { IdempotencyStore } from './idempotency-store';
@@ -20,13 +22,14 @@ function createStore(config: TransportConfig, redis: Redis | null): IdempotencyS
   return new RedisIdempotencyStore(redis, `${config.redisKeyPrefix}${config.transportName}:idem:`, limits, longest);
 }
 
-/** The Idempotency-Key store and its events; IdempotencyService (in HttpApiModule) applies the rules. */
+/** The Idempotency-Key rules (IdempotencyService, over InboundMessageService), their store and events. */
 @Module({
-  imports: [RedisModule],
+  imports: [RedisModule, InboundModule],
   providers: [
     { provide: IDEMPOTENCY_STORE, inject: [TRANSPORT_CONFIG, REDIS_CLIENT], useFactory: createStore },
     IdempotencyEvents,
+    IdempotencyService,
   ],
-  exports: [IDEMPOTENCY_STORE, IdempotencyEvents],
+  exports: [IDEMPOTENCY_STORE, IdempotencyEvents, IdempotencyService],
 })
 export class IdempotencyModule {}

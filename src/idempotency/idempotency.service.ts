@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Request, Response } from 'express';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
-import { callerHelperMetadata, callerOf } from '../callers/caller';
-import { ClientIdentity } from '../client-identity/client-identity';
-import { InboundFieldsDto } from '../http-api/inbound-fields.dto';
-import { InboundMessageService, InboundOutcome } from '../http-api/inbound-message.service';
+import { ThrottledWarning } from '../common/throttled-warning';
+import { HeldAnswers } from '../inbound/held-answer';
+import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
+import { InboundMessageService, InboundOutcome, InboundSender } from '../inbound/inbound-message.service';
+import { HeldOutcome } from '../pending-requests/held-request';
 import { IDEMPOTENCY_STORE } from './idempotency.constants';
 import {
   IdempotencyAnswerNotKeptError,
@@ -15,17 +15,28 @@ import {
   IdempotencyStoreUnavailableError,
 } from './idempotency.errors';
 import { IdempotencyEvents } from './idempotency-events';
-import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf, requestFingerprint, scopedKey } from './idempotency-key';
+import { idempotencyKeyOf, requestFingerprint, scopedKey } from './idempotency-key';
 import { claimLeaseMs } from './idempotency-lease';
 import { idempotencyLimitsOf } from './idempotency-limits';
 import { entryBytes, IdempotencyRecord, IdempotencyStore, StoredAnswer, StoredOutcome } from './idempotency-store';
-import { RecordingReplyTarget } from './recording-reply-target';
 
-/** Sent on every answer given again from the store (Stripe's name; the IETF draft names none). */
-export const REPLAYED_HEADER = 'Idempotent-Replayed';
+/** A request as the Idempotency-Key rules see it: plain values the HTTP layer read off it. */
+export interface IdempotentRequest extends InboundSender {
+  /** The authenticated caller's name (part of the fingerprint), if any. */
+  readonly caller?: string;
+  /** The Idempotency-Key header as received (undefined: none sent). */
+  readonly idempotencyKey?: string | string[];
+}
 
-/** At most one "store unavailable" warning per this many ms (each refused request would log one). */
-const WARN_EVERY_MS = 10_000;
+/** A repeat answered from the store: the first request's message id and, in reply mode, its answer. */
+export interface ReplayedOutcome {
+  readonly kind: 'replayed';
+  readonly messageId: string;
+  /** Absent: the first answer was `{"message_id": ...}`. */
+  readonly answer?: StoredAnswer;
+}
+
+export type IdempotentOutcome = InboundOutcome | ReplayedOutcome;
 
 /**
  * Wraps InboundMessageService.accept with the Idempotency-Key rules of the
@@ -35,8 +46,8 @@ const WARN_EVERY_MS = 10_000;
  * held request was answered). A repeat with the same fields gets that
  * outcome again and publishes nothing; other fields → 422; in flight → 409.
  *
- * Keys are per client (ClientIdentity.scopeOf: the caller with auth, the
- * client address without), so two clients sending the same key never see
+ * Keys are per client (the request's scope, ClientIdentity.scopeOf: the
+ * caller with auth, the client address without), so two clients sending the same key never see
  * each other's answer, and each client's entries take its own byte share.
  * An answer too large to keep (IDEMPOTENCY_MAX_ENTRY_BYTES) is replaced by
  * its size: a repeat gets 422 idempotency_answer_not_kept naming the message
@@ -48,57 +59,53 @@ export class IdempotencyService {
   private readonly windowMs: number;
   private readonly leaseMs: number;
   private readonly maxEntryBytes: number;
-  private readonly noReplyAnswer: StoredAnswer;
-  private lastWarning = 0;
+  private readonly answers: HeldAnswers;
+  private readonly unavailableWarning = new ThrottledWarning();
 
   constructor(
-    @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
+    @Inject(TRANSPORT_CONFIG) config: TransportConfig,
     @Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
     private readonly inbound: InboundMessageService,
     private readonly events: IdempotencyEvents,
-    private readonly identity: ClientIdentity,
   ) {
     this.windowMs = config.idempotencyWindow * 1000;
     this.leaseMs = claimLeaseMs(config);
     this.maxEntryBytes = idempotencyLimitsOf(config).maxEntryBytes;
-    const type = 'text/plain; charset=utf-8';
-    this.noReplyAnswer = { status: config.requestTimeoutStatusCode, contentType: type, body: config.requestTimeoutBody };
+    this.answers = new HeldAnswers(config);
   }
 
-  /** Publishes (or holds) the request once per Idempotency-Key; the caller's name goes into helper_metadata. */
-  async accept(fields: InboundFieldsDto, req: Request, res: Response): Promise<InboundOutcome> {
-    const caller = callerOf(req)?.name;
-    const metadata = callerHelperMetadata(callerOf(req));
-    const scope = this.identity.scopeOf(req);
-    const key = this.windowMs > 0 ? idempotencyKeyOf(req.headers[IDEMPOTENCY_KEY_HEADER]) : undefined;
-    if (key === undefined) return this.inbound.accept(fields, res, scope, metadata);
-
+  /**
+   * Publishes (or holds) the request once per Idempotency-Key. Writes nothing: a repeat returns the
+   * first outcome as a value (`replayed`), which the HTTP layer answers.
+   */
+  async accept(fields: InboundFieldsDto, request: IdempotentRequest): Promise<IdempotentOutcome> {
+    const { scope, caller } = request;
+    const key = this.windowMs > 0 ? idempotencyKeyOf(request.idempotencyKey) : undefined;
+    if (key === undefined) return this.inbound.accept(fields, request);
     const storeKey = scopedKey(scope, key);
     const fingerprint = requestFingerprint(fields, caller);
     const token = randomUUID();
     const existing = await this.storeCall(() => this.store.claim(scope, storeKey, fingerprint, token, this.leaseMs));
-    if (existing) return this.repeat(existing, fingerprint, caller, res);
-
-    const target = this.config.replyExpected ? new RecordingReplyTarget(res) : res;
+    if (existing) return this.repeat(existing, fingerprint, caller);
     let outcome: InboundOutcome;
     try {
-      outcome = await this.inbound.accept(fields, target, scope, metadata);
+      outcome = await this.inbound.accept(fields, request);
     } catch (error) {
       this.store.release(scope, storeKey, token).catch((e: Error) => this.logger.warn(`Releasing a key failed: ${e.message}`));
       throw error;
     }
     const { messageId } = outcome;
     const remember = (stored: StoredOutcome) => this.remember(scope, storeKey, { fingerprint, token, outcome: stored });
-    if (target instanceof RecordingReplyTarget) {
-      // A held request that ends without an answer (its caller left) counts as timed out: see the docs.
-      void target.answered.then((answer) => remember(this.keptOutcome(storeKey, fingerprint, token, messageId, answer)));
+    if (outcome.kind === 'held') {
+      // Kept once the held request has its outcome; one whose caller left counts as timed out (see the docs).
+      void outcome.outcome.then((held) => remember(this.keptOutcome(storeKey, fingerprint, token, messageId, held)));
     } else {
       await remember({ messageId });
     }
     return outcome;
   }
 
-  private repeat(existing: IdempotencyRecord, fingerprint: string, caller: string | undefined, res: Response): InboundOutcome {
+  private repeat(existing: IdempotencyRecord, fingerprint: string, caller: string | undefined): ReplayedOutcome {
     if (existing.fingerprint !== fingerprint) throw new IdempotencyKeyMismatchError();
     const outcome = existing.outcome;
     if (!outcome) throw new IdempotencyKeyInFlightError();
@@ -106,21 +113,15 @@ export class IdempotencyService {
       throw new IdempotencyAnswerNotKeptError(outcome.messageId, outcome.answerNotKept, this.maxEntryBytes);
     }
     this.events.deduplicated(caller);
-    res.setHeader(REPLAYED_HEADER, 'true');
-    if (outcome.answer) {
-      const body = Buffer.from(outcome.answer.body, 'utf8');
-      res.writeHead(outcome.answer.status, { 'Content-Type': outcome.answer.contentType, 'Content-Length': body.length });
-      res.end(body);
-    }
-    return { held: false, messageId: outcome.messageId };
+    return { kind: 'replayed', messageId: outcome.messageId, ...(outcome.answer && { answer: outcome.answer }) };
   }
 
   /** The answer to keep; when the entry would exceed IDEMPOTENCY_MAX_ENTRY_BYTES, only the answer's size. */
-  private keptOutcome(key: string, fingerprint: string, token: string, messageId: string, sent: StoredAnswer | null): StoredOutcome {
-    const answer = sent ?? this.noReplyAnswer;
-    const outcome: StoredOutcome = { messageId, answer };
+  private keptOutcome(key: string, fingerprint: string, token: string, messageId: string, held: HeldOutcome): StoredOutcome {
+    const { status, contentType, body } = this.answers.of(held);
+    const outcome: StoredOutcome = { messageId, answer: { status, contentType, body } };
     if (entryBytes(key, { fingerprint, token, outcome }) <= this.maxEntryBytes) return outcome;
-    return { messageId, answerNotKept: Buffer.byteLength(answer.body, 'utf8') };
+    return { messageId, answerNotKept: Buffer.byteLength(body, 'utf8') };
   }
 
   /** The message is out: a store failure now is logged, and the caller still gets its answer. */
@@ -135,10 +136,7 @@ export class IdempotencyService {
       return await call();
     } catch (error) {
       const unavailable = new IdempotencyStoreUnavailableError(error);
-      if (Date.now() - this.lastWarning >= WARN_EVERY_MS) {
-        this.lastWarning = Date.now();
-        this.logger.warn(`${unavailable.message}; requests with an Idempotency-Key get 503`);
-      }
+      if (this.unavailableWarning.due()) this.logger.warn(`${unavailable.message}; requests with an Idempotency-Key get 503`);
       throw unavailable;
     }
   }

@@ -3,16 +3,31 @@ import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { MessagePublisher } from '../amqp/message-publisher.service';
 import { PendingRequestsService } from '../pending-requests/pending-requests.service';
-import { ReplyTarget } from '../pending-requests/held-request';
+import { ClientWatch, HeldOutcome } from '../pending-requests/held-request';
 import { LifecycleService } from '../lifecycle/lifecycle.service';
 import { buildInboundMessage, encodeMessage } from '../vumi/vumi-codec';
 import { routingKeysFor } from '../vumi/vumi-topology';
 import { InboundFieldsDto } from './inbound-fields.dto';
-import { ServiceDrainingError } from './http-api.errors';
+import { ServiceDrainingError } from './inbound.errors';
 import { logsDebug } from '../logging/log-level';
-import { requestIdOf } from '../logging/request-id';
 
-export type InboundOutcome = { held: false; messageId: string } | { held: true; messageId: string };
+/**
+ * Fire-and-forget: the message is confirmed. Reply mode: it is confirmed and its request held;
+ * `outcome` settles once with the reply, the time-out, shutdown or the caller gone.
+ */
+export type InboundOutcome =
+  | { readonly kind: 'accepted'; readonly messageId: string }
+  | { readonly kind: 'held'; readonly messageId: string; readonly outcome: Promise<HeldOutcome> };
+
+/** Who sent the fields, as plain values (the HTTP layer reads them off its request). */
+export interface InboundSender {
+  /** The client's share of held slots (ClientIdentity.scopeOf). */
+  readonly scope: string;
+  /** Goes into the message's helper_metadata (the caller's name, callerHelperMetadata). */
+  readonly helperMetadata?: Record<string, unknown>;
+  /** Tells a held request its caller is gone; names the request in log lines. */
+  readonly client?: ClientWatch;
+}
 
 /**
  * Turns validated fields into an inbound user message and publishes it. In
@@ -35,42 +50,37 @@ export class InboundMessageService {
   }
 
   /**
-   * `scope` is the client's (ClientIdentity.scopeOf), whose share of held slots the request takes.
    * Once the broker confirmed, nothing here refers to the fields or the encoded message any more:
-   * a held request keeps only its id, its `to_addr` (for the time-out log line) and its response.
+   * a held request keeps only its id, its `to_addr` (for the time-out log line) and its client watch.
    */
-  async accept(
-    fields: InboundFieldsDto,
-    target: ReplyTarget,
-    scope: string,
-    helperMetadata?: Record<string, unknown>,
-  ): Promise<InboundOutcome> {
+  async accept(fields: InboundFieldsDto, sender: InboundSender): Promise<InboundOutcome> {
     if (this.lifecycle.isDraining) throw new ServiceDrainingError();
-    if (this.config.replyExpected) this.pending.admit(scope); // cheap, before the message is built
+    if (this.config.replyExpected) this.pending.admit(sender.scope); // cheap, before the message is built
     const message = buildInboundMessage(fields, {
       transportName: this.config.transportName,
       instanceId: this.config.instanceId,
-      helperMetadata,
+      helperMetadata: sender.helperMetadata,
     });
     const id = message.message_id;
     const body = encodeMessage(message);
     // The line that ties the request's id (request context) to its message's id; NOISY adds the body.
-    if (this.config.noisy) {
-      this.logger.log({ msg: `Inbound message ${id}`, ...requestIdOf(target), message_id: id, body: message });
-    } else if (this.debugLines) {
-      this.logger.debug({ msg: `Inbound message ${id}`, ...requestIdOf(target), message_id: id });
+    if (this.config.noisy || this.debugLines) {
+      const requestId = sender.client?.requestId;
+      const line = { msg: `Inbound message ${id}`, ...(requestId !== undefined && { request_id: requestId }), message_id: id };
+      if (this.config.noisy) this.logger.log({ ...line, body: message });
+      else this.logger.debug(line);
     }
     if (!this.config.replyExpected) {
       await this.publisher.publish(this.routingKey, body);
-      return { held: false, messageId: id };
+      return { kind: 'accepted', messageId: id };
     }
-    this.pending.hold(id, fields.to_addr, target, scope);
+    const outcome = this.pending.hold(id, fields.to_addr, sender.scope, sender.client);
     try {
       await this.publisher.publish(this.routingKey, body);
     } catch (error) {
       this.pending.release(id);
       throw error;
     }
-    return { held: true, messageId: id };
+    return { kind: 'held', messageId: id, outcome };
   }
 }

@@ -1,11 +1,28 @@
-/** What PendingRequestsService needs of an HTTP response: the slice of Node's ServerResponse it uses. */
-export interface ReplyTarget {
-  readonly writableEnded: boolean;
-  readonly headersSent: boolean;
-  writeHead(status: number, headers: Record<string, string | number>): unknown;
-  end(body?: Buffer | string): unknown;
-  once(event: 'close', listener: () => void): unknown;
-  removeListener(event: 'close', listener: () => void): unknown;
+/**
+ * How a held request ended, the one value `PendingRequestsService.hold()` settles with: the
+ * application's reply, the time-out, shutdown, or its caller went away first. What that becomes on
+ * the wire is the HTTP layer's business (ApiResponder); nothing here knows of status codes.
+ */
+export type HeldOutcome =
+  | { readonly kind: 'reply'; readonly content: string }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'shutdown' }
+  | { readonly kind: 'gone' };
+
+/** The outcomes without content, shared: settling a held request allocates none. */
+export const TIMED_OUT: HeldOutcome = Object.freeze({ kind: 'timeout' });
+export const SHUT_DOWN: HeldOutcome = Object.freeze({ kind: 'shutdown' });
+export const CLIENT_GONE: HeldOutcome = Object.freeze({ kind: 'gone' });
+
+/**
+ * What PendingRequestsService needs of the caller's connection, AbortSignal-like: to be told once
+ * it is gone, and to stop listening when the request leaves otherwise. The HTTP layer implements it
+ * over the response's 'close' (ResponseCloseWatch); `requestId` names the request in log lines.
+ */
+export interface ClientWatch {
+  readonly requestId?: string;
+  watch(onGone: () => void): void;
+  unwatch(onGone: () => void): void;
 }
 
 export interface HeldRequest {
@@ -15,8 +32,10 @@ export interface HeldRequest {
   readonly scope: string;
   /** performance.now() at hold time, in ms. */
   readonly startedAt: number;
-  readonly target: ReplyTarget;
-  readonly onClose: () => void;
+  /** Settles the promise hold() returned; called exactly once, in `settle`. */
+  readonly resolve: (outcome: HeldOutcome) => void;
+  readonly client: ClientWatch | undefined;
+  readonly onGone: () => void;
 }
 
 export type FinishReason = 'reply' | 'timeout' | 'shutdown';
@@ -24,5 +43,6 @@ export type FinishReason = 'reply' | 'timeout' | 'shutdown';
 export interface FinishedRequest {
   readonly reason: FinishReason;
   readonly seconds: number;
+  /** The status its answer gets: 200 for a reply, REQUEST_TIMEOUT_STATUS_CODE otherwise. */
   readonly status: number;
 }

@@ -1,5 +1,7 @@
 /** The bound on held requests (MAX_PENDING_REQUESTS) is reached; callers answer 503. */
 export class TooManyPendingRequestsError extends Error {
+  readonly code: string = 'overloaded';
+
   constructor(readonly limit: number) {
     super(`Too many held requests (limit ${limit})`);
     this.name = 'TooManyPendingRequestsError';

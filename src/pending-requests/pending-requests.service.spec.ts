@@ -1,39 +1,33 @@
-import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '../config/config-loader';
-import { FinishedRequest, HeldRequest, ReplyTarget } from './held-request';
+import { ClientWatch, FinishedRequest, HeldOutcome, HeldRequest } from './held-request';
 import { TooManyPendingForClientError, TooManyPendingRequestsError } from './pending-requests.errors';
 import { PendingRequestsService } from './pending-requests.service';
 
-/** The slice of a ServerResponse the service uses; like Node's, it emits 'close' once it has ended. */
-class FakeTarget extends EventEmitter implements ReplyTarget {
-  writableEnded = false;
-  headersSent = false;
-  status: number | undefined;
-  headers: Record<string, string | number> | undefined;
-  body: string | undefined;
-  writes = 0;
-
-  writeHead(status: number, headers: Record<string, string | number>): this {
-    this.status = status;
-    this.headers = headers;
-    this.headersSent = true;
-    return this;
+/** A caller's connection as the HTTP layer reports it: gone once, watched by at most one listener. */
+class FakeClient implements ClientWatch {
+  readonly requestId = 'req-1';
+  listeners: Array<() => void> = [];
+  watch(onGone: () => void): void {
+    this.listeners.push(onGone);
   }
-
-  end(body?: Buffer | string): this {
-    this.writes++;
-    this.body = body?.toString();
-    this.writableEnded = true;
-    this.emit('close');
-    return this;
+  unwatch(onGone: () => void): void {
+    this.listeners = this.listeners.filter((listener) => listener !== onGone);
   }
-
   /** The caller goes away before an answer. */
   disconnect(): void {
-    this.emit('close');
+    for (const listener of [...this.listeners]) listener();
   }
 }
+
+/** Records what a hold() promise settled with, once it has (after a microtask). */
+function track(outcome: Promise<HeldOutcome>): { settled: HeldOutcome[] } {
+  const seen = { settled: [] as HeldOutcome[] };
+  void outcome.then((value) => seen.settled.push(value));
+  return seen;
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 const TIMEOUT_S = 10;
 
@@ -87,7 +81,7 @@ describe('PendingRequestsService', () => {
   it('a sweep with 100,000 held and none expired looks at the oldest only', () => {
     const service = create({ MAX_PENDING_REQUESTS: '200000', MAX_PENDING_PER_CLIENT: '200000' });
     for (let i = 0; i < 100_000; i++) {
-      service.hold(`id-${i}`, '555', new FakeTarget(), 'addr:a');
+      service.hold(`id-${i}`, '555', 'addr:a', new FakeClient());
       clock += 0.01;
     }
     const visits = countVisits(service);
@@ -100,7 +94,7 @@ describe('PendingRequestsService', () => {
     const service = create({ MAX_PENDING_REQUESTS: '200000', MAX_PENDING_PER_CLIENT: '200000' });
     const start = clock;
     for (let i = 0; i < 100_000; i++) {
-      service.hold(`id-${i}`, '555', new FakeTarget(), 'addr:a');
+      service.hold(`id-${i}`, '555', 'addr:a', new FakeClient());
       clock += 1; // one per ms
     }
     const visits = countVisits(service);
@@ -110,27 +104,24 @@ describe('PendingRequestsService', () => {
     expect(service.size).toBe(100_000 - 50);
   });
 
-  it('times requests out oldest first, with the configured status and body', () => {
+  it('times requests out oldest first, settling each with timeout and its status for observers', async () => {
     const service = create();
-    const targets = ['a', 'b', 'c'].map((id) => {
-      const target = new FakeTarget();
-      service.hold(id, `to-${id}`, target, 'addr:a');
+    const held = ['a', 'b', 'c'].map((id) => {
+      const seen = track(service.hold(id, `to-${id}`, 'addr:a', new FakeClient()));
       clock += 1_000;
-      return target;
+      return seen;
     });
     const warn = jest.mocked(Logger.prototype.warn);
-
     clock = 1_000 + TIMEOUT_S * 1000;
     expect(service.sweep(clock)).toBe(1); // a only: it waited exactly request_timeout
-    expect(targets.map((t) => t.status)).toEqual([418, undefined, undefined]);
-    expect(targets[0].body).toBe('I am a teapot');
-    expect(targets[0].headers).toMatchObject({ 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 13 });
-    // Vumi's wording, as a structured line that also names the message.
-    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ msg: 'Timing out to-a', message_id: 'a' }));
-
+    await tick();
+    expect(held.map((h) => h.settled)).toEqual([[{ kind: 'timeout' }], [], []]);
+    // Vumi's wording, as a structured line that also names the message and its request.
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ msg: 'Timing out to-a', message_id: 'a', request_id: 'req-1' }));
     clock = 3_000 + TIMEOUT_S * 1000;
     expect(service.sweep(clock)).toBe(2);
-    expect(targets.map((t) => t.status)).toEqual([418, 418, 418]);
+    await tick();
+    expect(held.map((h) => h.settled)).toEqual([[{ kind: 'timeout' }], [{ kind: 'timeout' }], [{ kind: 'timeout' }]]);
     expect(finished.map((f) => [f.reason, f.status])).toEqual([
       ['timeout', 418],
       ['timeout', 418],
@@ -140,79 +131,86 @@ describe('PendingRequestsService', () => {
     expect(service.size).toBe(0);
   });
 
-  describe('every way out is taken exactly once', () => {
-    function afterwards(service: PendingRequestsService, id: string, target: FakeTarget) {
-      target.disconnect();
+  describe('every way out is taken exactly once, and settles the outcome once', () => {
+    async function afterwards(service: PendingRequestsService, id: string, client: FakeClient, seen: { settled: HeldOutcome[] }) {
+      client.disconnect();
       expect(service.finishWithReply(id, 'again')).toBe(false);
       expect(service.sweep(clock + TIMEOUT_S * 1000 * 2)).toBe(0);
+      service.abandon(id);
+      await tick();
       expect(service.size).toBe(0);
       expect(service.has(id)).toBe(false);
+      expect(seen.settled.length).toBeLessThanOrEqual(1);
+      expect(client.listeners).toHaveLength(0); // nothing left watching the connection
     }
 
-    it('reply', () => {
+    it('reply', async () => {
       const service = create();
-      const target = new FakeTarget();
-      service.hold('r', '555', target, 'addr:a');
+      const client = new FakeClient();
+      const seen = track(service.hold('r', '555', 'addr:a', client));
       clock += 250;
       expect(service.finishWithReply('r', 'héllo')).toBe(true);
-      expect(target.status).toBe(200);
-      expect(target.body).toBe('héllo');
-      expect(target.headers).toEqual({ 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 6 });
-      afterwards(service, 'r', target);
-      expect(target.writes).toBe(1);
+      await afterwards(service, 'r', client, seen);
+      expect(seen.settled).toEqual([{ kind: 'reply', content: 'héllo' }]);
       expect(service.disconnects).toBe(0);
       expect(finished).toEqual([{ reason: 'reply', seconds: 0.25, status: 200 }]);
     });
 
-    it('disconnect', () => {
+    it('disconnect', async () => {
       const service = create();
-      const target = new FakeTarget();
-      service.hold('d', '555', target, 'addr:a');
-      target.disconnect();
+      const client = new FakeClient();
+      const seen = track(service.hold('d', '555', 'addr:a', client));
+      client.disconnect();
       expect(service.disconnects).toBe(1);
-      afterwards(service, 'd', target);
+      await afterwards(service, 'd', client, seen);
       expect(service.disconnects).toBe(1);
-      expect(target.writes).toBe(0);
+      expect(seen.settled).toEqual([{ kind: 'gone' }]);
       expect(finished).toEqual([]);
-      expect(target.listenerCount('close')).toBe(0);
     });
 
-    it('release (the publish failed; the caller gets a 503 elsewhere)', () => {
+    it('release (the publish failed; the caller gets a 503 elsewhere)', async () => {
       const service = create();
-      const target = new FakeTarget();
-      service.hold('x', '555', target, 'addr:a');
+      const client = new FakeClient();
+      const seen = track(service.hold('x', '555', 'addr:a', client));
       service.release('x');
-      expect(target.listenerCount('close')).toBe(0);
-      afterwards(service, 'x', target);
+      expect(client.listeners).toHaveLength(0);
+      await afterwards(service, 'x', client, seen);
       expect(service.disconnects).toBe(0);
-      expect(target.writes).toBe(0);
+      expect(seen.settled).toEqual([]);
       expect(finished).toEqual([]);
     });
 
     it('drain (shutdown)', async () => {
       const service = create();
-      const targets = [new FakeTarget(), new FakeTarget()];
-      targets.forEach((target, i) => service.hold(`s${i}`, '555', target, 'addr:a'));
+      const clients = [new FakeClient(), new FakeClient()];
+      const seen = clients.map((client, i) => track(service.hold(`s${i}`, '555', 'addr:a', client)));
       expect(await service.drain(0)).toBe(2);
-      expect(targets.map((t) => [t.status, t.writes])).toEqual([
-        [418, 1],
-        [418, 1],
+      for (const [i, client] of clients.entries()) await afterwards(service, `s${i}`, client, seen[i]);
+      expect(seen.map((s) => s.settled)).toEqual([[{ kind: 'shutdown' }], [{ kind: 'shutdown' }]]);
+      expect(finished.map((f) => [f.reason, f.status])).toEqual([
+        ['shutdown', 418],
+        ['shutdown', 418],
       ]);
-      targets.forEach((target, i) => afterwards(service, `s${i}`, target));
-      expect(finished.map((f) => f.reason)).toEqual(['shutdown', 'shutdown']);
       expect(service.disconnects).toBe(0);
     });
   });
 
+  it('writes no HTTP: a held request keeps no response, only its id, address, scope and client watch', () => {
+    const service = create();
+    void service.hold('h', '555', 'addr:a', new FakeClient());
+    const held = (service as unknown as { held: Map<string, HeldRequest> }).held.get('h')!;
+    expect(Object.keys(held).sort()).toEqual(['client', 'messageId', 'onGone', 'resolve', 'scope', 'startedAt', 'toAddr']);
+  });
+
   it('refuses to hold past MAX_PENDING_REQUESTS, and takes more once one leaves', () => {
     const service = create({ MAX_PENDING_REQUESTS: '2' });
-    service.hold('a', '555', new FakeTarget(), 'addr:a');
-    service.hold('b', '555', new FakeTarget(), 'addr:b');
+    service.hold('a', '555', 'addr:a', new FakeClient());
+    service.hold('b', '555', 'addr:b', new FakeClient());
     expect(service.isFull).toBe(true);
-    expect(() => service.hold('c', '555', new FakeTarget(), 'addr:c')).toThrow(TooManyPendingRequestsError);
+    expect(() => service.hold('c', '555', 'addr:c', new FakeClient())).toThrow(TooManyPendingRequestsError);
     expect(service.has('c')).toBe(false);
     service.finishWithReply('a', 'ok');
-    expect(() => service.hold('c', '555', new FakeTarget(), 'addr:c')).not.toThrow();
+    expect(() => service.hold('c', '555', 'addr:c', new FakeClient())).not.toThrow();
     expect(service.size).toBe(2);
   });
 
@@ -226,19 +224,19 @@ describe('PendingRequestsService', () => {
       const service = create({ MAX_PENDING_REQUESTS: '10', MAX_PENDING_PER_CLIENT: '2' });
       const refusals: string[] = [];
       service.onRefusal((reason) => refusals.push(reason));
-      service.hold('a1', '555', new FakeTarget(), 'addr:a');
-      service.hold('a2', '555', new FakeTarget(), 'addr:a');
-      expect(() => service.hold('a3', '555', new FakeTarget(), 'addr:a')).toThrow(TooManyPendingForClientError);
+      service.hold('a1', '555', 'addr:a', new FakeClient());
+      service.hold('a2', '555', 'addr:a', new FakeClient());
+      expect(() => service.hold('a3', '555', 'addr:a', new FakeClient())).toThrow(TooManyPendingForClientError);
       expect(() => service.admit('addr:a')).toThrow(TooManyPendingForClientError);
-      expect(() => service.hold('b1', '555', new FakeTarget(), 'caller:b')).not.toThrow();
+      expect(() => service.hold('b1', '555', 'caller:b', new FakeClient())).not.toThrow();
       expect(refusals).toEqual(['client_share', 'client_share']);
       expect(service.heldBy('addr:a')).toBe(2);
     });
 
     it('gives a slot back exactly once, however the request leaves', () => {
       const service = create({ MAX_PENDING_REQUESTS: '10', MAX_PENDING_PER_CLIENT: '4' });
-      const targets = [new FakeTarget(), new FakeTarget(), new FakeTarget(), new FakeTarget()];
-      targets.forEach((target, i) => service.hold(`m${i}`, '555', target, 'addr:a'));
+      const targets = [new FakeClient(), new FakeClient(), new FakeClient(), new FakeClient()];
+      targets.forEach((target, i) => service.hold(`m${i}`, '555', 'addr:a', target));
       expect(service.heldBy('addr:a')).toBe(4);
       service.finishWithReply('m0', 'reply'); // reply (its close event then changes nothing)
       service.finishWithReply('m0', 'again');
@@ -254,10 +252,10 @@ describe('PendingRequestsService', () => {
 
     it('gives a timed-out request its slot back', () => {
       const service = create({ MAX_PENDING_REQUESTS: '10', MAX_PENDING_PER_CLIENT: '1' });
-      service.hold('t', '555', new FakeTarget(), 'addr:a');
+      service.hold('t', '555', 'addr:a', new FakeClient());
       expect(service.sweep(performance.now() + TIMEOUT_S * 1000)).toBe(1);
       expect(service.heldBy('addr:a')).toBe(0);
-      expect(() => service.hold('t2', '555', new FakeTarget(), 'addr:a')).not.toThrow();
+      expect(() => service.hold('t2', '555', 'addr:a', new FakeClient())).not.toThrow();
     });
   });
 

@@ -1,40 +1,37 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
-import { FinishReason, FinishedRequest, HeldRequest, ReplyTarget } from './held-request';
+import { Listeners } from '../common/listeners';
+import { CLIENT_GONE, ClientWatch, FinishedRequest, FinishReason, HeldOutcome, HeldRequest, SHUT_DOWN, TIMED_OUT } from './held-request';
 import { TooManyPendingForClientError, TooManyPendingRequestsError } from './pending-requests.errors';
 import { maxPendingPerClientOf } from './client-shares';
-import { requestIdOf } from '../logging/request-id';
-
-type FinishListener = (finished: FinishedRequest) => void;
 
 /** Why a request was refused a slot: the instance is full, or its client has its whole share. */
 export type RefusalReason = 'full' | 'client_share';
-type RefusalListener = (reason: RefusalReason) => void;
 
 /**
  * Holds the HTTP requests waiting for their application's reply, by message id.
  *
- * Each held request leaves exactly once: through a reply, a time-out, a client
- * disconnect or shutdown. Every request waits the same `request_timeout`, so
- * insertion order is expiry order: a sweep walks the Map from its oldest entry
- * and stops at the first that has not expired, costing time in proportion to
- * what expires rather than to what is held.
+ * `hold()` returns a promise of the request's one outcome: a reply, a time-out, shutdown, or its
+ * caller gone. It settles exactly once, in `settle`, the one way out of the Map, where the
+ * request's slot and its client's are given back. Nothing here writes HTTP: the HTTP layer awaits
+ * the outcome and answers (ApiResponder).
  *
- * Each client (scope) has at most MAX_PENDING_PER_CLIENT slots, so that one
- * client cannot take them all; its count goes down exactly once per held
- * request, in `forget`, the one place a request leaves the Map.
+ * Every request waits the same `request_timeout`, so insertion order is expiry order: a sweep walks
+ * the Map from its oldest entry and stops at the first that has not expired, costing time in
+ * proportion to what expires rather than to what is held.
+ *
+ * Each client (scope) has at most MAX_PENDING_PER_CLIENT slots, so that one client cannot take them
+ * all.
  */
 @Injectable()
 export class PendingRequestsService implements OnModuleDestroy {
   private readonly logger = new Logger('PendingRequests');
   private readonly held = new Map<string, HeldRequest>();
   private readonly timeoutMs: number;
-  private readonly timeoutHeaders: Record<string, string | number>;
-  private readonly timeoutBody: Buffer;
-  private readonly finishListeners: FinishListener[] = [];
-  private readonly disconnectListeners: Array<() => void> = [];
-  private readonly refusalListeners: RefusalListener[] = [];
+  private readonly finished = new Listeners<[FinishedRequest]>();
+  private readonly disconnected = new Listeners<[]>();
+  private readonly refusals = new Listeners<[RefusalReason]>();
   /** Held requests per scope; a scope with none has no entry (the Map stays as small as the clients holding). */
   private readonly perScope = new Map<string, number>();
   private readonly maxPerClient: number;
@@ -44,11 +41,6 @@ export class PendingRequestsService implements OnModuleDestroy {
   constructor(@Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig) {
     this.timeoutMs = config.requestTimeout * 1000;
     this.maxPerClient = maxPendingPerClientOf(config);
-    this.timeoutBody = Buffer.from(config.requestTimeoutBody, 'utf8');
-    this.timeoutHeaders = {
-      'Content-Type': 'text/plain; charset=utf-8',
-      'Content-Length': this.timeoutBody.length,
-    };
   }
 
   get size(): number {
@@ -90,8 +82,8 @@ export class PendingRequestsService implements OnModuleDestroy {
   }
 
   /** Observes refused slots (metrics), by reason. */
-  onRefusal(listener: RefusalListener): void {
-    this.refusalListeners.push(listener);
+  onRefusal(listener: (reason: RefusalReason) => void): void {
+    this.refusals.add(listener);
   }
 
   /** Starts the time-out schedule; with `request_cleanup_interval < 1` requests wait forever (Vumi). */
@@ -106,45 +98,59 @@ export class PendingRequestsService implements OnModuleDestroy {
     this.sweepTimer = undefined;
   }
 
-  onFinish(listener: FinishListener): void {
-    this.finishListeners.push(listener);
+  /** Observes requests answered by a reply, a time-out or shutdown (status, metrics). */
+  onFinish(listener: (finished: FinishedRequest) => void): void {
+    this.finished.add(listener);
   }
 
   /** Observes held requests dropped because their caller went away (metrics). */
   onDisconnect(listener: () => void): void {
-    this.disconnectListeners.push(listener);
+    this.disconnected.add(listener);
   }
 
-  /** Holds a request before its message is published, so that even an instant reply finds it. */
-  hold(messageId: string, toAddr: string, target: ReplyTarget, scope: string): void {
+  /**
+   * Holds a request before its message is published, so that even an instant reply finds it.
+   * `client`, when given, reports the caller gone (the outcome is then `gone`).
+   */
+  hold(messageId: string, toAddr: string, scope: string, client?: ClientWatch): Promise<HeldOutcome> {
     this.admit(scope);
-    const onClose = () => this.dropDisconnected(messageId);
     // An own copy of to_addr: a slice of the parsed body would keep the whole body's string alive.
     const to = Buffer.from(toAddr, 'utf8').toString('utf8');
-    this.held.set(messageId, { messageId, toAddr: to, scope, startedAt: performance.now(), target, onClose });
+    const onGone = () => this.abandon(messageId);
+    let resolve!: (outcome: HeldOutcome) => void;
+    const outcome = new Promise<HeldOutcome>((settle) => (resolve = settle));
+    this.held.set(messageId, { messageId, toAddr: to, scope, startedAt: performance.now(), resolve, client, onGone });
     this.perScope.set(scope, this.heldBy(scope) + 1);
-    target.once('close', onClose);
+    client?.watch(onGone);
+    return outcome;
   }
 
   has(messageId: string): boolean {
     return this.held.has(messageId);
   }
 
-  /** Releases a held request without answering it (its publish failed; the caller gets a 503 instead). */
+  /** Lets go of a held request without an outcome (its publish failed; the caller gets a 503 instead). */
   release(messageId: string): void {
     const request = this.held.get(messageId);
-    if (!request) return;
-    this.forget(request);
-    request.target.removeListener('close', request.onClose);
+    if (request) this.leave(request);
   }
 
-  /** Answers a held request with the application's reply; false when none is held under that id. */
+  /** Settles a held request with the application's reply; false when none is held under that id. */
   finishWithReply(messageId: string, content: string): boolean {
-    const body = Buffer.from(content, 'utf8');
-    return this.finish(messageId, 'reply', 200, body, {
-      'Content-Type': 'text/plain; charset=utf-8',
-      'Content-Length': body.length,
-    });
+    const request = this.held.get(messageId);
+    if (!request) return false;
+    this.settle(request, { kind: 'reply', content }, 'reply', 200);
+    return true;
+  }
+
+  /** The caller went away before an outcome (the HTTP layer's 'close'): the request leaves, counted. */
+  abandon(messageId: string): void {
+    const request = this.held.get(messageId);
+    if (!request) return;
+    this.disconnectCount++;
+    this.disconnected.emit();
+    this.logger.debug({ msg: 'Caller disconnected; held request dropped', message_id: messageId, ...requestIdOf(request) });
+    this.settle(request, CLIENT_GONE);
   }
 
   /** Answers every request older than request_timeout; returns how many. */
@@ -174,50 +180,38 @@ export class PendingRequestsService implements OnModuleDestroy {
     for (const request of [...this.held.values()]) this.timeOut(request, 'shutdown');
   }
 
-  private timeOut(request: HeldRequest, reason: FinishReason): void {
+  private timeOut(request: HeldRequest, reason: 'timeout' | 'shutdown'): void {
     // Vumi's own wording, plus the ids that tie the line to its message and HTTP request.
-    this.logger.warn({ msg: `Timing out ${request.toAddr}`, message_id: request.messageId, ...requestIdOf(request.target), reason });
-    this.finish(request.messageId, reason, this.config.requestTimeoutStatusCode, this.timeoutBody, this.timeoutHeaders);
+    this.logger.warn({ msg: `Timing out ${request.toAddr}`, message_id: request.messageId, ...requestIdOf(request), reason });
+    this.settle(request, reason === 'timeout' ? TIMED_OUT : SHUT_DOWN, reason, this.config.requestTimeoutStatusCode);
   }
 
-  private finish(
-    messageId: string,
-    reason: FinishReason,
-    status: number,
-    body: Buffer,
-    headers: Record<string, string | number>,
-  ): boolean {
-    const request = this.held.get(messageId);
-    if (!request) return false;
-    this.forget(request);
-    const { target } = request;
-    target.removeListener('close', request.onClose);
-    if (target.writableEnded || target.headersSent) return false;
-    target.writeHead(status, headers);
-    target.end(body);
-    const seconds = (performance.now() - request.startedAt) / 1000;
-    for (const listener of this.finishListeners) listener({ reason, seconds, status });
-    return true;
+  /** The one outcome of a held request: it leaves, observers learn how (unless its caller left), it settles. */
+  private settle(request: HeldRequest, outcome: HeldOutcome, reason?: FinishReason, status?: number): void {
+    this.leave(request);
+    if (reason !== undefined && status !== undefined) {
+      const seconds = (performance.now() - request.startedAt) / 1000;
+      this.finished.emit({ reason, seconds, status });
+    }
+    request.resolve(outcome);
   }
 
   /** The one way out of the Map: the request's slot, and its client's, are given back exactly once. */
-  private forget(request: HeldRequest): void {
+  private leave(request: HeldRequest): void {
     if (!this.held.delete(request.messageId)) return;
+    request.client?.unwatch(request.onGone);
     const count = this.heldBy(request.scope) - 1;
     if (count > 0) this.perScope.set(request.scope, count);
     else this.perScope.delete(request.scope);
   }
 
   private refused(reason: RefusalReason): void {
-    for (const listener of this.refusalListeners) listener(reason);
+    this.refusals.emit(reason);
   }
+}
 
-  private dropDisconnected(messageId: string): void {
-    const request = this.held.get(messageId);
-    if (!request || request.target.writableEnded) return;
-    this.forget(request);
-    this.disconnectCount++;
-    for (const listener of this.disconnectListeners) listener();
-    this.logger.debug({ msg: 'Caller disconnected; held request dropped', message_id: messageId, ...requestIdOf(request.target) });
-  }
+/** `{ request_id }` for a log line about a held request, when its HTTP layer named one. */
+function requestIdOf(request: HeldRequest): { request_id?: string } {
+  const id = request.client?.requestId;
+  return id === undefined ? {} : { request_id: id };
 }
