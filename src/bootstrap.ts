@@ -13,9 +13,9 @@ import { mountRequestTracing } from './tracing/request-tracing';
 import { PinoNestLogger } from './logging/pino-nest-logger';
 import { mountHttpMetrics } from './metrics/mount-http-metrics';
 import { setupOpenApi } from './openapi/openapi.setup';
-import { ApiRouteShortcut } from './http-api/api-route-shortcut';
+import { ApiRouteShortcut } from './http-server/api-route-shortcut';
 import { mountApiErrorHandler } from './http-api/api-error-handler';
-import { ExpressHttpAdapter } from './http-api/express-http-adapter';
+import { ExpressHttpAdapter } from './http-server/express-http-adapter';
 import { normalisePath } from './config/paths';
 import { hideManagementPathsFromApiPort, startManagementListener } from './management/management-listener';
 
