@@ -117,7 +117,15 @@ describe('hostile input', () => {
   let peer: VumiPeer;
 
   beforeAll(async () => {
-    service = await ServiceProcess.start({ WEB_USERNAME: 'user', WEB_PASSWORD: 'secret', BODY_LIMIT: String(BODY_LIMIT) });
+    // The failure throttles are off here: this suite is about what bad input costs, each refused with its own
+    // 4xx; password floods and their 429s have a suite of their own (test/auth-flood.e2e-spec.ts).
+    service = await ServiceProcess.start({
+      WEB_USERNAME: 'user',
+      WEB_PASSWORD: 'secret',
+      BODY_LIMIT: String(BODY_LIMIT),
+      AUTH_FAILURE_RATE: '0',
+      AUTH_NAME_FAILURE_RATE: '0',
+    });
     peer = await VumiPeer.connect(AMQP_URL, service.transportName);
   });
 

@@ -134,7 +134,7 @@ describe('shutdown', () => {
     const metrics = new MetricsReader(service.path(service.config.metricsPath));
     expect(await metrics.waitFor('vumi_http_api_publishes_in_flight', {}, 0)).toBe(0);
     await proxy.stop(); // the broker is gone for the service: connection dropped, reconnects refused
-    await service.waitForOutput('Broker connection lost');
+    await service.waitForOutput('Lost the broker node');
     expect((await call(service.path(service.config.readinessPath))).status).toBe(503);
 
     service.signal('SIGTERM');
