@@ -1,9 +1,11 @@
+import { Logger } from '@nestjs/common';
 import { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { TEXT_PLAIN_UTF8 } from '../common/content-types';
 
 /** The slice of the `router` package's Layer this needs (Express 5). */
 interface RouterLayer {
-  route?: { _handlesMethod(method: string): boolean };
+  route?: { _handlesMethod?(method: string): boolean };
   match(path: string): false | { path: string };
   handleRequest(req: IncomingMessage, res: ServerResponse, next: Next): void;
   handleError(error: unknown, req: IncomingMessage, res: ServerResponse, next: Next): void;
@@ -11,7 +13,7 @@ interface RouterLayer {
 
 type Next = (error?: unknown) => void;
 type ExpressApp = ((req: IncomingMessage, res: ServerResponse) => void) & {
-  router: { stack: RouterLayer[] };
+  router?: { stack?: RouterLayer[] };
   request: object;
   response: object;
 };
@@ -23,46 +25,102 @@ interface Step {
 }
 
 const OTHER = '*';
+const METHODS = ['GET', 'POST', 'PUT', 'HEAD', OTHER];
+
+/** Why the shortcut cannot run this app's chain, or null when it can. */
+function declineReason(server: Server, express: ExpressApp): string | null {
+  const listeners = server.listeners('request');
+  if (listeners.length !== 1 || listeners[0] !== express) return 'the HTTP server has request listeners other than Express';
+  const stack = express.router?.stack;
+  if (!Array.isArray(stack)) return "Express's router has no layer stack (not Express 5?)";
+  for (const layer of stack) {
+    const usable = typeof layer.match === 'function' && typeof layer.handleRequest === 'function' && typeof layer.handleError === 'function';
+    if (!usable || (layer.route && typeof layer.route._handlesMethod !== 'function')) {
+      return "a router layer lacks match/handleRequest/handleError/route._handlesMethod (router package changed?)";
+    }
+  }
+  return null;
+}
 
 /**
  * Express walks its whole router for every request, matching each layer's
- * pattern against the path. The API path is fixed at boot, so the layers that
- * serve it (our middlewares, Nest's compiled route handlers with their guards,
+ * pattern against the path, and swaps the prototypes of the request and the
+ * response (app.handle's Object.setPrototypeOf), which undoes what
+ * ExpressHttpAdapter saves. The API path is fixed at boot, so the layers that
+ * serve it (the middlewares, Nest's compiled route handlers with their guards,
  * pipes and filters) are resolved once per method here, and a request for
  * exactly that path runs them in the same order with the same arguments.
  * Every other request, and anything unusual, goes through Express unchanged.
- * This is the largest single saving on the hot path (see docs/performance.md).
+ *
+ * Not frozen at boot: when Express's layer stack changes (a middleware or
+ * route added later with app.use, app.get, ...), the chains are resolved
+ * again before the next request, so the API path always runs the chain
+ * Express would run. When the app is not laid out as this expects, it is not
+ * installed and says so in the log. Measured in docs/performance.md: without
+ * it the service spends about twice the CPU per request.
  */
 export class ApiRouteShortcut {
+  private static readonly logger = new Logger('ApiRouteShortcut');
   private readonly chains = new Map<string, Step[]>();
+  /** The stack as it was resolved: its length and its layers, to notice any later change. */
+  private resolvedLayers: RouterLayer[] = [];
 
   private constructor(
     private readonly express: ExpressApp,
     private readonly apiPath: string,
   ) {
-    for (const method of ['GET', 'POST', 'PUT', 'HEAD', OTHER]) this.chains.set(method, this.resolve(method));
+    this.resolveAll();
   }
 
-  /** Puts the shortcut in front of Express on the HTTP server (after all routes are registered). */
-  static install(app: NestExpressApplication, apiPath: string): void {
+  /**
+   * Puts the shortcut in front of Express on the HTTP server (after app.init(), so that every route
+   * is registered). Returns whether it did; when it declines it logs why, and Express serves as usual.
+   */
+  static install(app: NestExpressApplication, apiPath: string): boolean {
     const server: Server = app.getHttpServer();
     const express = app.getHttpAdapter().getInstance() as unknown as ExpressApp;
-    const [listener] = server.listeners('request');
-    if (listener !== express) return; // not the server layout this was written for: leave Express alone
+    const reason = declineReason(server, express);
+    if (reason !== null) {
+      ApiRouteShortcut.logger.warn(`Not installed (${reason}): every request goes through Express's router, correct but slower`);
+      return false;
+    }
     const shortcut = new ApiRouteShortcut(express, apiPath);
     server.removeListener('request', express);
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => shortcut.handle(req, res));
+    server.on('request', function apiRouteShortcut(req: IncomingMessage, res: ServerResponse) {
+      shortcut.handle(req, res);
+    });
+    return true;
   }
 
-  private resolve(method: string): Step[] {
+  /** Whether `server` answers through the shortcut (for tests and diagnostics). */
+  static isInstalledOn(server: Server): boolean {
+    return server.listeners('request').some((listener) => listener.name === 'apiRouteShortcut');
+  }
+
+  private resolveAll(): void {
+    const stack = this.express.router!.stack!;
+    this.resolvedLayers = [...stack];
+    for (const method of METHODS) this.chains.set(method, this.resolve(stack, method));
+  }
+
+  private resolve(stack: RouterLayer[], method: string): Step[] {
     const steps: Step[] = [];
-    for (const layer of this.express.router.stack) {
+    for (const layer of stack) {
       const match = layer.match(this.apiPath);
       if (!match) continue;
-      if (layer.route && !(method === OTHER ? true : layer.route._handlesMethod(method))) continue;
+      if (layer.route && !(method === OTHER ? true : layer.route._handlesMethod!(method))) continue;
       steps.push({ layer, mountPath: layer.route ? '' : match.path });
     }
     return steps;
+  }
+
+  /** Whether Express's layer stack is still the one resolved (same layers, same order). */
+  private stackUnchanged(): boolean {
+    const stack = this.express.router!.stack!;
+    const resolved = this.resolvedLayers;
+    if (stack.length !== resolved.length) return false;
+    for (let i = 0; i < stack.length; i++) if (stack[i] !== resolved[i]) return false;
+    return true;
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -70,6 +128,7 @@ export class ApiRouteShortcut {
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     if (path !== this.apiPath || req.method === 'OPTIONS') return this.express(req, res);
+    if (!this.stackUnchanged()) this.resolveAll();
     const method = req.method === 'GET' || req.method === 'POST' || req.method === 'PUT' || req.method === 'HEAD';
     this.run(this.chains.get(method ? (req.method as string) : OTHER)!, req, res);
   }
@@ -116,7 +175,7 @@ export class ApiRouteShortcut {
   private fallThrough(req: IncomingMessage, res: ServerResponse, error: unknown): void {
     if (res.headersSent) return void res.end();
     const status = error ? 500 : 404;
-    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.writeHead(status, { 'Content-Type': TEXT_PLAIN_UTF8 });
     res.end(error ? 'Internal Server Error' : `Cannot ${req.method} ${req.url}`);
   }
 }

@@ -1,4 +1,4 @@
-import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ExpressAdapter } from '@nestjs/platform-express';
 
 type ExpressApp = { request: object; response: object };
@@ -24,6 +24,8 @@ function copyChain(source: object, stop: object, target: object): void {
  * afterwards: on the API's hot path that cost more than Express's routing.
  */
 export class ExpressHttpAdapter extends ExpressAdapter {
+  private closeConnectionsOnClose = false;
+
   override initHttpServer(options: { forceCloseConnections?: boolean; httpsOptions?: unknown }): void {
     if (options?.httpsOptions) return super.initHttpServer(options as never);
     const app = this.getInstance() as ExpressApp;
@@ -35,6 +37,13 @@ export class ExpressHttpAdapter extends ExpressAdapter {
       { IncomingMessage: ExpressRequest, ServerResponse: ExpressResponse },
       this.getInstance(),
     );
-    if (options?.forceCloseConnections) (this as unknown as { trackOpenConnections(): void }).trackOpenConnections();
+    // forceCloseConnections without ExpressAdapter's private socket tracking: Node's own
+    // server.closeAllConnections() (public since Node 18.2) destroys the same sockets at close.
+    this.closeConnectionsOnClose = options?.forceCloseConnections === true;
+  }
+
+  override close(): Promise<unknown> | undefined {
+    if (this.closeConnectionsOnClose) (this.httpServer as Server | undefined)?.closeAllConnections();
+    return super.close();
   }
 }
