@@ -46,6 +46,7 @@ export async function startService(config: TransportConfig, logger?: LoggerServi
   });
   if (usePino) app.useLogger(app.get(PinoNestLogger));
   configureExpress(app, config);
+  mountApiErrorHandler(app, normalisePath(config.webPath)); // the API path's next(error) answered by ApiResponder
   // Before listen(): Express middleware and routes added now come ahead of Nest's own.
   mountRequestLog(app);
   if (config.otelEnabled) mountRequestTracing(app, config);
@@ -56,7 +57,6 @@ export async function startService(config: TransportConfig, logger?: LoggerServi
   await app.startAllMicroservices();
   app.get(PendingRequestsService).startSweeping();
   await app.init(); // registers every route, so the shortcut can resolve the API path's layers
-  mountApiErrorHandler(app, normalisePath(config.webPath)); // after the path's layers: next(error) ends here
   ApiRouteShortcut.install(app, normalisePath(config.webPath));
   await app.listen(config.webPort, config.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;

@@ -1,15 +1,43 @@
-import { INestApplication } from '@nestjs/common';
-import { NextFunction, Request, Response } from 'express';
+import { ArgumentsHost, Catch, HttpServer, INestApplication } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import { Request, Response } from 'express';
 import { ApiResponder } from './api-responder';
 
 /**
- * Errors passed to Express's `next(error)` on the API path (RequestBodyMiddleware's 413, a body
- * that failed mid-read) reach this error-handling layer instead of Express's default HTML 500:
- * Nest's exception filters only see errors of guards, pipes and handlers. Mounted after app.init(),
- * so that it comes after every layer of the path (Express runs error handlers in order).
+ * Errors raised on the API path outside a handler's guards, pipes and filters (RequestBodyMiddleware's
+ * next(new PayloadTooLargeError()), a body that failed mid-read) reach Nest's own Express error
+ * handler, which knows only global filters: this one hands those of the API path to ApiResponder and
+ * leaves every other path to Nest's default answer.
  */
+@Catch()
+export class ApiPathErrorFilter extends BaseExceptionFilter {
+  constructor(
+    private readonly responder: ApiResponder,
+    apiPath: string,
+    adapter: HttpServer,
+  ) {
+    super(adapter);
+    this.apiPath = comparable(apiPath);
+  }
+
+  private readonly apiPath: string;
+
+  override catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    if (comparable(req.originalUrl ?? req.url ?? '') === this.apiPath) return this.responder.sendError(http.getResponse<Response>(), error);
+    super.catch(error, host);
+  }
+}
+
+/** The path of a request target as Express routes it: without the query, case and a trailing slash. */
+function comparable(url: string): string {
+  const q = url.indexOf('?');
+  const path = (q === -1 ? url : url.slice(0, q)).toLowerCase();
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/** Installs ApiPathErrorFilter; before app.init(), which builds Nest's error handler from the global filters. */
 export function mountApiErrorHandler(app: INestApplication, apiPath: string): void {
-  const responder = app.get(ApiResponder);
-  // Four parameters: that is how Express recognises an error handler.
-  app.use(apiPath, (error: unknown, _req: Request, res: Response, _next: NextFunction) => responder.sendError(res, error));
+  app.useGlobalFilters(new ApiPathErrorFilter(app.get(ApiResponder), apiPath, app.getHttpAdapter()));
 }
