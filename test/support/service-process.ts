@@ -20,7 +20,7 @@ export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:56
  */
 
 const PROJECT_ROOT = resolve(__dirname, '..', '..');
-const START_TIMEOUT_MS = 30_000;
+const START_TIMEOUT_MS = 60_000;
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
 export interface ExitStatus {
