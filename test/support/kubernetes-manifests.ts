@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import Ajv from 'ajv';
@@ -37,14 +37,6 @@ export function manifestFiles(dir = K8S_DIR): string[] {
     .filter((entry) => entry.isFile() && /\.ya?ml$/.test(entry.name) && !/^kustomization\.ya?ml$/.test(entry.name))
     .map((entry) => join(entry.parentPath, entry.name))
     .sort();
-}
-
-export function readManifests(files: string[]): ManifestDocument[] {
-  return files.flatMap((file) =>
-    loadAll(readFileSync(file, 'utf8'))
-      .filter((object) => object !== null && object !== undefined)
-      .map((object, index) => ({ where: `${relative(REPO_ROOT, file)}#${index}`, object: object as KubernetesObject })),
-  );
 }
 
 export interface KustomizeResult {

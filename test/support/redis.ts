@@ -34,15 +34,6 @@ export async function deleteRedisKeys(pattern: string): Promise<number> {
   return deleted;
 }
 
-/** Keys matching `pattern` right now. */
-export async function countRedisKeys(pattern: string): Promise<number> {
-  let count = 0;
-  await scanKeys(pattern, async (_, keys) => {
-    count += keys.length;
-  });
-  return count;
-}
-
 /**
  * Services a suite starts, each stopped after every test with its Redis keys
  * deleted: `const services = servicesCleaningRedis(); ... await services.start(env)`.
