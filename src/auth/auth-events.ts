@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Listeners } from '../common/listeners';
 
 /**
  * Why an authentication failed, a bounded set (a metric label):
@@ -35,22 +36,22 @@ export interface AuthFailure {
 /** Tells observers (metrics, the failure log) of refused authentications and of password hashes run. */
 @Injectable()
 export class AuthEvents {
-  private readonly failureListeners: Array<(failure: AuthFailure) => void> = [];
-  private readonly hashListeners: Array<(algorithm: HashAlgorithm) => void> = [];
+  private readonly failureListeners = new Listeners<[failure: AuthFailure]>();
+  private readonly hashListeners = new Listeners<[algorithm: HashAlgorithm]>();
 
   onFailure(listener: (failure: AuthFailure) => void): void {
-    this.failureListeners.push(listener);
+    this.failureListeners.add(listener);
   }
 
   onHash(listener: (algorithm: HashAlgorithm) => void): void {
-    this.hashListeners.push(listener);
+    this.hashListeners.add(listener);
   }
 
   failed(failure: AuthFailure): void {
-    for (const listener of this.failureListeners) listener(failure);
+    this.failureListeners.emit(failure);
   }
 
   hashed(algorithm: HashAlgorithm): void {
-    for (const listener of this.hashListeners) listener(algorithm);
+    this.hashListeners.emit(algorithm);
   }
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { BoundedLru } from '../callers/verification-cache';
+import { ThrottledWarning } from '../common/throttled-warning';
 
 /** How long an address stays known for a name after its last success there. */
 export const KNOWN_FOR_SECONDS = 7 * 24 * 3600;
@@ -36,8 +37,6 @@ export class MemoryKnownAddresses implements KnownAddresses {
   }
 }
 
-/** At most one warning per this many ms while Redis is away. */
-const WARN_EVERY_MS = 10_000;
 
 /**
  * The same in Redis (`<prefix>known:<name digest>:<address>`, expiring after
@@ -47,7 +46,8 @@ const WARN_EVERY_MS = 10_000;
 export class RedisKnownAddresses implements KnownAddresses {
   private readonly logger = new Logger('Auth');
   private readonly memory = new MemoryKnownAddresses();
-  private lastWarning = 0;
+  /** At most one warning per 10 s while Redis is away. */
+  private readonly redisWarning = new ThrottledWarning();
 
   constructor(
     private readonly redis: Redis,
@@ -78,8 +78,7 @@ export class RedisKnownAddresses implements KnownAddresses {
   }
 
   private warn(error: unknown): void {
-    if (Date.now() - this.lastWarning < WARN_EVERY_MS) return;
-    this.lastWarning = Date.now();
+    if (!this.redisWarning.due()) return;
     this.logger.warn(`Redis unavailable for known addresses, using this instance's memory: ${(error as Error).message}`);
   }
 }

@@ -1,4 +1,5 @@
 import { Duplex } from 'node:stream';
+import { JSON_UTF8 } from '../common/content-types';
 
 /** A server socket as Node's HTTP server leaves it: `_httpMessage` is the response in flight. */
 export type ServerSocket = Duplex & { _httpMessage?: { headersSent?: boolean } | null };
@@ -38,7 +39,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Serv
   const body = JSON.stringify({ error: code, message: `The request could not be parsed: ${error.message}${hint}` });
   answered.add(socket);
   const answer =
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${JSON_UTF8}\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
   // A client cut off for being slow gets no more time; a refused request may still be arriving.
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') socket.end(answer, () => socket.destroy());

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiErrorDto, FieldErrorsDto, MessageAcceptedDto } from './api-answers.dto';
 import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
+import { TEXT_PLAIN_UTF8 } from '../common/content-types';
 
 /**
  * The API path's OpenAPI description, built from the DTO classes. Request
@@ -19,7 +20,7 @@ import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
  * answer's status and Basic auth.
  */
 
-const TEXT = 'text/plain; charset=utf-8';
+const TEXT = TEXT_PLAIN_UTF8;
 const JSON_TYPE = 'application/json';
 const FORM = 'application/x-www-form-urlencoded';
 const REQUEST_ID = { 'X-Request-Id': { description: 'The request id of the log lines (the caller\'s own when sane).', schema: { type: 'string' } } };

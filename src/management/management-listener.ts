@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import { TransportConfig } from '../config/transport-config';
 import { normalisePath } from '../config/paths';
 import { answerClientError } from '../http-api/client-error';
+import { JSON_UTF8 } from '../common/content-types';
 
 /** Set on a request that came in on the management listener. */
 const ON_MANAGEMENT = Symbol('onManagementListener');
@@ -42,7 +43,7 @@ function notFound(req: IncomingMessage, res: ServerResponse): void {
   // Inside app.use(prefix, ...) Express strips the prefix from req.url; originalUrl keeps it.
   const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url;
   const body = JSON.stringify({ message: `Cannot ${req.method} ${pathOf(url)}`, error: 'Not Found', statusCode: 404 });
-  res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(404, { 'Content-Type': JSON_UTF8, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
 

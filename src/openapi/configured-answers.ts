@@ -3,8 +3,9 @@ import { OperationObject, ResponseObject } from '@nestjs/swagger/dist/interfaces
 import { TransportConfig } from '../config/transport-config';
 import { normalisePath } from '../config/paths';
 import { callersConfigured } from '../config/caller-entries';
+import { TEXT_PLAIN_UTF8 } from '../common/content-types';
 
-const TEXT = 'text/plain; charset=utf-8';
+const TEXT = TEXT_PLAIN_UTF8;
 const PUBLISHING = ['get', 'post', 'put'] as const;
 
 /**

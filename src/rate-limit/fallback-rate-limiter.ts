@@ -2,9 +2,7 @@ import { Logger } from '@nestjs/common';
 import { MemoryRateLimiter } from './memory-rate-limiter';
 import { RateLimiter } from './rate-limiter';
 import { RateLimitDecision, RateLimitPolicy } from './token-bucket';
-
-/** At most one "falling back" warning per this many ms. */
-const WARN_EVERY_MS = 10_000;
+import { ThrottledWarning } from '../common/throttled-warning';
 
 /**
  * A shared limiter (Redis) that falls back to this instance's memory when it
@@ -14,7 +12,8 @@ const WARN_EVERY_MS = 10_000;
  */
 export class FallbackRateLimiter implements RateLimiter {
   private readonly logger = new Logger('RateLimit');
-  private lastWarning = 0;
+  /** At most one "falling back" line per 10 s. */
+  private readonly fallbackWarning = new ThrottledWarning();
 
   constructor(
     private readonly primary: RateLimiter,
@@ -40,8 +39,7 @@ export class FallbackRateLimiter implements RateLimiter {
   }
 
   private warn(error: unknown): void {
-    if (Date.now() - this.lastWarning < WARN_EVERY_MS) return;
-    this.lastWarning = Date.now();
+    if (!this.fallbackWarning.due()) return;
     this.logger.warn(`Shared limiter unavailable, limiting in this instance's memory: ${(error as Error).message}`);
   }
 }

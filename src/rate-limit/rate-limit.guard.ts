@@ -9,9 +9,7 @@ import { RateLimitEvents } from './rate-limit-events';
 import { rateLimitHeaders } from './rate-limit-headers';
 import { RateLimitedError } from './rate-limit.errors';
 import { RateLimitDecision, RateLimitPolicy } from './token-bucket';
-
-/** At most one "limiter unavailable" warning per this many ms. */
-const WARN_EVERY_MS = 10_000;
+import { ThrottledWarning } from '../common/throttled-warning';
 
 /**
  * Runs after BasicAuthGuard: takes a token from the authenticated caller's
@@ -24,7 +22,8 @@ const WARN_EVERY_MS = 10_000;
 export class RateLimitGuard implements CanActivate {
   private readonly logger = new Logger('RateLimit');
   private readonly defaultPolicy: RateLimitPolicy | null;
-  private lastWarning = 0;
+  /** At most one "limiter unavailable" line per 10 s, not one per request. */
+  private readonly unavailableWarning = new ThrottledWarning();
 
   constructor(
     @Inject(TRANSPORT_CONFIG) config: TransportConfig,
@@ -57,10 +56,7 @@ export class RateLimitGuard implements CanActivate {
     try {
       return await this.limiter.take(key, policy);
     } catch (error) {
-      if (Date.now() - this.lastWarning >= WARN_EVERY_MS) {
-        this.lastWarning = Date.now();
-        this.logger.warn(`Rate limiter unavailable, requests not limited: ${(error as Error).message}`);
-      }
+      if (this.unavailableWarning.due()) this.logger.warn(`Rate limiter unavailable, requests not limited: ${(error as Error).message}`);
       return null;
     }
   }

@@ -8,6 +8,7 @@ import { ComponentStatus } from '../vumi/vumi-message';
 import { ResponseStatus, ResponseTimeThresholds, classifyResponse, classifyTimeout } from './response-time-classifier';
 import { StatusEdgeDetector } from './status-edge-detector';
 import { AnswerClass, ResponseWindow, WindowCounts } from './response-window';
+import { Listeners } from '../common/listeners';
 
 export const RESPONSE_COMPONENT = 'response';
 
@@ -42,7 +43,7 @@ export class ResponseStatusService {
   private readonly thresholds: ResponseTimeThresholds;
   private readonly routingKey: string;
   private lastValue: ResponseStatus | null = null;
-  private readonly listeners: Array<(status: ComponentStatus) => void> = [];
+  private readonly listeners = new Listeners<[status: ComponentStatus]>();
   private readonly window: ResponseWindow;
 
   constructor(
@@ -75,7 +76,7 @@ export class ResponseStatusService {
   }
 
   onStatus(listener: (status: ComponentStatus) => void): void {
-    this.listeners.push(listener);
+    this.listeners.add(listener);
   }
 
   recordResponse(seconds: number): void {
@@ -90,7 +91,7 @@ export class ResponseStatusService {
     this.lastValue = status;
     this.window.record(answerClassOf(status));
     if (!this.detector.record(status.status, status.type)) return;
-    for (const listener of this.listeners) listener(status.status);
+    this.listeners.emit(status.status);
     if (this.config.publishStatus) void this.publish(status);
   }
 
