@@ -7,7 +7,7 @@ import { load } from 'js-yaml';
 import { LOADER_VARIABLES, SETTING_SOURCES } from '../src/config/config-sources';
 import { loadConfig } from '../src/config/config-loader';
 import { TransportConfig } from '../src/config/transport-config';
-import { composeSchemaProblems, dockerComposeConfig, interpolate, interpolatedNames, readComposeFile } from './support/compose-file';
+import { composeSchemaProblems, interpolate, interpolatedNames, readComposeFile } from './support/compose-file';
 import { dockerfileProblems, dockerIgnores, execForm, readDockerfile, readDockerignore } from './support/dockerfile';
 import { envOf, readEnvExample } from './support/env-example';
 import {
@@ -148,10 +148,10 @@ describe('health check commands', () => {
 });
 
 describe('docker-compose.yml', () => {
-  it('validates against the Compose Specification (and `docker compose config` where installed)', () => {
+  // Validated against the Compose Specification's JSON schema only: `docker compose config` is not on
+  // every machine that runs these tests, and a check that passes when its tool is missing proves nothing.
+  it('validates against the Compose Specification', () => {
     expect(composeSchemaProblems(compose)).toEqual([]);
-    const cli = dockerComposeConfig(at('docker-compose.yml'));
-    if (cli) expect(cli).toEqual({ status: 0, output: '' });
   });
 
   it('starts the transport once RabbitMQ is healthy; the broker keeps its data in a named volume', () => {

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
@@ -36,20 +35,6 @@ export function composeSchemaProblems(document: unknown): string[] {
   const validate = new Ajv({ allErrors: true, allowUnionTypes: true, strictTypes: false }).compile(schema);
   if (validate(document)) return [];
   return (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message} ${JSON.stringify(error.params)}`);
-}
-
-/**
- * `docker compose config -q` (the Compose CLI's own check, which runs without
- * an engine) where the Compose plugin is installed; `undefined` where it is not.
- */
-export function dockerComposeConfig(path: string): { status: number | null; output: string } | undefined {
-  const version = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8', timeout: 10_000 });
-  if (version.status !== 0) return undefined;
-  const run = spawnSync('docker', ['compose', '-f', path, '--profile', 'demo', 'config', '-q'], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
 /** A value as Compose would interpolate it from `env`: `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `$$`. */
