@@ -27,21 +27,3 @@ export function nackReasonLabel(reason: string | undefined): NackReasonLabel {
   if (reason?.startsWith('Missing fields:')) return 'missing_fields';
   return 'other';
 }
-
-export type MalformedReasonLabel =
-  | 'too_large'
-  | 'not_json'
-  | 'not_an_object'
-  | 'no_message_id'
-  | 'not_a_user_message'
-  | 'other';
-
-/** Why decodeOutboundMessage refused a message (MalformedVumiMessageError.reason), as a label. */
-export function malformedReasonLabel(reason: string): MalformedReasonLabel {
-  if (/^body of \d+ bytes exceeds/.test(reason)) return 'too_large';
-  if (reason === 'body is not JSON') return 'not_json';
-  if (reason === 'body is not a JSON object') return 'not_an_object';
-  if (reason.startsWith('message_id ')) return 'no_message_id';
-  if (reason.startsWith('message_type ')) return 'not_a_user_message';
-  return 'other';
-}

@@ -6,7 +6,8 @@ import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { AmqpConnectionService } from '../amqp/amqp-connection.service';
 import { declareVumiQueues } from '../amqp/queue-declarations';
-import { decodeOutboundMessage, MalformedVumiMessageError } from '../vumi/vumi-codec';
+import { decodeOutboundMessage, MalformedVumiMessageCode, MalformedVumiMessageError } from '../vumi/vumi-codec';
+import { Listeners } from '../common/listeners';
 import { VUMI_EXCHANGE, routingKeysFor } from '../vumi/vumi-topology';
 import { withTraceFrom } from '../tracing/trace-context';
 import { DeliveryAcks } from './delivery-acks';
@@ -37,7 +38,7 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
   private readonly inHand = new Set<Promise<void>>();
   private accepting = true;
   private malformedCount = 0;
-  private readonly malformedListeners: Array<(reason: string) => void> = [];
+  private readonly malformedListeners = new Listeners<[code: MalformedVumiMessageCode]>();
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -52,8 +53,8 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
     return this.malformedCount;
   }
 
-  onMalformed(listener: (reason: string) => void): void {
-    this.malformedListeners.push(listener);
+  onMalformed(listener: (code: MalformedVumiMessageCode) => void): void {
+    this.malformedListeners.add(listener);
   }
 
   listen(callback: (...optionalParams: unknown[]) => void): void {
@@ -146,7 +147,7 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
         return again ? acks.requeue(message) : acks.ack(message);
       }
       this.malformedCount++;
-      for (const listener of this.malformedListeners) listener(error.reason);
+      this.malformedListeners.emit(error.code);
       this.logger.error({
         msg: `Dropping malformed outbound message from ${queue}: ${error.reason}`,
         queue,

@@ -14,8 +14,12 @@ import { isWellFormedText } from './well-formed-text';
 
 /** The one place that turns Vumi messages into bytes and back. */
 
+/** Why an outbound message cannot be answered at all, as a code (a metric label: a small fixed set). */
+export type MalformedVumiMessageCode = 'too_large' | 'not_json' | 'not_an_object' | 'no_message_id' | 'not_a_user_message';
+
 export class MalformedVumiMessageError extends Error {
   constructor(
+    readonly code: MalformedVumiMessageCode,
     readonly reason: string,
     readonly bodyPreview: string,
   ) {
@@ -179,22 +183,22 @@ function isObject(value: unknown): value is JsonObject {
  */
 export function decodeOutboundMessage(body: Buffer, maxBytes: number): OutboundMessage {
   if (body.length > maxBytes) {
-    throw new MalformedVumiMessageError(`body of ${body.length} bytes exceeds ${maxBytes}`, preview(body));
+    throw new MalformedVumiMessageError('too_large', `body of ${body.length} bytes exceeds ${maxBytes}`, preview(body));
   }
   let raw: unknown;
   try {
     raw = JSON.parse(body.toString('utf8'));
   } catch {
-    throw new MalformedVumiMessageError('body is not JSON', preview(body));
+    throw new MalformedVumiMessageError('not_json', 'body is not JSON', preview(body));
   }
   if (!isObject(raw)) {
-    throw new MalformedVumiMessageError('body is not a JSON object', preview(body));
+    throw new MalformedVumiMessageError('not_an_object', 'body is not a JSON object', preview(body));
   }
   if (typeof raw.message_id !== 'string' || raw.message_id === '') {
-    throw new MalformedVumiMessageError('message_id is missing or not a string', preview(body));
+    throw new MalformedVumiMessageError('no_message_id', 'message_id is missing or not a string', preview(body));
   }
   if (raw.message_type !== undefined && raw.message_type !== 'user_message') {
-    throw new MalformedVumiMessageError(`message_type is ${JSON.stringify(raw.message_type)}`, preview(body));
+    throw new MalformedVumiMessageError('not_a_user_message', `message_type is ${JSON.stringify(raw.message_type)}`, preview(body));
   }
   const invalid: string[] = [];
   const in_reply_to = optionalString(raw, 'in_reply_to', invalid);
