@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /**
- * The JSON bodies the API path answers with. ErrorResponder and the
+ * The JSON bodies the API path answers with. ApiResponder and the
  * controller write these shapes; the OpenAPI document is built from these
  * classes, and test/openapi.e2e-spec.ts checks real answers against it.
  */

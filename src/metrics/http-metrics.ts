@@ -13,10 +13,9 @@ export const CLIENT_CLOSED_STATUS = 499;
 type Child = { inc(): void };
 
 /**
- * Requests on the API path, counted when their answer is done, whoever
- * wrote it: the controller, the exception filter (4xx/5xx), the body
- * middleware (413), a reply or a time-out. Mounted on Express itself, ahead
- * of everything Nest adds (bootstrap.ts).
+ * Requests on the API path, counted when their answer is done (ApiResponder
+ * writes every one) or when the caller hung up first. Mounted on Express
+ * itself, ahead of everything Nest adds (bootstrap.ts).
  */
 @Injectable()
 export class HttpMetrics {
