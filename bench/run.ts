@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runHeldMemory } from './held-memory';
-import { hostileAuthTable, runHostileAuth } from './hostile-auth';
 import { runHostileMemory } from './hostile-memory';
 import { hostileAuthTable, runHostileAuth } from './hostile-auth';
 import { KNOBS, readOptions } from './options';
@@ -33,7 +32,7 @@ function log(line: string): void {
 
 /** Every queue this run may have declared, even by a target that failed to start. */
 function runQueues(runId: string): string[] {
-  const parts = ['fire', 'reply', 'held', 'hostile', 'hostile_held', 'hostile_flood', 'hostile_fair'];
+  const parts = ['fire', 'reply', 'held', 'hostile', 'hostile_held', 'hostile_flood', 'hostile_flood_nokeys', 'hostile_fair'];
   const names = ['service', 'baseline'].flatMap((kind) => parts.map((m) => `${runId}_${kind}_${m}`));
   return names.flatMap((name) => {
     const keys = routingKeysFor(name);
@@ -59,7 +58,6 @@ async function main(): Promise<void> {
     if (options.parts.includes('held')) result.heldMemory = await runHeldMemory(options, compiled, broker, log);
     if (options.parts.includes('sweep')) result.sweepCost = runSweepCost(log);
     if (options.parts.includes('hostile')) result.hostileAuth = await runHostileAuth(options, compiled, broker, log);
-    if (options.parts.includes('hostile')) result.hostileAuth = await runHostileAuth(options, compiled, broker, log);
     if (options.parts.includes('hostile')) {
       Object.assign(result, { hostileMemory: await runHostileMemory(options, compiled, broker, log) });
     }
@@ -74,7 +72,6 @@ async function main(): Promise<void> {
   // One file per run as well, for trends (bench/results/ is git-ignored; CI keeps them as artifacts).
   writeFileSync(join(RESULTS_DIR, `run-${result.date.replace(/[:.]/g, '-')}.json`), json);
   const rendered = tables(result);
-  if (result.hostileAuth) rendered.push(hostileAuthTable(result.hostileAuth));
   if (result.hostileAuth) rendered.push(hostileAuthTable(result.hostileAuth));
   writeFileSync(
     join(RESULTS_DIR, 'latest.md'),
