@@ -5,7 +5,8 @@ import { MessagePublisher } from '../amqp/message-publisher.service';
 import { PendingRequestsService } from '../pending-requests/pending-requests.service';
 import { ClientWatch, HeldOutcome } from '../pending-requests/held-request';
 import { LifecycleService } from '../lifecycle/lifecycle.service';
-import { buildInboundMessage, encodeMessage } from '../vumi/vumi-codec';
+import { buildInboundMessage } from '../vumi/vumi-codec';
+import { encodeUserMessage } from '../vumi/vumi-serializer';
 import { routingKeysFor } from '../vumi/vumi-topology';
 import { InboundFieldsDto } from './inbound-fields.dto';
 import { ServiceDrainingError } from './inbound.errors';
@@ -62,7 +63,7 @@ export class InboundMessageService {
       helperMetadata: sender.helperMetadata,
     });
     const id = message.message_id;
-    const body = encodeMessage(message);
+    const body = encodeUserMessage(message);
     // The line that ties the request's id (request context) to its message's id; NOISY adds the body.
     if (this.config.noisy || this.debugLines) {
       const requestId = sender.client?.requestId;
