@@ -1,49 +1,14 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { decodeJsonObject } from '../../src/vumi/vumi-application';
 import { CallRecord } from '../support/load-loop';
-import { AmqpConnection, connectWithRetry } from '../support/private-broker';
 import { ServiceProcess } from '../support/service-process';
 
 const ROOT = resolve(__dirname, '..', '..');
 
 export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
-async function withBroker<T>(url: string, use: (connection: AmqpConnection) => Promise<T>): Promise<T> {
-  const connection = await connectWithRetry(url, 20_000);
-  connection.on('error', () => undefined);
-  try {
-    return await use(connection);
-  } finally {
-    await connection.close().catch(() => undefined);
-  }
-}
 
-/**
- * Takes every message off a queue through `url` (a surviving node): the count
- * of each message_id. Passive check, so the queue's type does not matter.
- */
-export async function drainQueue(url: string, queue: string): Promise<Map<string, number>> {
-  return withBroker(url, async (connection) => {
-    const channel = await connection.createChannel();
-    await channel.prefetch(1000);
-    const seen = new Map<string, number>();
-    let lastArrival = Date.now();
-    await channel.consume(queue, (message) => {
-      if (!message) return;
-      const id = decodeJsonObject(message.content).message_id as string;
-      seen.set(id, (seen.get(id) ?? 0) + 1);
-      lastArrival = Date.now();
-      channel.ack(message);
-    });
-    const deadline = Date.now() + 60_000;
-    while ((await channel.checkQueue(queue)).messageCount > 0 || Date.now() - lastArrival < 1_500) {
-      if (Date.now() >= deadline) throw new Error(`${queue} not drained within 60 s (${seen.size} read)`);
-      await sleep(100);
-    }
-    return seen;
-  });
-}
+export { drainQueue } from '../support/queue-drain';
 
 export interface DeliveryCount {
   answered200: number;

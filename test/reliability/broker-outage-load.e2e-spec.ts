@@ -4,8 +4,9 @@ import { JsonObject } from '../../src/vumi/vumi-message';
 import { routingKeysFor, VUMI_EXCHANGE } from '../../src/vumi/vumi-topology';
 import { Answer, call, waitForStatus } from '../support/http-call';
 import { CallRecord, LoadLoop, percentile } from '../support/load-loop';
-import { AmqpConnection, connectWithRetry, PrivateBroker } from '../support/private-broker';
+import { PrivateBroker } from '../support/private-broker';
 import { ServiceProcess } from '../support/service-process';
+import { drainQueue, withBroker } from '../support/queue-drain';
 
 /**
  * A broker outage under load. One timeline, run once: a private broker, two
@@ -24,37 +25,7 @@ interface Timeline {
   back: number; // broker answering again
 }
 
-async function withBroker<T>(url: string, use: (connection: AmqpConnection) => Promise<T>): Promise<T> {
-  const connection = await connectWithRetry(url, 10_000);
-  connection.on('error', () => undefined);
-  try {
-    return await use(connection);
-  } finally {
-    await connection.close().catch(() => undefined);
-  }
-}
 
-/** Takes every message off a queue: the count of each message_id. */
-async function drainQueue(url: string, queue: string): Promise<Map<string, number>> {
-  return withBroker(url, async (connection) => {
-    const channel = await connection.createChannel();
-    await channel.prefetch(1000);
-    const seen = new Map<string, number>();
-    let lastArrival = Date.now();
-    await channel.consume(queue, (message) => {
-      if (!message) return;
-      const id = decodeJsonObject(message.content).message_id as string;
-      seen.set(id, (seen.get(id) ?? 0) + 1);
-      lastArrival = Date.now();
-      channel.ack(message);
-    });
-    // Done when the queue is empty and nothing arrived for a while.
-    while ((await channel.checkQueue(queue)).messageCount > 0 || Date.now() - lastArrival < 1_000) {
-      await new Promise((done) => setTimeout(done, 100));
-    }
-    return seen;
-  });
-}
 
 /** The held request's inbound message, read off the reply-mode transport's queue. */
 async function nextInbound(url: string, queue: string): Promise<JsonObject> {
