@@ -34,20 +34,24 @@ export class RateLimitGuard implements CanActivate {
     this.defaultPolicy = config.rateLimitRate > 0 ? { rate: config.rateLimitRate, burst: config.rateLimitBurst } : null;
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous when no policy applies (the default): no promise, no microtask per request. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
     const caller = callerOf(req);
     const policy = caller?.rateLimit ?? this.defaultPolicy;
     if (!policy) return true;
+    return this.limit(req, http.getResponse<Response>(), caller?.name, policy);
+  }
+
+  private async limit(req: Request, res: Response, callerName: string | undefined, policy: RateLimitPolicy): Promise<boolean> {
     const key = this.identity.scopeOf(req);
     const decision = await this.take(key, policy);
     if (!decision) return true;
     if (!decision.allowed) {
-      this.events.rateLimited(caller?.name);
+      this.events.rateLimited(callerName);
       throw new RateLimitedError(key, decision);
     }
-    const res = http.getResponse<Response>();
     for (const [name, value] of Object.entries(rateLimitHeaders(decision))) res.setHeader(name, value);
     return true;
   }
