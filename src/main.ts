@@ -1,26 +1,10 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { InvalidConfigError, loadConfig } from './config/config-loader';
+import { DOT_ENV, loadDotEnv } from './config/dot-env';
 import { startService } from './bootstrap';
 import { RuntimeLogLevel } from './logging/runtime-log-level';
 import { startTracing } from './tracing/tracing-sdk';
-
-/** The dotenv file of the working directory, loaded when present (`npm run dev`, a local `node dist/main.js`). */
-const DOT_ENV = '.env';
-
-/**
- * Fills process.env from `.env` before the configuration is read, so that
- * the config loader stays the only reader of the environment. Variables set
- * in the real environment win over the file (Node's loadEnvFile never
- * overrides). Containers have no `.env` (.dockerignore keeps it out).
- */
-function loadDotEnv(): void {
-  if (!existsSync(DOT_ENV)) return;
-  // process.loadEnvFile arrived in Node 20.12; on an older Node say so rather than ignore the file.
-  if (typeof process.loadEnvFile !== 'function') throw new Error(`${DOT_ENV} found but this Node (${process.version}) cannot load it; use Node 20.12+`);
-  process.loadEnvFile(DOT_ENV);
-}
 
 /** Entry point: configuration from the environment (and CONFIG_FILE), then the service. */
 async function main(): Promise<void> {
