@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { REDIS_CLIENT } from '../redis/redis.constants';

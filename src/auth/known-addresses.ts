@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { BoundedLru } from '../callers/verification-cache';
 import { ThrottledWarning } from '../common/throttled-warning';
 

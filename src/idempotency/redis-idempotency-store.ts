@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { createHash } from 'node:crypto';
 import { IdempotencyLimits } from './idempotency-limits';
 import { entryBytes, IdempotencyRecord, IdempotencyStore } from './idempotency-store';

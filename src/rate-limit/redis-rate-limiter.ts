@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { RateLimiter } from './rate-limiter';
 import { decide, RateLimitDecision, RateLimitPolicy } from './token-bucket';
 
