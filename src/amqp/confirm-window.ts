@@ -1,4 +1,5 @@
 import { ConfirmChannel, Options } from 'amqplib';
+import { PublishFrames } from './publish-frames';
 
 interface Awaiting {
   resolve: () => void;
@@ -28,14 +29,17 @@ export class ConfirmWindow {
 
   constructor(private readonly timeoutMs: number) {}
 
-  publish(channel: ConfirmChannel, exchange: string, routingKey: string, body: Buffer, options: Options.Publish): Promise<void> {
+  /** `framed`, when given, sends the publish from pre-encoded frames; its `options` must be these `options`. */
+  publish(channel: ConfirmChannel, exchange: string, routingKey: string, body: Buffer, options: Options.Publish, framed?: PublishFrames): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const entry: Awaiting = { resolve, reject, deadline: performance.now() + this.timeoutMs, done: false };
       this.queue.push(entry);
       if (this.timer === undefined) this.arm(this.timeoutMs);
+      const confirmed = (error: unknown) => this.settle(entry, (error as Error | undefined) ?? null);
       try {
+        if (framed?.send(channel, routingKey, body, confirmed)) return;
         // Returns false when amqplib's buffer is full: it still sends; MAX_PENDING_PUBLISHES bounds what waits.
-        channel.publish(exchange, routingKey, body, options, (error) => this.settle(entry, error ?? null));
+        channel.publish(exchange, routingKey, body, options, confirmed);
       } catch (error) {
         this.settle(entry, error as Error);
       }

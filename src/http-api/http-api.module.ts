@@ -1,6 +1,7 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { TransportConfig } from '../config/transport-config';
+import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { normalisePath } from '../config/paths';
 import { BasicAuthGuard } from './basic-auth.guard';
 import { ApiResponder } from './api-responder';
@@ -39,7 +40,11 @@ export class HttpApiModule implements NestModule {
     };
   }
 
+  constructor(@Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig) {}
+
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestBodyMiddleware).forRoutes(HttpApiController);
+    // Once for the path, every method: forRoutes(HttpApiController) would mount it once per handler
+    // (HEAD, GET, POST, PUT, ALL), and a GET would pass through two of those mounts.
+    consumer.apply(RequestBodyMiddleware).forRoutes({ path: normalisePath(this.config.webPath), method: RequestMethod.ALL });
   }
 }

@@ -35,7 +35,7 @@ export class RequestBodyMiddleware implements NestMiddleware {
   }
 
   use(req: RequestWithBody, res: Response, next: NextFunction): void {
-    // Nest may mount this once per route of the controller: read the body only once.
+    // Read once, whatever mounts it: a body already read (or a stream already ended) has nothing left.
     if ((req.method !== 'POST' && req.method !== 'PUT') || req.rawBody !== undefined || req.readableEnded) {
       return next();
     }

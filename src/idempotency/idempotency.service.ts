@@ -78,9 +78,15 @@ export class IdempotencyService {
    * Publishes (or holds) the request once per Idempotency-Key. Writes nothing: a repeat returns the
    * first outcome as a value (`replayed`), which the HTTP layer answers.
    */
-  async accept(fields: InboundFieldsDto, request: IdempotentRequest): Promise<IdempotentOutcome> {
+  accept(fields: InboundFieldsDto, request: IdempotentRequest): Promise<IdempotentOutcome> {
+    // Without a key (most requests) the publish's own promise is the answer: no async frame around it.
+    if (this.windowMs === 0 || request.idempotencyKey === undefined) return this.inbound.accept(fields, request);
+    return this.acceptOnce(fields, request);
+  }
+
+  private async acceptOnce(fields: InboundFieldsDto, request: IdempotentRequest): Promise<IdempotentOutcome> {
     const { scope, caller } = request;
-    const key = this.windowMs > 0 ? idempotencyKeyOf(request.idempotencyKey) : undefined;
+    const key = idempotencyKeyOf(request.idempotencyKey);
     if (key === undefined) return this.inbound.accept(fields, request);
     const storeKey = scopedKey(scope, key);
     const fingerprint = requestFingerprint(fields, caller);

@@ -1,0 +1,98 @@
+import type { ConfirmChannel, Options } from 'amqplib';
+import { PassThrough } from 'node:stream';
+import { PublishFrames } from './publish-frames';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const defs = require('amqplib/lib/defs');
+const args = require('amqplib/lib/api_args');
+const { Connection } = require('amqplib/lib/connection');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const OPTIONS: Options.Publish = { persistent: true, contentType: 'application/json', contentEncoding: 'utf-8', mandatory: false };
+const FRAME_MAX = 4096;
+
+interface Captured {
+  written: Buffer[];
+  confirms: unknown[];
+  channel: ConfirmChannel;
+  connection: { channels: unknown[]; frameMax: number; sentSinceLastCheck: boolean };
+}
+
+/** A channel shaped as amqplib 0.10's, whose connection's per-channel buffer records what is written. */
+function fakeChannel(ch: number): Captured {
+  const written: Buffer[] = [];
+  const confirms: unknown[] = [];
+  const buffer = new PassThrough();
+  buffer.on('data', (chunk: Buffer) => written.push(chunk));
+  const connection = { channels: [] as unknown[], frameMax: FRAME_MAX, sentSinceLastCheck: false };
+  connection.channels[ch] = { buffer };
+  const channel = { ch, connection, pushConfirmCallback: (cb: unknown) => confirms.push(cb) } as unknown as ConfirmChannel;
+  return { written, confirms, channel, connection };
+}
+
+/** What amqplib's own Connection.sendMessage writes for the same publish. */
+function amqplibBytes(ch: number, routingKey: string, body: Buffer): Buffer {
+  const written: Buffer[] = [];
+  const buffer = { write: (chunk: Buffer) => written.push(Buffer.from(chunk)) };
+  const connection = Object.assign(Object.create(Connection.prototype), { channels: { [ch]: { buffer } }, frameMax: FRAME_MAX });
+  const fields = args.publish('vumi', routingKey, OPTIONS);
+  Connection.prototype.sendMessage.call(connection, ch, defs.BasicPublish, fields, defs.BasicProperties, fields, body);
+  return Buffer.concat(written);
+}
+
+async function flushed(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('PublishFrames', () => {
+  it.each([1, 93, 700, 2047, 2048, 3000, FRAME_MAX - 8])('writes the bytes amqplib would for a %i-byte body', async (size) => {
+    const frames = new PublishFrames('vumi', OPTIONS);
+    const { written, channel, connection } = fakeChannel(3);
+    const body = Buffer.alloc(size, 'x');
+    body.write('{"é":"\u{1F600}"}', 0, 'utf8');
+    expect(frames.send(channel, 'bench.inbound', body, () => undefined)).toBe(true);
+    await flushed();
+    expect(Buffer.concat(written)).toEqual(amqplibBytes(3, 'bench.inbound', body));
+    expect(connection.sentSinceLastCheck).toBe(true);
+  });
+
+  it('keeps routing keys and channel numbers apart', async () => {
+    const frames = new PublishFrames('vumi', OPTIONS);
+    const body = Buffer.from('{"a":1}');
+    for (const [ch, key] of [[1, 'a.inbound'], [1, 'a.event'], [2, 'a.inbound'], [1, 'a.inbound']] as const) {
+      const { written, channel } = fakeChannel(ch);
+      frames.send(channel, key, body, () => undefined);
+      await flushed();
+      expect(Buffer.concat(written)).toEqual(amqplibBytes(ch, key, body));
+    }
+  });
+
+  it('registers the confirm callback once per publish, after the frame is built', () => {
+    const frames = new PublishFrames('vumi', OPTIONS);
+    const { confirms, channel } = fakeChannel(1);
+    const callback = () => undefined;
+    frames.send(channel, 'k', Buffer.from('{}'), callback);
+    expect(confirms).toEqual([callback]);
+  });
+
+  it('leaves to amqplib a body larger than one frame, an empty body and a closed channel', () => {
+    const frames = new PublishFrames('vumi', OPTIONS);
+    const { confirms, channel, written } = fakeChannel(1);
+    expect(frames.send(channel, 'k', Buffer.alloc(FRAME_MAX - 7), () => undefined)).toBe(false);
+    expect(frames.send(channel, 'k', Buffer.alloc(0), () => undefined)).toBe(false);
+    // amqplib's closed channel: sendMessage replaced by one that throws (invalidateSend).
+    Object.assign(channel, { sendMessage: () => { throw new Error('Channel closed'); } });
+    expect(frames.send(channel, 'k', Buffer.from('{}'), () => undefined)).toBe(false);
+    expect(confirms).toEqual([]);
+    expect(written).toEqual([]);
+  });
+
+  it('leaves to amqplib a channel not laid out as amqplib 0.10 lays it out', () => {
+    const frames = new PublishFrames('vumi', OPTIONS);
+    const body = Buffer.from('{}');
+    expect(frames.send({} as ConfirmChannel, 'k', body, () => undefined)).toBe(false);
+    const { channel, connection } = fakeChannel(1);
+    connection.channels = [];
+    expect(frames.send(channel, 'k', body, () => undefined)).toBe(false);
+  });
+});
