@@ -30,7 +30,7 @@ export class ConfirmWindow {
   constructor(private readonly timeoutMs: number) {}
 
   /** `framed`, when given, sends the publish from pre-encoded frames; its `options` must be these `options`. */
-  publish(channel: ConfirmChannel, exchange: string, routingKey: string, body: Buffer, options: Options.Publish, framed?: PublishFrames): Promise<void> {
+  publish(channel: ConfirmChannel, exchange: string, routingKey: string, body: Buffer | string, options: Options.Publish, framed?: PublishFrames): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const entry: Awaiting = { resolve, reject, deadline: performance.now() + this.timeoutMs, done: false };
       this.queue.push(entry);
@@ -39,7 +39,7 @@ export class ConfirmWindow {
       try {
         if (framed?.send(channel, routingKey, body, confirmed)) return;
         // Returns false when amqplib's buffer is full: it still sends; MAX_PENDING_PUBLISHES bounds what waits.
-        channel.publish(exchange, routingKey, body, options, confirmed);
+        channel.publish(exchange, routingKey, typeof body === 'string' ? Buffer.from(body, 'utf8') : body, options, confirmed);
       } catch (error) {
         this.settle(entry, error as Error);
       }

@@ -129,11 +129,12 @@ export class MessagePublisher implements OnModuleDestroy {
 
   /**
    * Publishes persistently on the vumi exchange; resolves after the broker's confirm.
+   * A string body is JSON text, sent as UTF-8.
    * `bounded` (HTTP callers' messages) counts against MAX_PENDING_PUBLISHES. The
    * consumer's events pass `false`: AMQP_PREFETCH_COUNT bounds them already, and a
    * burst of callers must not fail the ack of a reply that was just answered.
    */
-  publish(routingKey: string, body: Buffer, bounded = true): Promise<void> {
+  publish(routingKey: string, body: Buffer | string, bounded = true): Promise<void> {
     return this.send(routingKey, body, false, undefined, bounded); // no async wrapper: one promise less per message
   }
 
@@ -152,7 +153,7 @@ export class MessagePublisher implements OnModuleDestroy {
 
   private async send(
     routingKey: string,
-    body: Buffer,
+    body: Buffer | string,
     mandatory: boolean,
     messageId: string | undefined,
     bounded: boolean,
@@ -174,7 +175,7 @@ export class MessagePublisher implements OnModuleDestroy {
         await this.confirms.publish(raw, VUMI_EXCHANGE, routingKey, body, options, plain);
       } else {
         // No channel up (reconnecting, or setting up): the wrapper holds it until one is, or until the time-out.
-        await channel.publish(VUMI_EXCHANGE, routingKey, body, { ...this.publishOptions(mandatory, messageId), timeout: this.timeoutMs });
+        await channel.publish(VUMI_EXCHANGE, routingKey, typeof body === 'string' ? Buffer.from(body, 'utf8') : body, { ...this.publishOptions(mandatory, messageId), timeout: this.timeoutMs });
       }
       ok = true;
     } catch (error) {

@@ -56,6 +56,16 @@ describe('PublishFrames', () => {
     expect(connection.sentSinceLastCheck).toBe(true);
   });
 
+  it.each([1, 700, 2047, FRAME_MAX - 8])('writes JSON text of %i bytes as its UTF-8 bytes', async (size) => {
+    const frames = new PublishFrames('vumi', OPTIONS);
+    const { written, channel } = fakeChannel(1);
+    const text = ('{"é":"\u{1F600}"}' + 'x'.repeat(size)).slice(0, size - 4) + '"}';
+    const bytes = Buffer.from(text, 'utf8');
+    expect(frames.send(channel, 'k', text, () => undefined)).toBe(bytes.length <= FRAME_MAX - 8);
+    await flushed();
+    if (bytes.length <= FRAME_MAX - 8) expect(Buffer.concat(written)).toEqual(amqplibBytes(1, 'k', bytes));
+  });
+
   it('keeps routing keys and channel numbers apart', async () => {
     const frames = new PublishFrames('vumi', OPTIONS);
     const body = Buffer.from('{"a":1}');

@@ -44,7 +44,7 @@ const BODY_FRAME_HEADER = 7;
  * fields and every property, in four buffers (one zero-filled) copied into a
  * fifth. Here the method frame and the content header are encoded once per
  * routing key by amqplib's own encoders, and a publish is one buffer: those
- * bytes, the body size, the body frame. The bytes on the wire are the ones
+ * bytes, the body size, the body frame (JSON text written into it directly). The bytes on the wire are the ones
  * amqplib would send (publish-frames.spec.ts compares them).
  *
  * It takes a publish only when the channel is open and laid out as expected
@@ -61,27 +61,30 @@ export class PublishFrames {
   ) {}
 
   /**
-   * Publishes `body` on `channel` as amqplib's `publish` would, with `confirmed` called on its
+   * Publishes `body` (bytes, or text sent as UTF-8) on `channel` as amqplib's `publish` would, with `confirmed` called on its
    * confirm or nack. Returns false, having sent nothing, when the publish must go through amqplib.
    */
-  send(channel: ConfirmChannel, routingKey: string, body: Buffer, confirmed: (error: unknown) => void): boolean {
+  send(channel: ConfirmChannel, routingKey: string, body: Buffer | string, confirmed: (error: unknown) => void): boolean {
     const raw = channel as unknown as Partial<RawChannel>;
     const connection = raw.connection;
     // amqplib replaces a closed channel's sendMessage with one that throws: that answer is amqplib's to give.
     if (Object.hasOwn(channel, 'sendMessage') || typeof raw.pushConfirmCallback !== 'function' || typeof raw.ch !== 'number') return false;
     const buffer = connection?.channels?.[raw.ch]?.buffer;
-    if (!buffer || body.length === 0 || body.length > connection!.frameMax - defs.FRAME_OVERHEAD) return false;
+    if (!buffer) return false;
+    const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+    if (size === 0 || size > connection!.frameMax - defs.FRAME_OVERHEAD) return false;
     const { bytes, bodySizeAt } = this.headFor(raw.ch, routingKey);
-    const frame = Buffer.allocUnsafe(bytes.length + BODY_FRAME_HEADER + body.length + 1);
+    const frame = Buffer.allocUnsafe(bytes.length + BODY_FRAME_HEADER + size + 1);
     bytes.copy(frame, 0);
     frame.writeUInt32BE(0, bodySizeAt); // the high half: a body that fits one frame is far below 2^32
-    frame.writeUInt32BE(body.length, bodySizeAt + 4);
+    frame.writeUInt32BE(size, bodySizeAt + 4);
     let at = bytes.length;
     frame[at] = FRAME_BODY;
     frame.writeUInt16BE(raw.ch, at + 1);
-    frame.writeUInt32BE(body.length, at + 3);
+    frame.writeUInt32BE(size, at + 3);
     at += BODY_FRAME_HEADER;
-    at += body.copy(frame, at);
+    // JSON text goes straight into the frame: no Buffer of its own, no copy.
+    at += typeof body === 'string' ? frame.write(body, at, size, 'utf8') : body.copy(frame, at);
     frame[at] = FRAME_END;
     // Registered only once the frame is built: a confirm must never pair with a publish that was not sent.
     raw.pushConfirmCallback(confirmed);

@@ -6,7 +6,7 @@ import { PendingRequestsService } from '../pending-requests/pending-requests.ser
 import { ClientWatch, HeldOutcome } from '../pending-requests/held-request';
 import { LifecycleService } from '../lifecycle/lifecycle.service';
 import { buildInboundMessage } from '../vumi/vumi-codec';
-import { encodeUserMessage } from '../vumi/vumi-serializer';
+import { userMessageJson } from '../vumi/vumi-serializer';
 import { routingKeysFor } from '../vumi/vumi-topology';
 import { InboundFieldsDto } from './inbound-fields.dto';
 import { ServiceDrainingError } from './inbound.errors';
@@ -63,7 +63,7 @@ export class InboundMessageService {
       helperMetadata: sender.helperMetadata,
     });
     const id = message.message_id;
-    const body = encodeUserMessage(message);
+    const body = userMessageJson(message);
     // The line that ties the request's id (request context) to its message's id; NOISY adds the body.
     if (this.config.noisy || this.debugLines) {
       const requestId = sender.client?.requestId;

@@ -11,7 +11,7 @@ import {
   OutboundMessage,
   REPLIES_NOT_EXPECTED,
 } from '../vumi/vumi-codec';
-import { encodeEvent } from '../vumi/vumi-serializer';
+import { eventJson } from '../vumi/vumi-serializer';
 import { routingKeysFor, VumiRoutingKeys } from '../vumi/vumi-topology';
 
 export type DispatchResult = 'replied' | 'forwarded' | 'nacked';
@@ -68,7 +68,7 @@ export class ReplyDispatcher {
       // delivery comes back: its redelivery gets the ack again, not a "No matching request" nack
       // for a request that was answered.
       this.remember(key);
-      await this.publishEvent(encodeEvent(buildAck(message.message_id, this.config.transportName)));
+      await this.publishEvent(eventJson(buildAck(message.message_id, this.config.transportName)));
       return this.done('replied');
     }
     const holder = message.holder_instance_id;
@@ -84,12 +84,12 @@ export class ReplyDispatcher {
 
   private async nack(message: OutboundMessage, reason: string): Promise<DispatchResult> {
     this.logger.warn({ msg: `Nack for outbound message ${message.message_id}: ${reason}`, ...idsOf(message), reason });
-    await this.publishEvent(encodeEvent(buildNack(message.message_id, reason, this.config.transportName)));
+    await this.publishEvent(eventJson(buildNack(message.message_id, reason, this.config.transportName)));
     return this.done('nacked', reason);
   }
 
-  private async publishEvent(body: Buffer): Promise<void> {
-    await this.publisher.publish(this.keys.event, body, false);
+  private publishEvent(json: string): Promise<void> {
+    return this.publisher.publish(this.keys.event, json, false);
   }
 
   /** Bounded: the oldest entries go first (a redelivery comes within seconds of a reconnect). */

@@ -55,7 +55,8 @@ function transportName(value: string): string {
   return lastNameJson;
 }
 
-export function encodeUserMessage(m: UserMessage): Buffer {
+/** The inbound message's JSON text; the publisher writes it straight into its frame (no Buffer of its own). */
+export function userMessageJson(m: UserMessage): string {
   const json =
     `{"message_version":${version(m.message_version)},"message_type":${str(m.message_type)}` +
     `,"timestamp":${str(m.timestamp)},"message_id":${str(m.message_id)}` +
@@ -68,7 +69,7 @@ export function encodeUserMessage(m: UserMessage): Buffer {
     `,"transport_metadata":${obj(m.transport_metadata)}` +
     `,"helper_metadata":${obj(m.helper_metadata)},"routing_metadata":${obj(m.routing_metadata)}` +
     `,"to_addr_type":${strOrNull(m.to_addr_type)},"from_addr_type":${strOrNull(m.from_addr_type)}}`;
-  return Buffer.from(json, 'utf8');
+  return json;
 }
 
 /**
@@ -76,7 +77,7 @@ export function encodeUserMessage(m: UserMessage): Buffer {
  * `event_type`, `sent_message_id` and, for a nack, `nack_reason` (absent, not
  * null, on an ack, as `JSON.stringify` leaves an undefined property out).
  */
-export function encodeEvent(e: VumiEvent): Buffer {
+export function eventJson(e: VumiEvent): string {
   const json =
     `{"message_version":${version(e.message_version)},"message_type":${str(e.message_type)}` +
     `,"timestamp":${str(e.timestamp)},"event_id":${str(e.event_id)}` +
@@ -85,5 +86,5 @@ export function encodeEvent(e: VumiEvent): Buffer {
     `,"routing_metadata":${obj(e.routing_metadata)},"event_type":${str(e.event_type)}` +
     `,"sent_message_id":${strOrNull(e.sent_message_id)}` +
     (e.nack_reason === undefined ? '}' : `,"nack_reason":${str(e.nack_reason)}}`);
-  return Buffer.from(json, 'utf8');
+  return json;
 }
