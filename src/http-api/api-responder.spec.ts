@@ -50,6 +50,17 @@ describe('ApiResponder', () => {
     expect(JSON.parse(res.body!)).toEqual({ message_id: 'a'.repeat(32) });
   });
 
+  it("carries the request's id (RequestLog's req.id) in every answer's headers, set with the rest", () => {
+    const withId = (run: (res: ServerResponse) => void) =>
+      answer((r) => {
+        Object.assign(r, { req: { id: 'req-7' }, setHeader: () => { throw new Error('set before writeHead'); } });
+        run(r);
+      });
+    expect(withId((r) => responder.sendOutcome(r, { kind: 'accepted', messageId: 'a'.repeat(32) })).headers['X-Request-Id']).toBe('req-7');
+    expect(withId((r) => responder.sendError(r, new MethodNotAllowedError('DELETE'))).headers['X-Request-Id']).toBe('req-7');
+    expect(answer((r) => responder.sendError(r, new MethodNotAllowedError('DELETE'))).headers['X-Request-Id']).toBeUndefined();
+  });
+
   it.each<[HeldOutcome, number | undefined, string | undefined]>([
     [{ kind: 'reply', content: 'héllo' }, 200, 'héllo'],
     [{ kind: 'timeout' }, 418, 'teapot'],

@@ -9,7 +9,7 @@ import { ServiceDrainingError } from '../inbound/inbound.errors';
 import { HeldOutcome } from '../pending-requests/held-request';
 import { TooManyPendingRequestsError } from '../pending-requests/pending-requests.errors';
 import { ApiErrorDto, FieldErrorsDto } from './api-answers.dto';
-import { requestIdOf } from '../logging/request-id';
+import { REQUEST_ID_HEADER, requestIdOf, requestIdOfResponse } from '../logging/request-id';
 import {
   IdempotencyAnswerNotKeptError,
   IdempotencyKeyInFlightError,
@@ -33,8 +33,6 @@ export const ALLOWED_METHODS = 'GET, POST, PUT';
 
 /** Sent on every answer given again from the idempotency store (Stripe's name; the IETF draft names none). */
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
-
-const ACCEPTED_HEADERS = { 'Content-Type': JSON_UTF8 };
 
 /**
  * The one writer of the API path's answers. Every outcome (a confirmed message, a held request's
@@ -85,7 +83,10 @@ export class ApiResponder {
   send(res: ServerResponse, answer: ApiAnswer): void {
     if (res.headersSent || res.writableEnded) return; // the caller is gone or already answered
     const body = Buffer.from(answer.body, 'utf8');
-    res.writeHead(answer.status, { ...answer.headers, 'Content-Length': body.length });
+    const headers: Record<string, string | number> = { ...answer.headers, 'Content-Length': body.length };
+    const id = requestIdOfResponse(res);
+    if (id !== undefined) headers[REQUEST_ID_HEADER] = id;
+    res.writeHead(answer.status, headers);
     res.end(body);
   }
 
@@ -133,9 +134,12 @@ export class ApiResponder {
   }
 
   private sendAccepted(res: ServerResponse, messageId: string): void {
-    const body = `{"message_id":"${messageId}"}`; // 32 hex digits: nothing to escape
     if (res.headersSent || res.writableEnded) return;
-    res.writeHead(200, { ...ACCEPTED_HEADERS, 'Content-Length': body.length });
+    const body = `{"message_id":"${messageId}"}`; // 32 hex digits: nothing to escape
+    const id = requestIdOfResponse(res);
+    // Node takes its fast path when no header was set before writeHead (the usual case here).
+    if (id === undefined) res.writeHead(200, { 'Content-Type': JSON_UTF8, 'Content-Length': body.length });
+    else res.writeHead(200, { 'Content-Type': JSON_UTF8, 'Content-Length': body.length, [REQUEST_ID_HEADER]: id });
     res.end(body);
   }
 

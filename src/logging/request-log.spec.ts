@@ -25,12 +25,28 @@ function exchange(url: string) {
 describe('RequestLog', () => {
   it('at the default level: an id and its header, no listener, no line', () => {
     const { lines, log } = setUp({});
-    const { req, res, headers } = exchange('/http_api?content=x');
+    const { req, res, headers } = exchange('/health');
     log.middleware(req, res, () => undefined);
+    expect((req as Request & { id: string }).id).toMatch(/^[0-9a-f-]{36}$/);
     expect((req as Request & { id: string }).id).toBe(headers['X-Request-Id']);
     expect(res.listenerCount('close')).toBe(0);
     res.emit('close');
     expect(lines).toEqual([]);
+  });
+
+  it("on the API path: the id on the request, its header left to ApiResponder's answer", () => {
+    const { log } = setUp({});
+    for (const url of ['/http_api', '/http_api?content=x']) {
+      const { req, res, headers } = exchange(url);
+      log.middleware(req, res, () => undefined);
+      expect((req as Request & { id: string }).id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(headers).toEqual({});
+    }
+    for (const url of ['/http_api/', '/http_api2', '/HTTP_API']) {
+      const { req, res, headers } = exchange(url);
+      log.middleware(req, res, () => undefined);
+      expect(headers['X-Request-Id']).toBe((req as Request & { id: string }).id);
+    }
   });
 
   it('at debug: one line per API request, without the query unless NOISY; probes only at trace', () => {
@@ -44,7 +60,7 @@ describe('RequestLog', () => {
     expect(lines).toEqual([
       {
         level: 20,
-        request_id: api.headers['X-Request-Id'],
+        request_id: (api.req as Request & { id: string }).id,
         req: { method: 'GET', path: '/http_api' },
         res: { status_code: 200 },
         response_time_ms: expect.any(Number),

@@ -5,7 +5,7 @@ import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { normalisePath } from '../config/paths';
 import { PINO_LOGGER } from './logging.constants';
-import { requestIdFor } from './request-id';
+import { chooseRequestId, requestIdFor } from './request-id';
 
 /**
  * Levels of the one line per answered request: API requests (`info` with
@@ -14,6 +14,7 @@ import { requestIdFor } from './request-id';
 const REQUEST_LINE_LEVEL: Level = 'debug';
 const LOGGED_REQUEST_LINE_LEVEL: Level = 'info';
 const PROBE_LINE_LEVEL: Level = 'trace';
+const QUERY = 0x3f; // '?'
 
 /** The path of a request target, without its query (which carries message content and addresses). */
 function pathOf(url: string): string {
@@ -35,6 +36,7 @@ export class RequestLog {
   private readonly probes: ReadonlySet<string>;
   private readonly docs: string;
   private readonly requestLevel: Level;
+  private readonly apiPath: string;
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -47,15 +49,22 @@ export class RequestLog {
     );
     this.docs = normalisePath(config.docsPath).toLowerCase();
     this.requestLevel = config.logRequests ? LOGGED_REQUEST_LINE_LEVEL : REQUEST_LINE_LEVEL;
+    this.apiPath = normalisePath(config.webPath);
   }
 
   /** Express middleware for every path (mounted by mountRequestLog). */
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
-    const id = requestIdFor(req, res);
+    // The API path's one writer (ApiResponder) puts the id into its answer's headers itself.
+    const id = this.isApiPath(req.url) ? chooseRequestId(req) : requestIdFor(req, res);
     (req as Request & { id: string }).id = id;
     if (this.pino.isLevelEnabled(this.requestLevel)) this.watch(req, res, id);
     next();
   };
+
+  /** Exactly the API path (any other spelling Express would route there still gets the header here). */
+  private isApiPath(url: string): boolean {
+    return url.startsWith(this.apiPath) && (url.length === this.apiPath.length || url.charCodeAt(this.apiPath.length) === QUERY);
+  }
 
   /** The line's level for a request path; probes are frequent and dull, and the docs page loads many files. */
   levelFor(url: string): Level {
