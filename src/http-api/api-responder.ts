@@ -82,12 +82,13 @@ export class ApiResponder {
   /** The one place an answer is written: once, and only while nothing else was. */
   send(res: ServerResponse, answer: ApiAnswer): void {
     if (res.headersSent || res.writableEnded) return; // the caller is gone or already answered
-    const body = Buffer.from(answer.body, 'utf8');
-    const headers: Record<string, string | number> = { ...answer.headers, 'Content-Length': body.length };
+    const headers: Record<string, string | number> = answer.headers; // each answer is built for its one send: completed in place
+    headers['Content-Length'] = Buffer.byteLength(answer.body, 'utf8');
     const id = requestIdOfResponse(res);
     if (id !== undefined) headers[REQUEST_ID_HEADER] = id;
     res.writeHead(answer.status, headers);
-    res.end(body);
+    // A string (UTF-8, as counted above): Node sends it with the head in one chunk, a Buffer would be a second.
+    res.end(answer.body);
   }
 
   /** `res`, when given, names the request in the log line of an unexpected error. */

@@ -43,8 +43,9 @@ export class HttpApiModule implements NestModule {
   constructor(@Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig) {}
 
   configure(consumer: MiddlewareConsumer): void {
-    // Once for the path, every method: forRoutes(HttpApiController) would mount it once per handler
-    // (HEAD, GET, POST, PUT, ALL), and a GET would pass through two of those mounts.
-    consumer.apply(RequestBodyMiddleware).forRoutes({ path: normalisePath(this.config.webPath), method: RequestMethod.ALL });
+    // Only where a body is read: forRoutes(HttpApiController) would mount it once per handler (HEAD,
+    // GET, POST, PUT, ALL), and every request, GETs included, would pass through two of those mounts.
+    const path = normalisePath(this.config.webPath);
+    consumer.apply(RequestBodyMiddleware).forRoutes({ path, method: RequestMethod.POST }, { path, method: RequestMethod.PUT });
   }
 }
