@@ -21,6 +21,11 @@ const metadata = fc.oneof(
   fc.constant({}),
   fc.dictionary(anyText, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
   anyText.map((instance_id) => ({ http_api: { instance_id } })),
+  // Near the one shape the serializer keeps a text for: each must still be written as it is.
+  anyText.map((instance_id) => ({ http_api: { instance_id, other: 1 } })),
+  anyText.map((instance_id) => ({ http_api: { instance_id }, other: instance_id })),
+  anyText.map((instance_id) => ({ other: instance_id, http_api: { instance_id } })),
+  fc.constantFrom({ http_api: { instance_id: 7 } }, { http_api: 'x' }, { http_api: null }, { http_api: [] }, { http_api: {} }),
 );
 const sessionEvent = fc.constantFrom<SessionEvent | null>(null, 'new', 'resume', 'close');
 

@@ -1,4 +1,5 @@
 import { MESSAGE_VERSION, TRANSPORT_TYPE, JsonObject, UserMessage, VumiEvent } from './vumi-message';
+import { TRANSPORT_METADATA_KEY } from './vumi-codec';
 
 /**
  * Compiled serializers for the two messages published per request: the
@@ -36,6 +37,37 @@ function obj(value: JsonObject): string {
   return '{}';
 }
 
+/**
+ * The inbound message's transport_metadata is `{"http_api":{"instance_id":<this instance>}}`
+ * (buildInboundMessage): one shape, one value per service, so its text is kept once made. Any
+ * other shape or extra key goes through `obj`.
+ */
+let lastInstanceId: string | undefined;
+let lastTransportMetadata = '';
+function transportMetadata(value: JsonObject): string {
+  const inner = value[TRANSPORT_METADATA_KEY];
+  if (inner === null || typeof inner !== 'object' || Array.isArray(inner) || !onlyKey(value, TRANSPORT_METADATA_KEY) || !onlyKey(inner, 'instance_id')) {
+    return obj(value);
+  }
+  const id = (inner as JsonObject).instance_id;
+  if (typeof id !== 'string') return obj(value);
+  if (id !== lastInstanceId) {
+    lastTransportMetadata = JSON.stringify(value);
+    lastInstanceId = id;
+  }
+  return lastTransportMetadata;
+}
+
+/** Whether `key` is the one own enumerable key of `value` (no allocation, unlike Object.keys). */
+function onlyKey(value: object, key: string): boolean {
+  let count = 0;
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) continue;
+    if (k !== key || ++count > 1) return false;
+  }
+  return count === 1;
+}
+
 /** The constant values, encoded once; a value that is not the constant is escaped as usual. */
 const VERSION = JSON.stringify(MESSAGE_VERSION);
 const HTTP_API = JSON.stringify(TRANSPORT_TYPE);
@@ -66,7 +98,7 @@ export function userMessageJson(m: UserMessage): string {
     `,"provider":${strOrNull(m.provider)}` +
     `,"transport_name":${m.transport_name === null ? 'null' : transportName(m.transport_name)}` +
     `,"transport_type":${m.transport_type === TRANSPORT_TYPE ? HTTP_API : strOrNull(m.transport_type)}` +
-    `,"transport_metadata":${obj(m.transport_metadata)}` +
+    `,"transport_metadata":${transportMetadata(m.transport_metadata)}` +
     `,"helper_metadata":${obj(m.helper_metadata)},"routing_metadata":${obj(m.routing_metadata)}` +
     `,"to_addr_type":${strOrNull(m.to_addr_type)},"from_addr_type":${strOrNull(m.from_addr_type)}}`;
   return json;
