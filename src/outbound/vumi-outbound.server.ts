@@ -35,7 +35,8 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
   private channel: ChannelWrapper | undefined;
   private readonly consumerTags = new Map<Channel, string[]>();
   private readonly acks = new Map<Channel, DeliveryAcks>();
-  private readonly inHand = new Set<Promise<void>>();
+  /** Deliveries being handled: stopConsuming waits for them. */
+  private inHand = 0;
   private accepting = true;
   private malformedCount = 0;
   private readonly malformedListeners = new Listeners<[code: MalformedVumiMessageCode]>();
@@ -77,10 +78,16 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
         channel.once('close', () => this.acks.delete(channel));
         const tags: string[] = [];
         for (const [queue, forwarded] of [[keys.outbound, false], [ownQueue, true]] as const) {
+          const spanName = `${queue} process`;
+          const tracing = this.config.otelEnabled;
           const { consumerTag } = await channel.consume(
             queue,
             // withTraceFrom: the reply's handling joins the trace in its headers (src/tracing), if any.
-            (message) => message && this.track(withTraceFrom(message.properties.headers, `${queue} process`, () => this.handle(acks, queue, forwarded, message))),
+            (message) => {
+              if (!message) return;
+              if (!tracing) return this.track(this.handle(acks, queue, forwarded, message));
+              this.track(withTraceFrom(message.properties.headers, spanName, () => this.handle(acks, queue, forwarded, message)));
+            },
             { noAck: false },
           );
           tags.push(consumerTag);
@@ -104,8 +111,8 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
     }
     this.consumerTags.clear();
     const deadline = Date.now() + ms;
-    while (this.inHand.size > 0 && Date.now() < deadline) {
-      await Promise.race([...this.inHand, new Promise((resolve) => setTimeout(resolve, 50))]);
+    while (this.inHand > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10, Math.max(1, deadline - Date.now()))));
     }
     this.flushAcks();
   }
@@ -125,10 +132,15 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
     return this.channel as T;
   }
 
+  /** Counts a delivery in hand until its handling settles (handle never rejects): a number, not a Set of promises. */
   private track(work: Promise<void>): void {
-    this.inHand.add(work);
-    void work.finally(() => this.inHand.delete(work));
+    this.inHand++;
+    void work.then(this.released, this.released);
   }
+
+  private readonly released = (): void => {
+    this.inHand--;
+  };
 
   private flushAcks(): void {
     for (const acks of this.acks.values()) acks.flush();
