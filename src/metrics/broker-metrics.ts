@@ -1,9 +1,10 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { AmqpConnectionService, BrokerState, ConnectionRole } from '../amqp/amqp-connection.service';
 import { MessagePublisher } from '../amqp/message-publisher.service';
 import { CONFIRM_DURATION_BUCKETS, METRICS_PREFIX } from './metrics.constants';
 import { MetricsService } from './metrics.service';
+import { LeanHistogram, LeanHistogramChild } from './lean-metrics';
 
 /** Every state, checked by the compiler: a new BrokerState must get its series here. */
 const STATES = Object.keys({
@@ -23,8 +24,8 @@ export class BrokerMetrics implements OnModuleInit {
   /** The node label shown per connection, so that a failover removes the old series. */
   private readonly nodeShown = new Map<ConnectionRole, string>();
   private reconnectsCounted = 0;
-  private readonly confirmed: { observe(seconds: number): void };
-  private readonly failed: { observe(seconds: number): void };
+  private readonly confirmed: LeanHistogramChild;
+  private readonly failed: LeanHistogramChild;
 
   constructor(
     private readonly connection: AmqpConnectionService,
@@ -43,15 +44,15 @@ export class BrokerMetrics implements OnModuleInit {
       help: 'Connections to the broker made again after a loss.',
       registers,
     });
-    const confirm = new Histogram({
+    const confirm = new LeanHistogram({
       name: `${METRICS_PREFIX}publish_confirm_duration_seconds`,
       help: 'Time from publishing a message to the broker confirm; outcome failed: rejected or no confirm within PUBLISH_TIMEOUT.',
       labelNames: ['outcome'],
       buckets: CONFIRM_DURATION_BUCKETS,
       registers,
     });
-    this.confirmed = confirm.labels('confirmed');
-    this.failed = confirm.labels('failed');
+    this.confirmed = confirm.child('confirmed');
+    this.failed = confirm.child('failed');
     this.node = new Gauge({
       name: `${METRICS_PREFIX}broker_node_info`,
       help: 'The broker node each connection (publish, consume) uses now, as host:port: 1 while connected to it.',

@@ -1,9 +1,10 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { Counter, Gauge } from 'prom-client';
+import { Gauge } from 'prom-client';
 import { FinishReason } from '../pending-requests/held-request';
 import { PendingRequestsService, RefusalReason } from '../pending-requests/pending-requests.service';
 import { METRICS_PREFIX } from './metrics.constants';
 import { MetricsService } from './metrics.service';
+import { LeanCounter, LeanCounterChild } from './lean-metrics';
 
 type LeaveReason = FinishReason | 'disconnect';
 const LEAVE_REASONS: readonly LeaveReason[] = ['reply', 'timeout', 'shutdown', 'disconnect'];
@@ -12,8 +13,8 @@ const REFUSAL_REASONS: readonly RefusalReason[] = ['full', 'client_share'];
 /** Reply mode's held requests: how many wait now, and how each one left. */
 @Injectable()
 export class HeldRequestMetrics implements OnModuleInit {
-  private readonly left = new Map<LeaveReason, { inc(): void }>();
-  private readonly refused = new Map<RefusalReason, { inc(): void }>();
+  private readonly left = new Map<LeaveReason, LeanCounterChild>();
+  private readonly refused = new Map<RefusalReason, LeanCounterChild>();
 
   constructor(
     private readonly pending: PendingRequestsService,
@@ -27,29 +28,21 @@ export class HeldRequestMetrics implements OnModuleInit {
         this.set(pending.size);
       },
     });
-    const finished = new Counter({
+    const finished = new LeanCounter({
       name: `${METRICS_PREFIX}held_requests_finished_total`,
       help: 'Held requests by how they left: reply, timeout (REQUEST_TIMEOUT), shutdown (answered with the time-out status on SIGTERM), disconnect (the caller hung up).',
       labelNames: ['reason'],
       registers: metrics.registers,
     });
     // Every series exists from the start, so that rate() and alerts see a 0 rather than nothing.
-    for (const reason of LEAVE_REASONS) {
-      const child = finished.labels(reason);
-      child.inc(0);
-      this.left.set(reason, child);
-    }
-    const refused = new Counter({
+    for (const reason of LEAVE_REASONS) this.left.set(reason, finished.zeroed(reason));
+    const refused = new LeanCounter({
       name: `${METRICS_PREFIX}held_requests_refused_total`,
       help: 'Requests refused a held slot with 503 overloaded: full (MAX_PENDING_REQUESTS) or client_share (the client already holds MAX_PENDING_PER_CLIENT).',
       labelNames: ['reason'],
       registers: metrics.registers,
     });
-    for (const reason of REFUSAL_REASONS) {
-      const child = refused.labels(reason);
-      child.inc(0);
-      this.refused.set(reason, child);
-    }
+    for (const reason of REFUSAL_REASONS) this.refused.set(reason, refused.zeroed(reason));
   }
 
   onModuleInit(): void {

@@ -1,16 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { NextFunction, Request, Response } from 'express';
-import { Counter, Histogram } from 'prom-client';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
 import { METRICS_PREFIX, REQUEST_DURATION_BUCKETS } from './metrics.constants';
 import { MetricsService } from './metrics.service';
 import { methodLabel } from './metric-labels';
+import { LeanCounter, LeanCounterChild, LeanHistogram, LeanHistogramChild } from './lean-metrics';
 
 /** nginx's "client closed request": the caller hung up before it was answered. */
 export const CLIENT_CLOSED_STATUS = 499;
-
-type Child = { inc(): void };
 
 /**
  * Requests on the API path, counted when their answer is done (ApiResponder
@@ -19,26 +17,26 @@ type Child = { inc(): void };
  */
 @Injectable()
 export class HttpMetrics {
-  private readonly requests: Counter<'method' | 'status'>;
-  private readonly duration: { observe(seconds: number): void };
-  /** Label-bound children by method and status, so that counting a request allocates nothing. */
-  private readonly children = new Map<string, Map<number, Child>>();
+  private readonly requests: LeanCounter;
+  private readonly duration: LeanHistogramChild;
+  /** Children by method and status number, so that counting a request neither allocates nor builds a key. */
+  private readonly children = new Map<string, Map<number, LeanCounterChild>>();
 
   constructor(@Inject(TRANSPORT_CONFIG) config: TransportConfig, metrics: MetricsService) {
-    this.requests = new Counter({
+    this.requests = new LeanCounter({
       name: `${METRICS_PREFIX}http_requests_total`,
       help: 'Requests on the API path by method and answered status (499: the caller hung up first).',
       labelNames: ['method', 'status'],
       registers: metrics.registers,
     });
-    const histogram = new Histogram({
+    const histogram = new LeanHistogram({
       name: `${METRICS_PREFIX}http_request_duration_seconds`,
       help: 'Time from a request to its answer on the API path; mode fire_and_forget answers after the publish confirm, reply after the reply or time-out.',
       labelNames: ['mode'],
       buckets: REQUEST_DURATION_BUCKETS,
       registers: metrics.registers,
     });
-    this.duration = histogram.labels(config.replyExpected ? 'reply' : 'fire_and_forget');
+    this.duration = histogram.child(config.replyExpected ? 'reply' : 'fire_and_forget');
   }
 
   /** Express middleware for the API path (mounted with `app.use(path, ...)`). */
@@ -57,7 +55,7 @@ export class HttpMetrics {
     next();
   };
 
-  private child(method: string, status: number): Child {
+  private child(method: string, status: number): LeanCounterChild {
     const label = methodLabel(method);
     let byStatus = this.children.get(label);
     if (!byStatus) {
@@ -66,7 +64,7 @@ export class HttpMetrics {
     }
     let child = byStatus.get(status);
     if (!child) {
-      child = this.requests.labels(label, String(status));
+      child = this.requests.child(label, String(status));
       byStatus.set(status, child);
     }
     return child;

@@ -1,13 +1,12 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { Counter } from 'prom-client';
 import { DispatchResult, ReplyDispatcher } from '../outbound/reply-dispatcher.service';
 import { VumiOutboundServer } from '../outbound/vumi-outbound.server';
 import { METRICS_PREFIX } from './metrics.constants';
 import { MetricsService } from './metrics.service';
 import { nackReasonLabel, NackReasonLabel } from './metric-labels';
 import { MalformedVumiMessageCode } from '../vumi/vumi-codec';
+import { LeanCounter, LeanCounterChild } from './lean-metrics';
 
-type Child = { inc(): void };
 const RESULTS: readonly (DispatchResult | 'malformed')[] = ['replied', 'forwarded', 'nacked', 'malformed'];
 const NACK_REASONS: readonly NackReasonLabel[] = [
   'no_matching_request',
@@ -29,10 +28,10 @@ const MALFORMED_REASONS: readonly (MalformedVumiMessageCode | 'other')[] = [
 /** What became of each message taken off the outbound queues, and the Vumi events published about them. */
 @Injectable()
 export class OutboundMetrics implements OnModuleInit {
-  private readonly results = new Map<string, Child>();
-  private readonly acks: Child;
-  private readonly nacks = new Map<string, Child>();
-  private readonly malformed = new Map<string, Child>();
+  private readonly results = new Map<string, LeanCounterChild>();
+  private readonly acks: LeanCounterChild;
+  private readonly nacks = new Map<string, LeanCounterChild>();
+  private readonly malformed = new Map<string, LeanCounterChild>();
 
   constructor(
     private readonly dispatcher: ReplyDispatcher,
@@ -40,29 +39,29 @@ export class OutboundMetrics implements OnModuleInit {
     metrics: MetricsService,
   ) {
     const registers = metrics.registers;
-    const outbound = new Counter({
+    const outbound = new LeanCounter({
       name: `${METRICS_PREFIX}outbound_messages_total`,
       help: 'Outbound messages handled: replied (matched a held request), forwarded (to the instance holding it), nacked, malformed (dropped undecodable).',
       labelNames: ['result'],
       registers,
     });
-    const events = new Counter({
+    const events = new LeanCounter({
       name: `${METRICS_PREFIX}events_published_total`,
       help: 'Vumi events published: ack (reply delivered) and nack by reason.',
       labelNames: ['event_type', 'reason'],
       registers,
     });
-    const malformed = new Counter({
+    const malformed = new LeanCounter({
       name: `${METRICS_PREFIX}outbound_malformed_total`,
       help: 'Outbound messages dropped as not decodable (acked, not requeued), by reason.',
       labelNames: ['reason'],
       registers,
     });
     // Children made once and zeroed: no per-message label lookups, and every series exists from the start.
-    for (const result of RESULTS) this.results.set(result, zeroed(outbound.labels(result)));
-    this.acks = zeroed(events.labels('ack', ''));
-    for (const reason of NACK_REASONS) this.nacks.set(reason, zeroed(events.labels('nack', reason)));
-    for (const reason of MALFORMED_REASONS) this.malformed.set(reason, zeroed(malformed.labels(reason)));
+    for (const result of RESULTS) this.results.set(result, outbound.zeroed(result));
+    this.acks = events.zeroed('ack', '');
+    for (const reason of NACK_REASONS) this.nacks.set(reason, events.zeroed('nack', reason));
+    for (const reason of MALFORMED_REASONS) this.malformed.set(reason, malformed.zeroed(reason));
   }
 
   onModuleInit(): void {
@@ -76,9 +75,4 @@ export class OutboundMetrics implements OnModuleInit {
       this.malformed.get(code)?.inc();
     });
   }
-}
-
-function zeroed<T extends { inc(value?: number): void }>(child: T): T {
-  child.inc(0);
-  return child;
 }
