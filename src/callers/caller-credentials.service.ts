@@ -6,7 +6,7 @@ import { AuthEvents, AuthFailureReason } from '../auth/auth-events';
 import { VerificationsBusyError } from '../auth/auth.errors';
 import { Caller } from './caller';
 import { CallerEntry } from '../config/caller-entries';
-import { algorithmOf, verifyPassword } from './password-hash';
+import { algorithmOf, loadHashersFor, verifyPassword } from './password-hash';
 import { BoundedLru } from './verification-cache';
 import { VerificationSlots } from './verification-slots';
 
@@ -59,6 +59,7 @@ export class CallerCredentials {
     for (const entry of config.callerEntries) {
       this.byName.set(entry.username, { caller: toCaller(entry, config.fieldDefaults), passwordHash: entry.passwordHash });
     }
+    loadHashersFor(config.callerEntries.map((entry) => entry.passwordHash));
     this.verified = new BoundedLru(Math.max(MIN_VERIFIED, VERIFIED_PER_CALLER * this.byName.size));
     this.slots = new VerificationSlots(config.authMaxVerifications);
   }

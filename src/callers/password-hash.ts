@@ -1,7 +1,20 @@
 import { randomBytes, scrypt, ScryptOptions, timingSafeEqual } from 'node:crypto';
 import { HashAlgorithm } from '../auth/auth-events';
-import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
+import type * as NodeRsBcrypt from '@node-rs/bcrypt';
 import { isBcryptHash, parseScrypt } from '../config/password-hash-format';
+
+/** The native add-on, loaded at its first use: a service whose callers have no bcrypt hash never maps it (about 4 MB). */
+let bcryptModule: typeof NodeRsBcrypt | undefined;
+
+/** Loads the add-on now, at boot, when some stored hash is bcrypt: not on the event loop of a first request. */
+export function loadHashersFor(stored: Iterable<string>): void {
+  for (const hash of stored) if (isBcryptHash(hash)) return void bcrypt();
+}
+
+function bcrypt(): typeof NodeRsBcrypt {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (bcryptModule ??= require('@node-rs/bcrypt') as typeof NodeRsBcrypt);
+}
 
 /**
  * Password hashes of the callers list (the formats: config/password-hash-format.ts). Two formats:
@@ -39,7 +52,7 @@ export function algorithmOf(stored: string): HashAlgorithm {
 
 /** Whether `password` matches `stored`; false for a hash it cannot read. Comparisons are constant-time. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  if (isBcryptHash(stored)) return bcryptVerify(password, stored);
+  if (isBcryptHash(stored)) return bcrypt().verify(password, stored);
   const parsed = parseScrypt(stored);
   if (!parsed) return false;
   const derived = await derive(password, parsed.salt, parsed.hash.length, scryptOptions(parsed));
@@ -59,5 +72,5 @@ export const BCRYPT_DEFAULT_COST = 12;
 
 /** A bcrypt ($2b$) hash of `password`, for callers lists shared with bcrypt-based tools. */
 export function hashPasswordBcrypt(password: string, cost = BCRYPT_DEFAULT_COST): Promise<string> {
-  return bcryptHash(password, cost);
+  return bcrypt().hash(password, cost);
 }
