@@ -21,6 +21,24 @@ describe('formatVumiTimestamp', () => {
     expect(formatVumiTimestamp(Date.parse('2026-01-02T00:00:00Z') * 1000 + 7)).toBe('2026-01-02 00:00:00.000007');
   });
 
+  it('writes any microsecond count as the Date of its millisecond plus its last three digits (cached per second)', () => {
+    const reference = (micros: number) => {
+      const ms = Math.floor(micros / 1000);
+      const iso = new Date(ms).toISOString();
+      return `${iso.slice(0, 10)} ${iso.slice(11, 23)}${String(micros - ms * 1000).padStart(3, '0')}`;
+    };
+    // Up to the year 2255: beyond it microseconds are no longer exact integers (nowMicros stays far below).
+    const micros = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER - 2_000_000 });
+    // Runs of the same second and jumps between seconds, as a busy and an idle clock give them.
+    const nearby = fc.tuple(micros, fc.array(fc.integer({ min: -2_000_000, max: 2_000_000 }), { maxLength: 8 }));
+    fc.assert(
+      fc.property(nearby, ([start, steps]) => {
+        for (const at of [start, ...steps.map((step) => Math.max(0, start + step))]) expect(formatVumiTimestamp(at)).toBe(reference(at));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('writes now by default', () => {
     const before = Date.now();
     const text = formatVumiTimestamp();

@@ -8,11 +8,27 @@ const MICROS_PER_MS = 1000;
  * microsecond clock, by default) or a Date (whose last three digits are 0).
  */
 export function formatVumiTimestamp(at: Date | number = nowMicros()): string {
+  if (typeof at === 'number') return formatMicros(at);
   // A Date stays in milliseconds: microseconds past the year 2255 exceed a double's exact integers.
-  const ms = typeof at === 'number' ? Math.floor(at / MICROS_PER_MS) : at.getTime();
-  const sub = typeof at === 'number' ? String(at - ms * MICROS_PER_MS).padStart(3, '0') : '000';
-  const iso = new Date(ms).toISOString(); // 2026-11-27T10:27:54.123Z
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}${sub}`;
+  const iso = at.toISOString(); // 2026-11-27T10:27:54.123Z
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}000`;
+}
+
+const MICROS_PER_SECOND = 1000 * MICROS_PER_MS;
+/** `%Y-%m-%d %H:%M:%S.` of the second last written: every message of that second shares it. */
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';
+
+/** One Date and its ISO text per second, not per message: the rest is the six digits of the fraction. */
+function formatMicros(micros: number): string {
+  const second = Math.floor(micros / MICROS_PER_SECOND);
+  if (second !== cachedSecond) {
+    const iso = new Date(second * 1000).toISOString();
+    cachedPrefix = `${iso.slice(0, 10)} ${iso.slice(11, 19)}.`;
+    cachedSecond = second;
+  }
+  const fraction = micros - second * MICROS_PER_SECOND;
+  return cachedPrefix + (fraction >= 100_000 ? String(fraction) : String(fraction).padStart(6, '0'));
 }
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z?$/;
