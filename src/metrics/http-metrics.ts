@@ -42,9 +42,12 @@ export class HttpMetrics {
   /** Express middleware for the API path (mounted with `app.use(path, ...)`). */
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
     // Mounted on the API path, Express also routes its sub-paths here; Nest answers those 404 elsewhere.
-    if (req.path !== '/') return next();
+    // (req.url is what follows the mount path: '/' or '/?query'; Express's req.path would parse it.)
+    const url = req.url;
+    if (url !== '/' && !url.startsWith('/?')) return next();
     const started = performance.now();
-    res.once('close', () => {
+    // 'close' comes once per response: `on` spares the wrapper `once` makes per request.
+    res.on('close', () => {
       if (!res.writableFinished) {
         this.child(req.method, CLIENT_CLOSED_STATUS).inc();
         return;
