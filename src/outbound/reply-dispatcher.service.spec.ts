@@ -202,4 +202,21 @@ describe('ReplyDispatcher', () => {
       expect.objectContaining({ event_type: 'ack', user_message_id: reply.message_id }),
     ]);
   });
+
+  it('remembers answered replies within its bound, oldest out first, and only with the request they answered', async () => {
+    const dispatcher = create();
+    const id = (n: number) => n.toString(16).padStart(32, '0');
+    for (let n = 0; n < 11_500; n++) {
+      pending.held.add(INBOUND_ID);
+      expect(await dispatch(dispatcher, { ...replyTo(OWN_INSTANCE), message_id: id(n) })).toBe('replied');
+    }
+    const answered = (dispatcher as unknown as { answered: Map<string, string> }).answered;
+    expect(answered.size).toBeLessThanOrEqual(11_000);
+    expect(answered.size).toBeGreaterThanOrEqual(10_000);
+    expect(answered.has(id(0))).toBe(false); // the oldest went first
+    expect(answered.get(id(11_499))).toBe(INBOUND_ID);
+    // The newest reply's redelivery is acked; the same message id answering another request is not.
+    expect(await dispatch(dispatcher, { ...replyTo(OWN_INSTANCE), message_id: id(11_499) })).toBe('replied');
+    expect(await dispatch(dispatcher, { ...replyTo(OWN_INSTANCE), message_id: id(11_499), in_reply_to: 'c'.repeat(32) })).toBe('nacked');
+  });
 });

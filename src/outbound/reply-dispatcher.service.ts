@@ -18,6 +18,8 @@ export type DispatchResult = 'replied' | 'forwarded' | 'nacked';
 
 /** Replies answered lately, remembered for their redeliveries (see dispatch()); about 1 MB. */
 const ANSWERED_REPLIES_KEPT = 10_000;
+/** How far past ANSWERED_REPLIES_KEPT the map grows before its oldest entries go. */
+const EVICTED_AT_ONCE = 1_000;
 
 /** The ids on every log line about an outbound message. */
 function idsOf(message: OutboundMessage): { message_id: string; in_reply_to: string | null } {
@@ -38,8 +40,8 @@ export class ReplyDispatcher {
   private readonly logger = new Logger('ReplyDispatcher');
   private readonly keys: VumiRoutingKeys;
   private readonly listeners: DispatchListener[] = [];
-  /** Replies answered over HTTP lately (`<message_id> <in_reply_to>`), oldest first. */
-  private readonly answered = new Set<string>();
+  /** Replies answered over HTTP lately: message_id to in_reply_to, oldest first. */
+  private readonly answered = new Map<string, string>();
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -62,12 +64,11 @@ export class ReplyDispatcher {
     const missing = missingFieldsReason(message);
     if (missing) return this.nack(message, missing);
     const inReplyTo = message.in_reply_to as string;
-    const key = `${message.message_id} ${inReplyTo}`;
-    if (this.pending.finishWithReply(inReplyTo, message.content as string) || this.answered.has(key)) {
+    if (this.pending.finishWithReply(inReplyTo, message.content as string) || this.answered.get(message.message_id) === inReplyTo) {
       // Answered. If the ack event or the AMQP ack after it fails (the broker went away), the
       // delivery comes back: its redelivery gets the ack again, not a "No matching request" nack
       // for a request that was answered.
-      this.remember(key);
+      this.remember(message.message_id, inReplyTo);
       await this.publishEvent(eventJson(buildAck(message.message_id, this.config.transportName)));
       return this.done('replied');
     }
@@ -92,11 +93,19 @@ export class ReplyDispatcher {
     return this.publisher.publish(this.keys.event, json, false);
   }
 
-  /** Bounded: the oldest entries go first (a redelivery comes within seconds of a reconnect). */
-  private remember(key: string): void {
-    this.answered.delete(key);
-    this.answered.add(key);
-    if (this.answered.size > ANSWERED_REPLIES_KEPT) this.answered.delete(this.answered.values().next().value as string);
+  /**
+   * Bounded: the oldest entries go first (a redelivery comes within seconds of a reconnect), a
+   * batch at a time, so that a full map costs one iterator per batch rather than one per reply.
+   */
+  private remember(messageId: string, inReplyTo: string): void {
+    this.answered.delete(messageId);
+    this.answered.set(messageId, inReplyTo);
+    if (this.answered.size <= ANSWERED_REPLIES_KEPT + EVICTED_AT_ONCE) return;
+    let evict = this.answered.size - ANSWERED_REPLIES_KEPT;
+    for (const oldest of this.answered.keys()) {
+      this.answered.delete(oldest);
+      if (--evict === 0) break;
+    }
   }
 
   private done(result: DispatchResult, reason?: string): DispatchResult {

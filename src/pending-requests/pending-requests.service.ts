@@ -115,7 +115,8 @@ export class PendingRequestsService implements OnModuleDestroy {
   hold(messageId: string, toAddr: string, scope: string, client?: ClientWatch): Promise<HeldOutcome> {
     this.admit(scope);
     // An own copy of to_addr: a slice of the parsed body would keep the whole body's string alive.
-    const to = Buffer.from(toAddr, 'utf8').toString('utf8');
+    // V8 copies substrings shorter than 13 characters anyway (no slices below that): those need no copy.
+    const to = toAddr.length < 13 ? toAddr : Buffer.from(toAddr, 'utf8').toString('utf8');
     const onGone = () => this.abandon(messageId);
     let resolve!: (outcome: HeldOutcome) => void;
     const outcome = new Promise<HeldOutcome>((settle) => (resolve = settle));
