@@ -1,5 +1,5 @@
 import { ConfirmChannel, Options } from 'amqplib';
-import { PublishFrames } from './publish-frames';
+import { bodyBytes, PublishFrames } from './publish-frames';
 
 interface Awaiting {
   resolve: () => void;
@@ -39,7 +39,7 @@ export class ConfirmWindow {
       try {
         if (framed?.send(channel, routingKey, body, confirmed)) return;
         // Returns false when amqplib's buffer is full: it still sends; MAX_PENDING_PUBLISHES bounds what waits.
-        channel.publish(exchange, routingKey, typeof body === 'string' ? Buffer.from(body, 'utf8') : body, options, confirmed);
+        channel.publish(exchange, routingKey, bodyBytes(body), options, confirmed);
       } catch (error) {
         this.settle(entry, error as Error);
       }

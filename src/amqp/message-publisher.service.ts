@@ -12,7 +12,7 @@ import { newVumiId } from '../vumi/vumi-ids';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { BrokerUnavailableError, InvalidRoutingKeyError } from './amqp.errors';
 import { CONFIRM_TIMEOUT, ConfirmWindow } from './confirm-window';
-import { PublishFrames } from './publish-frames';
+import { bodyBytes, PublishFrames } from './publish-frames';
 import { declareVumiQueues } from './queue-declarations';
 import { traceHeaders } from '../tracing/trace-context';
 
@@ -175,7 +175,7 @@ export class MessagePublisher implements OnModuleDestroy {
         await this.confirms.publish(raw, VUMI_EXCHANGE, routingKey, body, options, plain);
       } else {
         // No channel up (reconnecting, or setting up): the wrapper holds it until one is, or until the time-out.
-        await channel.publish(VUMI_EXCHANGE, routingKey, typeof body === 'string' ? Buffer.from(body, 'utf8') : body, { ...this.publishOptions(mandatory, messageId), timeout: this.timeoutMs });
+        await channel.publish(VUMI_EXCHANGE, routingKey, bodyBytes(body), { ...this.publishOptions(mandatory, messageId), timeout: this.timeoutMs });
       }
       ok = true;
     } catch (error) {

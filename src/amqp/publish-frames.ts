@@ -24,6 +24,11 @@ interface RawChannel {
   pushConfirmCallback(callback: (error: unknown) => void): void;
 }
 
+/** A body as amqplib takes it: JSON text as its UTF-8 bytes. */
+export function bodyBytes(body: Buffer | string): Buffer {
+  return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+}
+
 /** A method frame then a content header (encoded with body size 0), and where the body size goes. */
 interface Head {
   bytes: Buffer;
@@ -44,8 +49,9 @@ const BODY_FRAME_HEADER = 7;
  * fields and every property, in four buffers (one zero-filled) copied into a
  * fifth. Here the method frame and the content header are encoded once per
  * routing key by amqplib's own encoders, and a publish is one buffer: those
- * bytes, the body size, the body frame (JSON text written into it directly). The bytes on the wire are the ones
- * amqplib would send (publish-frames.spec.ts compares them).
+ * bytes, the body size, the body frame (JSON text written into it directly).
+ * The bytes on the wire are the ones amqplib would send (publish-frames.spec.ts
+ * compares them).
  *
  * It takes a publish only when the channel is open and laid out as expected
  * and the body fits one frame; `send` returns false otherwise and the caller

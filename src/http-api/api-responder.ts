@@ -79,16 +79,9 @@ export class ApiResponder {
     this.send(res, this.answerFor(error, res));
   }
 
-  /** The one place an answer is written: once, and only while nothing else was. */
+  /** An answer as a value, written by `write`, the one place answers are written. */
   send(res: ServerResponse, answer: ApiAnswer): void {
-    if (res.headersSent || res.writableEnded) return; // the caller is gone or already answered
-    const headers: Record<string, string | number> = answer.headers; // each answer is built for its one send: completed in place
-    headers['Content-Length'] = Buffer.byteLength(answer.body, 'utf8');
-    const id = requestIdOfResponse(res);
-    if (id !== undefined) headers[REQUEST_ID_HEADER] = id;
-    res.writeHead(answer.status, headers);
-    // A string (UTF-8, as counted above): Node sends it with the head in one chunk, a Buffer would be a second.
-    res.end(answer.body);
+    this.write(res, answer.status, answer.headers, answer.body); // each answer is built for its one send
   }
 
   /** `res`, when given, names the request in the log line of an unexpected error. */
@@ -135,12 +128,21 @@ export class ApiResponder {
   }
 
   private sendAccepted(res: ServerResponse, messageId: string): void {
-    if (res.headersSent || res.writableEnded) return;
-    const body = `{"message_id":"${messageId}"}`; // 32 hex digits: nothing to escape
+    this.write(res, 200, { 'Content-Type': JSON_UTF8 }, `{"message_id":"${messageId}"}`); // 32 hex digits: nothing to escape
+  }
+
+  /**
+   * Writes once, and only while nothing else was. Every header goes into the one writeHead, the
+   * request's id included: a header set before it would send Node down its slower path. `headers`
+   * is completed in place.
+   */
+  private write(res: ServerResponse, status: number, headers: Record<string, string | number>, body: string): void {
+    if (res.headersSent || res.writableEnded) return; // the caller is gone or already answered
+    headers['Content-Length'] = Buffer.byteLength(body, 'utf8');
     const id = requestIdOfResponse(res);
-    // Node takes its fast path when no header was set before writeHead (the usual case here).
-    if (id === undefined) res.writeHead(200, { 'Content-Type': JSON_UTF8, 'Content-Length': body.length });
-    else res.writeHead(200, { 'Content-Type': JSON_UTF8, 'Content-Length': body.length, [REQUEST_ID_HEADER]: id });
+    if (id !== undefined) headers[REQUEST_ID_HEADER] = id;
+    res.writeHead(status, headers);
+    // A string (UTF-8, as counted above): Node sends it with the head in one chunk, a Buffer would be a second.
     res.end(body);
   }
 

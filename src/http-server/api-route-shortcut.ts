@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { TEXT_PLAIN_UTF8 } from '../common/content-types';
+import { targetsPath } from '../config/paths';
 
 /** The slice of the `router` package's Layer this needs (Express 5). */
 interface RouterLayer {
@@ -124,10 +125,7 @@ export class ApiRouteShortcut {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const url = req.url ?? '/';
-    const queryAt = url.indexOf('?');
-    const path = queryAt === -1 ? url : url.slice(0, queryAt);
-    if (path !== this.apiPath || req.method === 'OPTIONS') return this.express(req, res);
+    if (!targetsPath(req.url ?? '/', this.apiPath) || req.method === 'OPTIONS') return this.express(req, res);
     if (!this.stackUnchanged()) this.resolveAll();
     const method = req.method === 'GET' || req.method === 'POST' || req.method === 'PUT' || req.method === 'HEAD';
     this.run(this.chains.get(method ? (req.method as string) : OTHER)!, req, res);

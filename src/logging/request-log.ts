@@ -3,7 +3,7 @@ import { NextFunction, Request, Response } from 'express';
 import { Level, Logger } from 'pino';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
-import { normalisePath } from '../config/paths';
+import { normalisePath, targetsPath } from '../config/paths';
 import { PINO_LOGGER } from './logging.constants';
 import { chooseRequestId, requestIdFor } from './request-id';
 
@@ -14,7 +14,6 @@ import { chooseRequestId, requestIdFor } from './request-id';
 const REQUEST_LINE_LEVEL: Level = 'debug';
 const LOGGED_REQUEST_LINE_LEVEL: Level = 'info';
 const PROBE_LINE_LEVEL: Level = 'trace';
-const QUERY = 0x3f; // '?'
 
 /** The path of a request target, without its query (which carries message content and addresses). */
 function pathOf(url: string): string {
@@ -55,16 +54,12 @@ export class RequestLog {
   /** Express middleware for every path (mounted by mountRequestLog). */
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
     // The API path's one writer (ApiResponder) puts the id into its answer's headers itself.
-    const id = this.isApiPath(req.url) ? chooseRequestId(req) : requestIdFor(req, res);
+    // (Exactly the API path: any other spelling Express would route there still gets the header here.)
+    const id = targetsPath(req.url, this.apiPath) ? chooseRequestId(req) : requestIdFor(req, res);
     (req as Request & { id: string }).id = id;
     if (this.pino.isLevelEnabled(this.requestLevel)) this.watch(req, res, id);
     next();
   };
-
-  /** Exactly the API path (any other spelling Express would route there still gets the header here). */
-  private isApiPath(url: string): boolean {
-    return url.startsWith(this.apiPath) && (url.length === this.apiPath.length || url.charCodeAt(this.apiPath.length) === QUERY);
-  }
 
   /** The line's level for a request path; probes are frequent and dull, and the docs page loads many files. */
   levelFor(url: string): Level {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { NextFunction, Request, Response } from 'express';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
+import { targetsPath } from '../config/paths';
 import { METRICS_PREFIX, REQUEST_DURATION_BUCKETS } from './metrics.constants';
 import { MetricsService } from './metrics.service';
 import { methodLabel } from './metric-labels';
@@ -43,8 +44,7 @@ export class HttpMetrics {
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
     // Mounted on the API path, Express also routes its sub-paths here; Nest answers those 404 elsewhere.
     // (req.url is what follows the mount path: '/' or '/?query'; Express's req.path would parse it.)
-    const url = req.url;
-    if (url !== '/' && !url.startsWith('/?')) return next();
+    if (!targetsPath(req.url, '/')) return next();
     const started = performance.now();
     // 'close' comes once per response: `on` spares the wrapper `once` makes per request.
     res.on('close', () => {
