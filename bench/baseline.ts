@@ -16,8 +16,8 @@
  */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { connect, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { buildAck, buildInboundMessage, decodeOutboundMessage, encodeMessage } from '../src/vumi/vumi-codec';
-import { VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, VUMI_QUEUE_OPTIONS, routingKeysFor } from '../src/vumi/vumi-topology';
+import { buildAck, buildInboundMessage, decodeOutboundMessage, encodeMessage } from '../src/wire/vumi-codec';
+import { VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, VUMI_QUEUE_OPTIONS, routingKeysFor } from '../src/wire/vumi-topology';
 
 function setting(name: string, env: string, fallback: string): string {
   const flag = process.argv.find((arg) => arg.startsWith(`--${name}=`));

@@ -8,7 +8,7 @@ import type { Table } from './support/report';
 import { startTarget } from './support/targets';
 import type { CompiledBench } from './support/build';
 import type { BenchBroker } from './support/bench-broker';
-import { routingKeysFor } from '../src/vumi/vumi-topology';
+import { routingKeysFor } from '../src/wire/vumi-topology';
 
 /**
  * `npm run bench -- --only=hostile`, the password-flood half: the attack of

@@ -11,7 +11,7 @@ import { compileBenchTargets, ensureServiceBuilt } from './support/build';
 import { RESULTS_DIR, ROOT } from './support/paths';
 import { killAll } from './support/processes';
 import { BenchResult, describeMachine, machineInfo, renderMarkdown, renderText, sourceInfo, tables } from './support/report';
-import { routingKeysFor } from '../src/vumi/vumi-topology';
+import { routingKeysFor } from '../src/wire/vumi-topology';
 import { redactUrl } from '../src/config/url-redaction';
 
 /** AMQP_URL may list a cluster's nodes, comma-separated: each is redacted as the service's logs do. */

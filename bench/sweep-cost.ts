@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '../src/config/config-loader';
-import { PendingRequestsService } from '../src/pending-requests/pending-requests.service';
+import { PendingRequestsService } from '../src/reply-path/pending-requests/pending-requests.service';
 
 /**
  * The time-out sweep's cost against the number of held, unexpired requests:

@@ -1,6 +1,6 @@
 /**
  * Prints a password hash for the callers list (CALLERS_FILE / CALLERS), in
- * a format src/callers/password-hash.ts reads: scrypt$N$r$p$salt$hash by
+ * a format src/callers/credentials/credentials/password-hash.ts reads: scrypt$N$r$p$salt$hash by
  * default, or bcrypt ($2b$, cost 12, @node-rs/bcrypt) with --bcrypt.
  *
  *   npm run -s hash-password                    # asks for the password, without echo
@@ -9,7 +9,7 @@
  *
  * The password is never taken as an argument: it would land in the shell's history.
  */
-import { hashPassword, hashPasswordBcrypt } from '../src/callers/password-hash';
+import { hashPassword, hashPasswordBcrypt } from '../src/callers/credentials/password-hash';
 
 function readStdin(): Promise<string> {
   return new Promise((resolve, reject) => {

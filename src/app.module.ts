@@ -1,14 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from './config/config.module';
 import { TransportConfig } from './config/transport-config';
-import { HealthModule } from './health/health.module';
-import { HttpApiModule } from './http-api/http-api.module';
-import { LoggingModule } from './logging/logging.module';
-import { MetricsModule } from './metrics/metrics.module';
-import { LifecycleModule } from './lifecycle/lifecycle.module';
-import { ShutdownModule } from './lifecycle/shutdown.module';
-import { OutboundModule } from './outbound/outbound.module';
-import { StatusModule } from './status/status.module';
+import { HealthModule } from './operations/health/health.module';
+import { HttpApiModule } from './request-path/http-api/http-api.module';
+import { LoggingModule } from './platform/logging/logging.module';
+import { MetricsModule } from './operations/metrics/metrics.module';
+import { LifecycleModule } from './platform/lifecycle/lifecycle.module';
+import { ShutdownModule } from './operations/shutdown/shutdown.module';
+import { OutboundModule } from './reply-path/outbound/outbound.module';
+import { StatusModule } from './operations/status/status.module';
 
 /**
  * The composition root. Health comes before the API so that its routes win

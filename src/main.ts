@@ -3,8 +3,8 @@ import { Logger } from '@nestjs/common';
 import { InvalidConfigError, loadConfig } from './config/config-loader';
 import { DOT_ENV, loadDotEnv } from './config/dot-env';
 import { startService } from './bootstrap';
-import { RuntimeLogLevel } from './logging/runtime-log-level';
-import { startTracing } from './tracing/tracing-sdk';
+import { RuntimeLogLevel } from './platform/logging/runtime-log-level';
+import { startTracing } from './platform/tracing/tracing-sdk';
 
 /** Entry point: configuration from the environment (and CONFIG_FILE), then the service. */
 async function main(): Promise<void> {

@@ -1,4 +1,4 @@
-import { JsonObject } from '../src/vumi/vumi-message';
+import { JsonObject } from '../src/wire/vumi-message';
 import { PrivateBroker } from './support/private-broker';
 import { startTestService, TestService } from './support/test-service';
 import { VumiPeer } from './support/vumi-peer';

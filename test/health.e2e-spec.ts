@@ -1,5 +1,5 @@
-import { LifecycleService } from '../src/lifecycle/lifecycle.service';
-import { JsonObject } from '../src/vumi/vumi-message';
+import { LifecycleService } from '../src/platform/lifecycle/lifecycle.service';
+import { JsonObject } from '../src/wire/vumi-message';
 import { health, sendHeld, waitUntil } from './support/held-requests';
 import { startTestService, TestService } from './support/test-service';
 

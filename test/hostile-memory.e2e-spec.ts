@@ -5,7 +5,7 @@ import { call } from './support/http-call';
 import { delay, waitUntil } from './support/held-requests';
 import { MetricsReader } from './support/metrics-scrape';
 import { REDIS_URL, servicesCleaningRedis } from './support/redis';
-import { RequestBodyMiddleware, RequestWithBody } from '../src/http-api/request-body.middleware';
+import { RequestBodyMiddleware, RequestWithBody } from '../src/request-path/http-api/request-body.middleware';
 
 /**
  * Issue 12, memory and fairness, on the real broker (and the real Redis): the

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { JsonObject } from '../src/vumi/vumi-message';
+import { JsonObject } from '../src/wire/vumi-message';
 import { rawHttp } from './support/raw-http';
 import { startTestService, TestService } from './support/test-service';
 

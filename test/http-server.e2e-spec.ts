@@ -1,15 +1,15 @@
 import { NextFunction, Request, Response } from 'express';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { ApiRouteShortcut } from '../src/http-server/api-route-shortcut';
+import { ApiRouteShortcut } from '../src/request-path/http-server/api-route-shortcut';
 import { CapturingLogger } from './support/capturing-logger';
 import { MetricsReader } from './support/metrics-scrape';
 import { startTestService, TestService } from './support/test-service';
 
 /**
- * src/http-server/: the route shortcut is installed on the real service, runs
+ * src/request-path/http-server/: the route shortcut is installed on the real service, runs
  * the chain Express would run on the API path (middlewares mounted the usual
  * ways included, and ones added after it was installed). That it steps aside
- * with a log line is src/http-server/api-route-shortcut.spec.ts.
+ * with a log line is src/request-path/http-server/api-route-shortcut.spec.ts.
  */
 describe('API route shortcut (real broker, real port)', () => {
   let service: TestService;

@@ -1,6 +1,6 @@
 import { loadConfig } from '../src/config/config-loader';
 import { RunningService, startService } from '../src/bootstrap';
-import { buildReply } from '../src/vumi/vumi-application';
+import { buildReply } from '../src/wire/vumi-application';
 import { sendHeld } from './support/held-requests';
 import { MetricsReader } from './support/metrics-scrape';
 import { StallProxy } from './support/stall-proxy';

@@ -1,6 +1,6 @@
 import { ChildProcess } from 'node:child_process';
 import { connect } from 'amqplib';
-import { routingKeysFor } from '../src/vumi/vumi-topology';
+import { routingKeysFor } from '../src/wire/vumi-topology';
 import { call } from './support/http-call';
 import { AMQP_URL, ServiceProcess } from './support/service-process';
 import { startEcho, stopChild } from './cluster/cluster-support';

@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
-import { buildReply } from '../src/vumi/vumi-application';
-import { JsonObject } from '../src/vumi/vumi-message';
-import { VumiOutboundServer } from '../src/outbound/vumi-outbound.server';
+import { buildReply } from '../src/wire/vumi-application';
+import { JsonObject } from '../src/wire/vumi-message';
+import { VumiOutboundServer } from '../src/reply-path/outbound/vumi-outbound.server';
 import { CapturingLogger } from './support/capturing-logger';
 import { delay, health, sendHeld, waitUntil } from './support/held-requests';
 import { startTestService, TestService } from './support/test-service';

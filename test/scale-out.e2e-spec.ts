@@ -1,8 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { startTestService, TestService, uniqueTransportName, AMQP_URL } from './support/test-service';
 import { ServiceProcess } from './support/service-process';
-import { ReplyDispatcher, DispatchResult } from '../src/outbound/reply-dispatcher.service';
-import { VumiOutboundServer } from '../src/outbound/vumi-outbound.server';
+import { ReplyDispatcher, DispatchResult } from '../src/reply-path/outbound/reply-dispatcher.service';
+import { VumiOutboundServer } from '../src/reply-path/outbound/vumi-outbound.server';
 
 const ROOT = `${__dirname}/..`;
 

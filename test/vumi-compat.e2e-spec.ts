@@ -1,6 +1,6 @@
-import { buildReply } from '../src/vumi/vumi-application';
-import { JsonObject } from '../src/vumi/vumi-message';
-import { parseVumiTimestamp } from '../src/vumi/vumi-timestamp';
+import { buildReply } from '../src/wire/vumi-application';
+import { JsonObject } from '../src/wire/vumi-message';
+import { parseVumiTimestamp } from '../src/wire/vumi-timestamp';
 import { sendHeld } from './support/held-requests';
 import { startTestService, TestService } from './support/test-service';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { routingKeysFor } from '../../src/vumi/vumi-topology';
+import { routingKeysFor } from '../../src/wire/vumi-topology';
 import { BenchProcess, freePort } from './processes';
 import { readProcMemory } from './memory';
 import { DIST_DIR, RESULTS_DIR, ROOT } from './paths';

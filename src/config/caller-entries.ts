@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { load as parseYaml } from 'js-yaml';
 import { passwordHashProblem } from './password-hash-format';
-import { SESSION_EVENTS } from '../vumi/vumi-message';
+import { SESSION_EVENTS } from '../wire/vumi-message';
 
 /** A caller's own token bucket: `rate` requests per second, `burst` at once. */
 export interface CallerRateLimit {

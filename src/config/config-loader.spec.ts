@@ -88,7 +88,7 @@ describe('loadConfig defaults', () => {
       // limits and retries
       maxPendingPublishes: 10000,
       maxPendingRequests: 50000,
-      maxPendingPerClient: undefined, // a quarter of maxPendingRequests (src/pending-requests/client-shares.ts)
+      maxPendingPerClient: undefined, // a quarter of maxPendingRequests (src/reply-path/pending-requests/client-shares.ts)
       bodyLimit: 65536,
       maxParameters: 1000,
       maxOutboundMessageBytes: 1024 * 1024,

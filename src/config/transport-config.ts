@@ -244,7 +244,7 @@ export class TransportConfig {
   @IsOptional() @IsString() @MinLength(1)
   callersFile?: string;
 
-  /** The same list as JSON in a variable (checked in detail by src/callers/caller-list.ts). */
+  /** The same list as JSON in a variable (checked in detail by src/callers/credentials/caller-list.ts). */
   @Setting({ env: 'CALLERS', kind: 'object', section: 'auth' })
   @IsOptional() @IsArray()
   callers?: unknown[];
@@ -303,7 +303,7 @@ export class TransportConfig {
   /**
    * Held requests at most per client (caller with auth, client address without), so that one client
    * cannot take every slot; past it that client gets 503. Unset = a quarter of MAX_PENDING_REQUESTS
-   * (rounded up): see maxPendingPerClientOf in src/pending-requests/client-shares.ts.
+   * (rounded up): see maxPendingPerClientOf in src/reply-path/pending-requests/client-shares.ts.
    */
   @Setting({ env: 'MAX_PENDING_PER_CLIENT', kind: 'int', section: 'limits' })
   @IsOptional() @IsInt() @Min(1)

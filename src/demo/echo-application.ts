@@ -3,10 +3,10 @@ import { connect } from 'amqp-connection-manager';
 import { Channel, ConsumeMessage } from 'amqplib';
 import { loadConfig } from '../config/config-loader';
 import { nodeAddress } from '../config/url-redaction';
-import { encodeMessage } from '../vumi/vumi-codec';
-import { buildReply, decodeJsonObject } from '../vumi/vumi-application';
-import { VUMI_EXCHANGE, routingKeysFor } from '../vumi/vumi-topology';
-import { declareVumiQueues } from '../amqp/queue-declarations';
+import { encodeMessage } from '../wire/vumi-codec';
+import { buildReply, decodeJsonObject } from '../wire/vumi-application';
+import { VUMI_EXCHANGE, routingKeysFor } from '../wire/vumi-topology';
+import { declareVumiQueues } from '../broker/queue-declarations';
 
 /**
  * A minimal Vumi application for demos, tests and benchmarks: it consumes

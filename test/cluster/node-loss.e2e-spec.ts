@@ -1,5 +1,5 @@
 import { ChildProcess } from 'node:child_process';
-import { routingKeysFor } from '../../src/vumi/vumi-topology';
+import { routingKeysFor } from '../../src/wire/vumi-topology';
 import { CallRecord, LoadLoop } from '../support/load-loop';
 import { PrivateCluster } from '../support/private-cluster';
 import { ServiceProcess } from '../support/service-process';

@@ -1,7 +1,7 @@
-import { encodeMessage } from '../../src/vumi/vumi-codec';
-import { buildReply, decodeJsonObject } from '../../src/vumi/vumi-application';
-import { JsonObject } from '../../src/vumi/vumi-message';
-import { routingKeysFor, VUMI_EXCHANGE } from '../../src/vumi/vumi-topology';
+import { encodeMessage } from '../../src/wire/vumi-codec';
+import { buildReply, decodeJsonObject } from '../../src/wire/vumi-application';
+import { JsonObject } from '../../src/wire/vumi-message';
+import { routingKeysFor, VUMI_EXCHANGE } from '../../src/wire/vumi-topology';
 import { Answer, call, waitForStatus } from '../support/http-call';
 import { CallRecord, LoadLoop, percentile } from '../support/load-loop';
 import { PrivateBroker } from '../support/private-broker';

@@ -1,4 +1,4 @@
-import { JsonObject } from '../../src/vumi/vumi-message';
+import { JsonObject } from '../../src/wire/vumi-message';
 import { call, RawClient } from '../support/http-call';
 import { AMQP_URL, ServiceProcess } from '../support/service-process';
 import { StallProxy } from '../support/stall-proxy';

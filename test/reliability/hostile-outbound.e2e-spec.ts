@@ -1,5 +1,5 @@
-import { buildReply } from '../../src/vumi/vumi-application';
-import { JsonObject } from '../../src/vumi/vumi-message';
+import { buildReply } from '../../src/wire/vumi-application';
+import { JsonObject } from '../../src/wire/vumi-message';
 import { call, RawClient } from '../support/http-call';
 import { MetricsReader } from '../support/metrics-scrape';
 import { AMQP_URL, ServiceProcess } from '../support/service-process';

@@ -1,4 +1,4 @@
-import { JsonObject } from '../../src/vumi/vumi-message';
+import { JsonObject } from '../../src/wire/vumi-message';
 import { Answer, call, RawClient } from '../support/http-call';
 import { LoadLoop } from '../support/load-loop';
 import { AMQP_URL, ServiceProcess } from '../support/service-process';

@@ -1,5 +1,5 @@
-import { buildReply } from '../../src/vumi/vumi-application';
-import { JsonObject } from '../../src/vumi/vumi-message';
+import { buildReply } from '../../src/wire/vumi-application';
+import { JsonObject } from '../../src/wire/vumi-message';
 import { Answer, call } from '../support/http-call';
 import { LoadLoop } from '../support/load-loop';
 import { MetricsReader } from '../support/metrics-scrape';

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { connect } from 'amqplib';
-import { routingKeysFor } from '../../src/vumi/vumi-topology';
+import { routingKeysFor } from '../../src/wire/vumi-topology';
 import { percentile } from '../support/load-loop';
 import { ServiceProcess } from '../support/service-process';
 import { PacedLoad } from './paced-load';

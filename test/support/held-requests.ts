@@ -1,4 +1,4 @@
-import { JsonObject } from '../../src/vumi/vumi-message';
+import { JsonObject } from '../../src/wire/vumi-message';
 import { TestService } from './test-service';
 
 export interface HeldCall {

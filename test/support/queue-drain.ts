@@ -1,4 +1,4 @@
-import { decodeJsonObject } from '../../src/vumi/vumi-application';
+import { decodeJsonObject } from '../../src/wire/vumi-application';
 import { AmqpConnection, connectWithRetry } from './private-broker';
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));

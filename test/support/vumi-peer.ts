@@ -1,8 +1,8 @@
 import { Channel, ChannelModel, connect, ConsumeMessage } from 'amqplib';
-import { VUMI_EXCHANGE, VUMI_QUEUE_OPTIONS, routingKeysFor } from '../../src/vumi/vumi-topology';
-import { encodeMessage } from '../../src/vumi/vumi-codec';
-import { buildReply, decodeJsonObject } from '../../src/vumi/vumi-application';
-import { JsonObject } from '../../src/vumi/vumi-message';
+import { VUMI_EXCHANGE, VUMI_QUEUE_OPTIONS, routingKeysFor } from '../../src/wire/vumi-topology';
+import { encodeMessage } from '../../src/wire/vumi-codec';
+import { buildReply, decodeJsonObject } from '../../src/wire/vumi-application';
+import { JsonObject } from '../../src/wire/vumi-message';
 
 /** Reads one queue into a buffer; next() waits for the next message with a deadline. */
 class QueueReader {

@@ -1,0 +1,47 @@
+import { Module } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { TRANSPORT_CONFIG } from '../../config/config.constants';
+import { TransportConfig } from '../../config/transport-config';
+import { REDIS_CLIENT } from '../../platform/redis/redis.constants';
+import { RedisModule } from '../../platform/redis/redis.module';
+import { FallbackRateLimiter } from '../rate-limit/fallback-rate-limiter';
+import { MemoryRateLimiter } from '../rate-limit/memory-rate-limiter';
+import { RateLimiter } from '../rate-limit/rate-limiter';
+import { RedisRateLimiter } from '../rate-limit/redis-rate-limiter';
+import { ClientIdentityModule } from '../identity/client-identity.module';
+import { AuthEvents } from './auth-events';
+import { AuthFailureLog } from './auth-failure-log';
+import { AuthFailureThrottle } from './auth-failure-throttle';
+import { AUTH_FAILURE_LIMITER, KNOWN_ADDRESSES } from './auth.constants';
+import { KnownAddresses, MemoryKnownAddresses, RedisKnownAddresses } from './known-addresses';
+
+/**
+ * Failed-authentication buckets: shared through Redis when REDIS_URL is set
+ * (a flood spread over instances is limited once), in this instance's
+ * memory otherwise or while Redis is away. Their own limiter, so a flood of
+ * made-up names cannot push the rate limit's buckets out of memory.
+ */
+function createLimiter(config: TransportConfig, redis: Redis | null): RateLimiter {
+  if (!redis) return new MemoryRateLimiter();
+  return new FallbackRateLimiter(new RedisRateLimiter(redis, `${config.redisKeyPrefix}${config.transportName}:authfail:`));
+}
+
+/** Known addresses in Redis too when REDIS_URL is set: a new or restarted pod knows them. */
+function createKnownAddresses(config: TransportConfig, redis: Redis | null): KnownAddresses {
+  if (!redis) return new MemoryKnownAddresses();
+  return new RedisKnownAddresses(redis, `${config.redisKeyPrefix}${config.transportName}:authfail:`);
+}
+
+/** What happens before a password is checked: failure throttles, failure events and their log. */
+@Module({
+  imports: [RedisModule, ClientIdentityModule],
+  providers: [
+    { provide: AUTH_FAILURE_LIMITER, inject: [TRANSPORT_CONFIG, REDIS_CLIENT], useFactory: createLimiter },
+    { provide: KNOWN_ADDRESSES, inject: [TRANSPORT_CONFIG, REDIS_CLIENT], useFactory: createKnownAddresses },
+    AuthFailureThrottle,
+    AuthEvents,
+    AuthFailureLog,
+  ],
+  exports: [AuthFailureThrottle, AuthEvents, ClientIdentityModule],
+})
+export class AuthModule {}

@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { NextFunction, Request, Response } from 'express';
+import { TRANSPORT_CONFIG } from '../../config/config.constants';
+import { TransportConfig } from '../../config/transport-config';
+import { targetsPath } from '../../config/paths';
+import { METRICS_PREFIX, REQUEST_DURATION_BUCKETS } from './metrics.constants';
+import { MetricsService } from './metrics.service';
+import { methodLabel } from './metric-labels';
+import { LeanCounter, LeanCounterChild, LeanHistogram, LeanHistogramChild } from './lean-metrics';
+
+/** nginx's "client closed request": the caller hung up before it was answered. */
+export const CLIENT_CLOSED_STATUS = 499;
+
+/**
+ * Requests on the API path, counted when their answer is done (ApiResponder
+ * writes every one) or when the caller hung up first. Mounted on Express
+ * itself, ahead of everything Nest adds (bootstrap.ts).
+ */
+@Injectable()
+export class HttpMetrics {
+  private readonly requests: LeanCounter;
+  private readonly duration: LeanHistogramChild;
+  /** Children by method and status number, so that counting a request neither allocates nor builds a key. */
+  private readonly children = new Map<string, Map<number, LeanCounterChild>>();
+
+  constructor(@Inject(TRANSPORT_CONFIG) config: TransportConfig, metrics: MetricsService) {
+    this.requests = new LeanCounter({
+      name: `${METRICS_PREFIX}http_requests_total`,
+      help: 'Requests on the API path by method and answered status (499: the caller hung up first).',
+      labelNames: ['method', 'status'],
+      registers: metrics.registers,
+    });
+    const histogram = new LeanHistogram({
+      name: `${METRICS_PREFIX}http_request_duration_seconds`,
+      help: 'Time from a request to its answer on the API path; mode fire_and_forget answers after the publish confirm, reply after the reply or time-out.',
+      labelNames: ['mode'],
+      buckets: REQUEST_DURATION_BUCKETS,
+      registers: metrics.registers,
+    });
+    this.duration = histogram.child(config.replyExpected ? 'reply' : 'fire_and_forget');
+  }
+
+  /** Express middleware for the API path (mounted with `app.use(path, ...)`). */
+  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
+    // Mounted on the API path, Express also routes its sub-paths here; Nest answers those 404 elsewhere.
+    // (req.url is what follows the mount path: '/' or '/?query'; Express's req.path would parse it.)
+    if (!targetsPath(req.url, '/')) return next();
+    const started = performance.now();
+    // 'close' comes once per response: `on` spares the wrapper `once` makes per request.
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        this.child(req.method, CLIENT_CLOSED_STATUS).inc();
+        return;
+      }
+      this.duration.observe((performance.now() - started) / 1000);
+      this.child(req.method, res.statusCode).inc();
+    });
+    next();
+  };
+
+  private child(method: string, status: number): LeanCounterChild {
+    const label = methodLabel(method);
+    let byStatus = this.children.get(label);
+    if (!byStatus) {
+      byStatus = new Map();
+      this.children.set(label, byStatus);
+    }
+    let child = byStatus.get(status);
+    if (!child) {
+      child = this.requests.child(label, String(status));
+      byStatus.set(status, child);
+    }
+    return child;
+  }
+}

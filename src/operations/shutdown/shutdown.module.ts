@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AmqpModule } from '../../broker/amqp.module';
+import { OutboundModule } from '../../reply-path/outbound/outbound.module';
+import { PendingRequestsModule } from '../../reply-path/pending-requests/pending-requests.module';
+import { ShutdownService } from './shutdown.service';
+
+@Module({
+  imports: [AmqpModule, OutboundModule, PendingRequestsModule],
+  providers: [ShutdownService],
+  exports: [ShutdownService],
+})
+export class ShutdownModule {}

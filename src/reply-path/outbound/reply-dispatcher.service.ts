@@ -1,0 +1,115 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { TRANSPORT_CONFIG } from '../../config/config.constants';
+import { TransportConfig } from '../../config/transport-config';
+import { MessagePublisher } from '../../broker/message-publisher.service';
+import { PendingRequestsService } from '../pending-requests/pending-requests.service';
+import {
+  buildAck,
+  buildNack,
+  missingFieldsReason,
+  NO_MATCHING_REQUEST,
+  OutboundMessage,
+  REPLIES_NOT_EXPECTED,
+} from '../../wire/vumi-codec';
+import { eventJson } from '../../wire/vumi-serializer';
+import { routingKeysFor, VumiRoutingKeys } from '../../wire/vumi-topology';
+
+export type DispatchResult = 'replied' | 'forwarded' | 'nacked';
+
+/** Replies answered lately, remembered for their redeliveries (see dispatch()); about 1 MB. */
+const ANSWERED_REPLIES_KEPT = 10_000;
+/** How far past ANSWERED_REPLIES_KEPT the map grows before its oldest entries go. */
+const EVICTED_AT_ONCE = 1_000;
+
+/** The ids on every log line about an outbound message. */
+function idsOf(message: OutboundMessage): { message_id: string; in_reply_to: string | null } {
+  return { message_id: message.message_id, in_reply_to: message.in_reply_to };
+}
+
+export interface DispatchListener {
+  (result: DispatchResult, reason?: string): void;
+}
+
+/**
+ * Delivers an application's reply to the HTTP request it answers, then
+ * publishes the Vumi ack; or publishes a nack saying why it could not. A
+ * reply held by another instance is forwarded to that instance's queue.
+ */
+@Injectable()
+export class ReplyDispatcher {
+  private readonly logger = new Logger('ReplyDispatcher');
+  private readonly keys: VumiRoutingKeys;
+  private readonly listeners: DispatchListener[] = [];
+  /** Replies answered over HTTP lately: message_id to in_reply_to, oldest first. */
+  private readonly answered = new Map<string, string>();
+
+  constructor(
+    @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
+    private readonly pending: PendingRequestsService,
+    private readonly publisher: MessagePublisher,
+  ) {
+    this.keys = routingKeysFor(config.transportName);
+  }
+
+  onDispatch(listener: DispatchListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** `forwarded`: the message came from this instance's own queue, so it must not travel on. */
+  async dispatch(message: OutboundMessage, body: Buffer, forwarded: boolean): Promise<DispatchResult> {
+    if (this.config.noisy) {
+      this.logger.log({ msg: `Outbound message ${message.message_id}`, ...idsOf(message), body: message.raw });
+    }
+    if (!this.config.replyExpected) return this.nack(message, REPLIES_NOT_EXPECTED);
+    const missing = missingFieldsReason(message);
+    if (missing) return this.nack(message, missing);
+    const inReplyTo = message.in_reply_to as string;
+    if (this.pending.finishWithReply(inReplyTo, message.content as string) || this.answered.get(message.message_id) === inReplyTo) {
+      // Answered. If the ack event or the AMQP ack after it fails (the broker went away), the
+      // delivery comes back: its redelivery gets the ack again, not a "No matching request" nack
+      // for a request that was answered.
+      this.remember(message.message_id, inReplyTo);
+      await this.publishEvent(eventJson(buildAck(message.message_id, this.config.transportName)));
+      return this.done('replied');
+    }
+    const holder = message.holder_instance_id;
+    if (!forwarded && holder !== null && holder !== this.config.instanceId) {
+      const outcome = await this.publisher.publishMandatory(this.keys.instanceOutbound(holder), body);
+      if (outcome === 'routed') {
+        this.logger.debug({ msg: `Reply ${message.message_id} forwarded to instance ${holder}`, ...idsOf(message) });
+        return this.done('forwarded');
+      }
+    }
+    return this.nack(message, NO_MATCHING_REQUEST);
+  }
+
+  private async nack(message: OutboundMessage, reason: string): Promise<DispatchResult> {
+    this.logger.warn({ msg: `Nack for outbound message ${message.message_id}: ${reason}`, ...idsOf(message), reason });
+    await this.publishEvent(eventJson(buildNack(message.message_id, reason, this.config.transportName)));
+    return this.done('nacked', reason);
+  }
+
+  private publishEvent(json: string): Promise<void> {
+    return this.publisher.publish(this.keys.event, json, false);
+  }
+
+  /**
+   * Bounded: the oldest entries go first (a redelivery comes within seconds of a reconnect), a
+   * batch at a time, so that a full map costs one iterator per batch rather than one per reply.
+   */
+  private remember(messageId: string, inReplyTo: string): void {
+    this.answered.delete(messageId);
+    this.answered.set(messageId, inReplyTo);
+    if (this.answered.size <= ANSWERED_REPLIES_KEPT + EVICTED_AT_ONCE) return;
+    let evict = this.answered.size - ANSWERED_REPLIES_KEPT;
+    for (const oldest of this.answered.keys()) {
+      this.answered.delete(oldest);
+      if (--evict === 0) break;
+    }
+  }
+
+  private done(result: DispatchResult, reason?: string): DispatchResult {
+    for (const listener of this.listeners) listener(result, reason);
+    return result;
+  }
+}

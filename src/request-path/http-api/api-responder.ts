@@ -1,0 +1,166 @@
+import { HttpException, Inject, Injectable, Logger } from '@nestjs/common';
+import { ServerResponse } from 'node:http';
+import { TRANSPORT_CONFIG } from '../../config/config.constants';
+import { TransportConfig } from '../../config/transport-config';
+import { JSON_UTF8, TEXT_PLAIN_UTF8 } from '../../common/content-types';
+import { BrokerUnavailableError } from '../../broker/amqp.errors';
+import { HeldAnswers } from '../inbound/held-answer';
+import { ServiceDrainingError } from '../inbound/inbound.errors';
+import { HeldOutcome } from '../../reply-path/pending-requests/held-request';
+import { TooManyPendingRequestsError } from '../../reply-path/pending-requests/pending-requests.errors';
+import { ApiErrorDto, FieldErrorsDto } from './api-answers.dto';
+import { REQUEST_ID_HEADER, requestIdOf, requestIdOfResponse } from '../../platform/logging/request-id';
+import {
+  IdempotencyAnswerNotKeptError,
+  IdempotencyKeyInFlightError,
+  IdempotencyKeyMismatchError,
+  IdempotencyStoreUnavailableError,
+  InvalidIdempotencyKeyError,
+} from '../idempotency/idempotency.errors';
+import { IdempotentOutcome } from '../idempotency/idempotency.service';
+import { RateLimitedError } from '../../callers/rate-limit/rate-limit.errors';
+import { rateLimitHeaders } from '../../callers/rate-limit/rate-limit-headers';
+import { FieldValidationError, MalformedRequestError, MethodNotAllowedError, PayloadTooLargeError, UnauthorizedError } from './http-api.errors';
+
+/** An answer as a value: what ApiResponder.send writes. */
+export interface ApiAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export const ALLOWED_METHODS = 'GET, POST, PUT';
+
+/** Sent on every answer given again from the idempotency store (Stripe's name; the IETF draft names none). */
+export const REPLAYED_HEADER = 'Idempotent-Replayed';
+
+/**
+ * The one writer of the API path's answers. Every outcome (a confirmed message, a held request's
+ * reply, time-out or shutdown, a replay from the idempotency store) and every error (from the
+ * controller through HttpApiExceptionFilter, from the body middleware through next(err) and
+ * ApiErrorHandler) is turned into an answer here and written by `send`. Caller mistakes are never
+ * a 500.
+ */
+@Injectable()
+export class ApiResponder {
+  private readonly logger = new Logger('HttpApi');
+  private readonly held: HeldAnswers;
+
+  constructor(@Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig) {
+    this.held = new HeldAnswers(config);
+  }
+
+  /**
+   * Answers an accepted request. A held one is answered when its outcome settles (a caller gone
+   * gets nothing); only `res` is kept until then, never the fields or the body.
+   */
+  sendOutcome(res: ServerResponse, outcome: IdempotentOutcome): void {
+    switch (outcome.kind) {
+      case 'accepted':
+        return this.sendAccepted(res, outcome.messageId);
+      case 'held':
+        void outcome.outcome.then((held) => this.sendHeld(res, held));
+        return;
+      case 'replayed':
+        res.setHeader(REPLAYED_HEADER, 'true');
+        if (!outcome.answer) return this.sendAccepted(res, outcome.messageId);
+        return this.send(res, { status: outcome.answer.status, headers: { 'Content-Type': outcome.answer.contentType }, body: outcome.answer.body });
+    }
+  }
+
+  /** A held request's outcome: the reply as text, or the configured time-out answer. */
+  sendHeld(res: ServerResponse, outcome: HeldOutcome): void {
+    if (outcome.kind === 'gone') return; // nobody to answer
+    const { status, contentType, body } = this.held.of(outcome);
+    this.send(res, { status, headers: { 'Content-Type': contentType }, body });
+  }
+
+  sendError(res: ServerResponse, error: unknown): void {
+    this.send(res, this.answerFor(error, res));
+  }
+
+  /** An answer as a value, written by `write`, the one place answers are written. */
+  send(res: ServerResponse, answer: ApiAnswer): void {
+    this.write(res, answer.status, answer.headers, answer.body); // each answer is built for its one send
+  }
+
+  /** `res`, when given, names the request in the log line of an unexpected error. */
+  answerFor(error: unknown, res?: ServerResponse): ApiAnswer {
+    if (error instanceof FieldValidationError) return json(400, error.problems);
+    if (error instanceof MalformedRequestError) return this.refusal(error.status, error);
+    if (error instanceof InvalidIdempotencyKeyError) return this.refusal(400, error);
+    if (error instanceof PayloadTooLargeError) return this.refusal(413, error);
+    if (error instanceof UnauthorizedError) {
+      const realm = this.config.webAuthDomain.replace(/["\\]/g, '');
+      return {
+        status: 401,
+        headers: { 'Content-Type': TEXT_PLAIN_UTF8, 'WWW-Authenticate': `Basic realm="${realm}"` },
+        body: 'Unauthorized',
+      };
+    }
+    if (error instanceof MethodNotAllowedError) return this.refusal(405, error, { Allow: ALLOWED_METHODS });
+    if (error instanceof BrokerUnavailableError) {
+      return this.unavailable(error.code, 'The message broker did not accept the message; retry later');
+    }
+    if (error instanceof TooManyPendingRequestsError) {
+      return this.unavailable(error.code, 'Too many requests are waiting for replies; retry later');
+    }
+    if (error instanceof ServiceDrainingError) {
+      return this.unavailable(error.code, 'The service is shutting down; retry on another instance');
+    }
+    if (error instanceof IdempotencyKeyMismatchError) return this.refusal(422, error);
+    if (error instanceof IdempotencyAnswerNotKeptError) return this.refusal(422, error);
+    if (error instanceof IdempotencyKeyInFlightError) return this.refusal(409, error, { 'Retry-After': '1' });
+    if (error instanceof IdempotencyStoreUnavailableError) {
+      return this.unavailable(error.code, 'Idempotency-Key could not be checked; retry later');
+    }
+    if (error instanceof RateLimitedError) {
+      return this.refusal(429, error, { ...rateLimitHeaders(error.decision), 'Retry-After': String(error.decision.retryAfter) });
+    }
+    if (error instanceof HttpException) {
+      return json(error.getStatus(), { error: 'http_error', message: error.message });
+    }
+    this.logger.error({
+      msg: `Unexpected error on the API path: ${(error as Error)?.stack ?? String(error)}`,
+      ...(res && requestIdOf(res)),
+    });
+    return json(500, { error: 'internal_error', message: 'Internal error' });
+  }
+
+  private sendAccepted(res: ServerResponse, messageId: string): void {
+    this.write(res, 200, { 'Content-Type': JSON_UTF8 }, `{"message_id":"${messageId}"}`); // 32 hex digits: nothing to escape
+  }
+
+  /**
+   * Writes once, and only while nothing else was. Every header goes into the one writeHead, the
+   * request's id included: a header set before it would send Node down its slower path. `headers`
+   * is completed in place.
+   */
+  private write(res: ServerResponse, status: number, headers: Record<string, string | number>, body: string): void {
+    if (res.headersSent || res.writableEnded) return; // the caller is gone or already answered
+    headers['Content-Length'] = Buffer.byteLength(body, 'utf8');
+    const id = requestIdOfResponse(res);
+    if (id !== undefined) headers[REQUEST_ID_HEADER] = id;
+    res.writeHead(status, headers);
+    // A string (UTF-8, as counted above): Node sends it with the head in one chunk, a Buffer would be a second.
+    res.end(body);
+  }
+
+  /** `{"error": <the error's code>, "message": ...}` with `status`. */
+  private refusal(status: number, error: Error & { readonly code: string }, headers?: Record<string, string>): ApiAnswer {
+    const answer = json(status, { error: error.code, message: error.message });
+    if (headers) Object.assign(answer.headers, headers);
+    return answer;
+  }
+
+  private unavailable(code: string, message: string): ApiAnswer {
+    const answer = json(503, { error: code, message });
+    answer.headers['Retry-After'] = String(this.config.retryAfter);
+    return answer;
+  }
+}
+
+/** The bodies are the documented shapes (api-answers.dto.ts), checked here by type. */
+function json(status: number, body: ApiErrorDto | FieldErrorsDto): ApiAnswer {
+  return { status, headers: { 'Content-Type': JSON_UTF8 }, body: JSON.stringify(body) };
+}

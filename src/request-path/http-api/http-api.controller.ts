@@ -1,0 +1,92 @@
+import { All, Controller, Get, Head, HttpCode, Post, Put, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Request, Response } from 'express';
+import { BasicAuthGuard } from './basic-auth.guard';
+import { HttpApiExceptionFilter } from './http-api-exception.filter';
+import { MethodNotAllowedError } from './http-api.errors';
+import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import { IDEMPOTENCY_KEY_HEADER } from '../idempotency/idempotency-key';
+import { callerHelperMetadata, callerOf } from '../../callers/identity/caller';
+import { ClientIdentity } from '../../callers/identity/client-identity';
+import { ApiResponder } from './api-responder';
+import { ResponseCloseWatch } from './response-close-watch';
+import { RateLimitGuard } from '../../callers/rate-limit/rate-limit.guard';
+import { Sent } from './request-fields.decorator';
+import { releaseRawBody } from './request-body.middleware';
+import { RequestFieldsPipe } from './request-fields.pipe';
+import { VumiFieldsValidationPipe } from './vumi-fields-validation.pipe';
+import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { ApiFieldsInBody, ApiFieldsInQuery, ApiMethodNotAllowed, ApiPathAnswers } from './http-api.docs';
+import { ApiRetriesAndLimits } from './retries-and-limits.docs';
+
+/**
+ * The API path (WEB_PATH, set by HttpApiModule). GET, POST and PUT publish a
+ * message; every other method, HEAD included, gets 405. Handlers are declared
+ * in route order: HEAD first, or Express would answer it with the GET handler.
+ */
+@ApiTags('api')
+@Controller()
+@UseGuards(BasicAuthGuard, RateLimitGuard) // in this order: a limit is per authenticated caller
+@UseFilters(HttpApiExceptionFilter)
+export class HttpApiController {
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly responder: ApiResponder,
+    private readonly identity: ClientIdentity,
+  ) {}
+
+  @Head()
+  @ApiMethodNotAllowed()
+  head(@Req() req: Request): never {
+    throw new MethodNotAllowedError(req.method);
+  }
+
+  @Get()
+  @ApiFieldsInQuery()
+  @ApiPathAnswers()
+  @ApiRetriesAndLimits()
+  get(@Sent(RequestFieldsPipe, VumiFieldsValidationPipe) fields: InboundFieldsDto, @Req() req: Request, @Res() res: Response) {
+    return this.receive(fields, req, res);
+  }
+
+  @Post()
+  @HttpCode(200)
+  @ApiFieldsInBody('POST')
+  @ApiPathAnswers()
+  @ApiRetriesAndLimits()
+  post(@Sent(RequestFieldsPipe, VumiFieldsValidationPipe) fields: InboundFieldsDto, @Req() req: Request, @Res() res: Response) {
+    return this.receive(fields, req, res);
+  }
+
+  @Put()
+  @ApiFieldsInBody('PUT')
+  @ApiPathAnswers()
+  @ApiRetriesAndLimits()
+  put(@Sent(RequestFieldsPipe, VumiFieldsValidationPipe) fields: InboundFieldsDto, @Req() req: Request, @Res() res: Response) {
+    return this.receive(fields, req, res);
+  }
+
+  @All()
+  @ApiExcludeEndpoint() // documented by head(): an ALL route would stand for GET, POST and PUT too
+  other(@Req() req: Request): never {
+    throw new MethodNotAllowedError(req.method);
+  }
+
+  /**
+   * Hands the request on as plain values, then lets ApiResponder answer its outcome: the id once
+   * confirmed, a held request's reply or time-out when it settles, a replay of the first answer.
+   * Errors thrown here reach ApiResponder through HttpApiExceptionFilter.
+   */
+  private async receive(fields: InboundFieldsDto, req: Request, res: Response): Promise<void> {
+    releaseRawBody(req); // parsed into `fields`: a held request must not keep it
+    const caller = callerOf(req);
+    const outcome = await this.idempotency.accept(fields, {
+      scope: this.identity.scopeOf(req),
+      caller: caller?.name,
+      helperMetadata: callerHelperMetadata(caller),
+      idempotencyKey: req.headers[IDEMPOTENCY_KEY_HEADER],
+      client: new ResponseCloseWatch(res),
+    });
+    this.responder.sendOutcome(res, outcome);
+  }
+}

@@ -1,0 +1,51 @@
+import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants';
+import { TransportConfig } from '../../config/transport-config';
+import { TRANSPORT_CONFIG } from '../../config/config.constants';
+import { normalisePath } from '../../config/paths';
+import { BasicAuthGuard } from './basic-auth.guard';
+import { ApiResponder } from './api-responder';
+import { HttpApiController } from './http-api.controller';
+import { HttpApiExceptionFilter } from './http-api-exception.filter';
+import { RequestBodyMiddleware } from './request-body.middleware';
+import { RequestFieldsPipe } from './request-fields.pipe';
+import { VumiFieldsValidationPipe } from './vumi-fields-validation.pipe';
+import { CallersModule } from '../../callers/credentials/callers.module';
+import { ClientIdentityModule } from '../../callers/identity/client-identity.module';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
+import { RateLimitModule } from '../../callers/rate-limit/rate-limit.module';
+import { RateLimitGuard } from '../../callers/rate-limit/rate-limit.guard';
+
+/**
+ * The API path: controller, field pipes, auth, and ApiResponder, the one writer of its answers.
+ * Publishing (InboundModule) and the Idempotency-Key rules (IdempotencyModule) sit below it.
+ */
+@Module({})
+export class HttpApiModule implements NestModule {
+  static forRoot(config: TransportConfig): DynamicModule {
+    // The path is configuration, not a literal: set it on the controller before Nest reads it.
+    Reflect.defineMetadata(PATH_METADATA, normalisePath(config.webPath), HttpApiController);
+    return {
+      module: HttpApiModule,
+      imports: [CallersModule, ClientIdentityModule, IdempotencyModule, RateLimitModule],
+      controllers: [HttpApiController],
+      providers: [
+        ApiResponder,
+        HttpApiExceptionFilter,
+        BasicAuthGuard,
+        RequestFieldsPipe,
+        VumiFieldsValidationPipe,
+        RateLimitGuard,
+      ],
+    };
+  }
+
+  constructor(@Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    // Only where a body is read: forRoutes(HttpApiController) would mount it once per handler (HEAD,
+    // GET, POST, PUT, ALL), and every request, GETs included, would pass through two of those mounts.
+    const path = normalisePath(this.config.webPath);
+    consumer.apply(RequestBodyMiddleware).forRoutes({ path, method: RequestMethod.POST }, { path, method: RequestMethod.PUT });
+  }
+}

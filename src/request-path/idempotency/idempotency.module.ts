@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { TRANSPORT_CONFIG } from '../../config/config.constants';
+import { TransportConfig } from '../../config/transport-config';
+import { REDIS_CLIENT } from '../../platform/redis/redis.constants';
+import { RedisModule } from '../../platform/redis/redis.module';
+import { InboundModule } from '../inbound/inbound.module';
+import { IdempotencyService } from './idempotency.service';
+import { IDEMPOTENCY_STORE } from './idempotency.constants';
+import { IdempotencyEvents } from './idempotency-events';
+import { IdempotencyStore } from './idempotency-store';
+import { MemoryIdempotencyStore } from './memory-idempotency-store';
+import { RedisIdempotencyStore } from './redis-idempotency-store';
+import { idempotencyLimitsOf } from './idempotency-limits';
+import { claimLeaseMs } from './idempotency-lease';
+
+/** Redis when REDIS_URL is set (shared by instances), else this instance's memory. */
+function createStore(config: TransportConfig, redis: Redis | null): IdempotencyStore {
+  const limits = idempotencyLimitsOf(config);
+  if (!redis) return new MemoryIdempotencyStore(config.idempotencyMaxKeys, limits);
+  const longest = Math.max(config.idempotencyWindow * 1000, claimLeaseMs(config));
+  return new RedisIdempotencyStore(redis, `${config.redisKeyPrefix}${config.transportName}:idem:`, limits, longest);
+}
+
+/** The Idempotency-Key rules (IdempotencyService, over InboundMessageService), their store and events. */
+@Module({
+  imports: [RedisModule, InboundModule],
+  providers: [
+    { provide: IDEMPOTENCY_STORE, inject: [TRANSPORT_CONFIG, REDIS_CLIENT], useFactory: createStore },
+    IdempotencyEvents,
+    IdempotencyService,
+  ],
+  exports: [IDEMPOTENCY_STORE, IdempotencyEvents, IdempotencyService],
+})
+export class IdempotencyModule {}

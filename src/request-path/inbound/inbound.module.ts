@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AmqpModule } from '../../broker/amqp.module';
+import { LifecycleModule } from '../../platform/lifecycle/lifecycle.module';
+import { PendingRequestsModule } from '../../reply-path/pending-requests/pending-requests.module';
+import { InboundMessageService } from './inbound-message.service';
+
+/** Validated fields in, an inbound message published (and in reply mode held) out; no HTTP. */
+@Module({
+  imports: [AmqpModule, PendingRequestsModule, LifecycleModule],
+  providers: [InboundMessageService],
+  exports: [InboundMessageService],
+})
+export class InboundModule {}
