@@ -64,7 +64,10 @@ module.exports = {
       comment: 'src/wire/ is pure TypeScript: no Nest, no AMQP client',
       severity: 'error',
       from: { path: '^src/wire/' },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer'], path: 'node_modules/(@nestjs|amqplib|amqp-connection-manager)/' },
+      to: {
+        dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer'],
+        path: 'node_modules/(@nestjs|amqplib|amqp-connection-manager)/',
+      },
     },
     {
       name: 'config-imports-only-wire',

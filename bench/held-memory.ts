@@ -75,7 +75,12 @@ async function startHeldTarget(run: HeldRun, kind: TargetKind, timeout: number):
     baselineJs: compiled.baseline,
     probe: compiled.probe,
     fileLimit: run.fileLimit,
-    env: { REQUEST_TIMEOUT: String(timeout), REQUEST_CLEANUP_INTERVAL: '1', MAX_PENDING_REQUESTS: '100000', MAX_PENDING_PER_CLIENT: '100000' },
+    env: {
+      REQUEST_TIMEOUT: String(timeout),
+      REQUEST_CLEANUP_INTERVAL: '1',
+      MAX_PENDING_REQUESTS: '100000',
+      MAX_PENDING_PER_CLIENT: '100000',
+    },
   });
 }
 

@@ -190,7 +190,10 @@ async function runScenario(
       busy,
       hashes,
       hashesPerSecond: hashes / seconds,
-      idleLivenessP99: quantile(idle.sort((a, b) => a - b), 0.99),
+      idleLivenessP99: quantile(
+        idle.sort((a, b) => a - b),
+        0.99,
+      ),
       liveness: {
         count: probes.length,
         p50: quantile(sortedProbes, 0.5),
@@ -222,7 +225,11 @@ export async function runHostileAuth(
   const scenarios: ScenarioSpec[] = [
     { name: 'one address (shipped settings)', env: {}, forwardedFor: false },
     { name: 'many addresses (TRUST_PROXY, new X-Forwarded-For each)', env: { TRUST_PROXY: '127.0.0.1' }, forwardedFor: true },
-    { name: 'failure buckets off (AUTH_MAX_VERIFICATIONS only)', env: { AUTH_FAILURE_RATE: '0', AUTH_NAME_FAILURE_RATE: '0' }, forwardedFor: false },
+    {
+      name: 'failure buckets off (AUTH_MAX_VERIFICATIONS only)',
+      env: { AUTH_FAILURE_RATE: '0', AUTH_NAME_FAILURE_RATE: '0' },
+      forwardedFor: false,
+    },
   ];
   const results: HostileAuthScenario[] = [];
   for (const spec of scenarios) {
@@ -242,7 +249,19 @@ export function hostileAuthTable(result: HostileAuthResult): Table {
       `Password flood: ${result.connections} connections of random passwords for one bcrypt caller (cost ${result.bcryptCost}); ` +
       'liveness on a new connection every 50 ms (target p99 < 100 ms); the real caller every 250 ms',
     labels: 1,
-    header: ['flood', 'guesses/s', '429 (unhashed)', '401', 'hashes', 'hashes/s', 'live p50 ms', 'live p99 ms', 'live max ms', 'idle p99 ms', 'real caller ok'],
+    header: [
+      'flood',
+      'guesses/s',
+      '429 (unhashed)',
+      '401',
+      'hashes',
+      'hashes/s',
+      'live p50 ms',
+      'live p99 ms',
+      'live max ms',
+      'idle p99 ms',
+      'real caller ok',
+    ],
     rows: result.scenarios.map((s) => [
       s.name,
       s.floodPerSecond.toFixed(0),

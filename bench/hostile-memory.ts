@@ -80,13 +80,7 @@ interface Sent {
 }
 
 /** One request on its own socket; resolves its status (null on a socket error). */
-function send(
-  agent: Agent,
-  url: URL,
-  method: 'GET' | 'POST',
-  headers: Record<string, string>,
-  body?: Buffer,
-): Sent {
+function send(agent: Agent, url: URL, method: 'GET' | 'POST', headers: Record<string, string>, body?: Buffer): Sent {
   const status = new Promise<number | null>((resolve) => {
     const req = request(url, { method, agent, headers: body ? { ...headers, 'Content-Length': String(body.length) } : headers }, (res) => {
       let text = '';
@@ -120,7 +114,9 @@ async function waitForHeld(target: RunningTarget, count: number, ms = 120_000): 
   const deadline = Date.now() + ms;
   while ((await heldCount(target)) < count) {
     if (Date.now() > deadline) {
-      throw new Error(`only ${await heldCount(target)} of ${count} requests held after ${ms} ms; answered early: ${JSON.stringify(early)} ${firstRefusal}`);
+      throw new Error(
+        `only ${await heldCount(target)} of ${count} requests held after ${ms} ms; answered early: ${JSON.stringify(early)} ${firstRefusal}`,
+      );
     }
     await sleep(200);
   }
@@ -133,7 +129,8 @@ async function waitForHeld(target: RunningTarget, count: number, ms = 120_000): 
 async function waitForConfirmed(ctx: Ctx, target: RunningTarget, count: number, ms = 120_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (((await ctx.broker.depth(target.queues[0])) ?? 0) < count) {
-    if (Date.now() > deadline) throw new Error(`only ${await ctx.broker.depth(target.queues[0])} of ${count} messages confirmed after ${ms} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`only ${await ctx.broker.depth(target.queues[0])} of ${count} messages confirmed after ${ms} ms`);
     await sleep(200);
   }
 }
@@ -194,11 +191,16 @@ async function heldCosts(ctx: Ctx): Promise<{ get: HeldCost; burst: HeldCost; po
   const count = ctx.options.quick ? 1000 : 1500;
   const fileLimit = usableFileLimit(6 * count + 1000);
   const perBatch = Math.min(count, Math.floor((fileLimit - 1000) / 6));
-  const target = await start(ctx, 'hostile_held', {
-    REQUEST_TIMEOUT: '600',
-    MAX_PENDING_REQUESTS: '100000',
-    MAX_PENDING_PER_CLIENT: '100000',
-  }, fileLimit);
+  const target = await start(
+    ctx,
+    'hostile_held',
+    {
+      REQUEST_TIMEOUT: '600',
+      MAX_PENDING_REQUESTS: '100000',
+      MAX_PENDING_PER_CLIENT: '100000',
+    },
+    fileLimit,
+  );
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
   try {
     // Warm-up: the first requests allocate what every later one reuses (route caches, JIT).
@@ -308,20 +310,23 @@ async function fairShare(ctx: Ctx): Promise<HostileMemoryResult['fairShare']> {
   const maxPending = 1000;
   const perClient = Math.ceil(maxPending / 4); // the default MAX_PENDING_PER_CLIENT
   const fileLimit = usableFileLimit(4000);
-  const target = await start(ctx, 'hostile_fair', {
-    TRUST_PROXY: '127.0.0.1',
-    REQUEST_TIMEOUT: '120',
-    MAX_PENDING_REQUESTS: String(maxPending),
-  }, fileLimit);
+  const target = await start(
+    ctx,
+    'hostile_fair',
+    {
+      TRUST_PROXY: '127.0.0.1',
+      REQUEST_TIMEOUT: '120',
+      MAX_PENDING_REQUESTS: String(maxPending),
+    },
+    fileLimit,
+  );
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
   try {
     const flooder = Array.from({ length: maxPending }, (_, i) =>
       send(agent, url(target, `${FIELDS}&content=flood${i}`), 'GET', { 'X-Forwarded-For': '10.77.0.1' }),
     );
     // The refused ones answer at once; the held ones wait (the time-out is long).
-    const refusedStatuses = await Promise.all(
-      flooder.map((s) => Promise.race([s.status, sleep(5000).then(() => 'held' as const)])),
-    );
+    const refusedStatuses = await Promise.all(flooder.map((s) => Promise.race([s.status, sleep(5000).then(() => 'held' as const)])));
     const flooderRefused = refusedStatuses.filter((s) => s === 503).length;
     const flooderHeld = await heldCount(target);
     const secondSent = 100;

@@ -72,7 +72,12 @@ function stringMap(env: string): Record<string, string> {
 }
 
 function list(text: string | undefined, fallback: string[]): string[] {
-  return text ? text.split(',').map((item) => item.trim()).filter(Boolean) : fallback;
+  return text
+    ? text
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : fallback;
 }
 
 export function readOptions(): BenchOptions {

@@ -36,7 +36,10 @@ function packageOf(rawUrl: string, name: string): string {
 
 function frameName(node: ProfileNode): string {
   const { functionName, url, lineNumber } = node.callFrame;
-  const file = url.replace(BUILT_BENCH, '/').replace(/^.*node_modules\//, '').replace(/^.*\/(dist|src|bench)\//, '$1/');
+  const file = url
+    .replace(BUILT_BENCH, '/')
+    .replace(/^.*node_modules\//, '')
+    .replace(/^.*\/(dist|src|bench)\//, '$1/');
   return `${functionName || '(anonymous)'} ${file ? `${file}:${lineNumber + 1}` : ''}`.trim();
 }
 
@@ -81,9 +84,15 @@ export function summariseProfile(profile: CpuProfile, top = 25): string {
   }
   return [
     `${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy; percentages of busy time`,
-    '', 'Self time by package:', ...rank(packages, busy, top),
-    '', 'Self time by function:', ...rank(self, busy, top),
-    '', 'Total time (with callees) by function:', ...rank(inclusive, busy, top),
+    '',
+    'Self time by package:',
+    ...rank(packages, busy, top),
+    '',
+    'Self time by function:',
+    ...rank(self, busy, top),
+    '',
+    'Total time (with callees) by function:',
+    ...rank(inclusive, busy, top),
   ].join('\n');
 }
 

@@ -15,7 +15,11 @@ import { routingKeysFor } from '../src/wire/vumi-topology';
 import { redactUrl } from '../src/config/url-redaction';
 
 /** AMQP_URL may list a cluster's nodes, comma-separated: each is redacted as the service's logs do. */
-const redactUrlList = (urls: string) => urls.split(',').map((url) => redactUrl(url.trim())).join(',');
+const redactUrlList = (urls: string) =>
+  urls
+    .split(',')
+    .map((url) => redactUrl(url.trim()))
+    .join(',');
 
 /**
  * `npm run bench`: the service against the bare-minimum baseline

@@ -70,7 +70,9 @@ async function runMode(
     const startup = {} as ModeResult['startup'];
     for (const target of targets) {
       startup[target.kind] = { readyMs: target.readyMs, idleRss: target.idleRss };
-      log(`  ${mode} ${target.kind}: ready ${target.readyMs.toFixed(0)} ms after spawn, idle RSS ${(target.idleRss / 1048576).toFixed(1)} MB`);
+      log(
+        `  ${mode} ${target.kind}: ready ${target.readyMs.toFixed(0)} ms after spawn, idle RSS ${(target.idleRss / 1048576).toFixed(1)} MB`,
+      );
     }
     const warmUp = {} as Record<TargetKind, LoadResult>;
     for (const target of targets) {
@@ -119,8 +121,10 @@ export async function runThroughput(
 ): Promise<Partial<Record<Mode, ModeResult>>> {
   const results: Partial<Record<Mode, ModeResult>> = {};
   for (const mode of options.modes) {
-    log(`throughput, ${mode === 'fire' ? 'fire-and-forget' : 'reply mode (echo application)'}: ` +
-      `${options.connections} connections, ${options.rounds} x ${options.duration} s per target`);
+    log(
+      `throughput, ${mode === 'fire' ? 'fire-and-forget' : 'reply mode (echo application)'}: ` +
+        `${options.connections} connections, ${options.rounds} x ${options.duration} s per target`,
+    );
     results[mode] = await runMode(mode, options, baselineJs, broker, log);
   }
   return results;

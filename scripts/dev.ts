@@ -49,7 +49,13 @@ function brokerWatchdog(): ChildProcess | undefined {
   if (!privateBroker) return undefined;
   const watchdog = spawn(
     'bash',
-    ['-c', 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; exec scripts/broker.sh stop "$2"', 'watchdog', String(process.pid), privateBroker],
+    [
+      '-c',
+      'while kill -0 "$1" 2>/dev/null; do sleep 1; done; exec scripts/broker.sh stop "$2"',
+      'watchdog',
+      String(process.pid),
+      privateBroker,
+    ],
     { cwd: ROOT, detached: true, stdio: 'ignore' },
   );
   watchdog.unref();
@@ -99,7 +105,12 @@ async function announce(origin: string, apiPath: string): Promise<void> {
   // Any HTTP status will do: a 503 still means the service is up, only its broker check failed.
   const health = `${origin}/${(env.HEALTH_PATH ?? 'health').replace(/^\//, '')}`;
   const deadline = Date.now() + HEALTH_WAIT_MS;
-  while (!(await fetch(health).then(() => true, () => false))) {
+  while (
+    !(await fetch(health).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     if (stopping) return;
     if (Date.now() > deadline) {
       say(`${health} did not answer within ${HEALTH_WAIT_MS / 1000} s`);

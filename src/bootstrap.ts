@@ -37,13 +37,17 @@ export interface RunningService {
 export async function startService(config: TransportConfig, logger?: LoggerService | false): Promise<RunningService> {
   // Without a logger of the caller's, pino (LOG_LEVEL, LOG_PRETTY) writes JSON lines; `false` silences all.
   const usePino = logger === undefined;
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { quietLogs: !usePino }), new ExpressHttpAdapter(), {
-    bodyParser: false, // the API reads raw bytes itself (RequestBodyMiddleware)
-    // Close destroys the sockets left once the drain has answered every request: a client's open
-    // connection that never sends a request would otherwise hold server.close(), and shutdown, forever.
-    forceCloseConnections: true,
-    ...(usePino ? { bufferLogs: true } : { logger }),
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, { quietLogs: !usePino }),
+    new ExpressHttpAdapter(),
+    {
+      bodyParser: false, // the API reads raw bytes itself (RequestBodyMiddleware)
+      // Close destroys the sockets left once the drain has answered every request: a client's open
+      // connection that never sends a request would otherwise hold server.close(), and shutdown, forever.
+      forceCloseConnections: true,
+      ...(usePino ? { bufferLogs: true } : { logger }),
+    },
+  );
   if (usePino) app.useLogger(app.get(PinoNestLogger));
   configureExpress(app, config);
   mountApiErrorHandler(app, normalisePath(config.webPath)); // the API path's next(error) answered by ApiResponder

@@ -44,7 +44,12 @@ describe('password floods', () => {
 
   it('answers a flood from one address 429 before hashing: hashes stay within the burst', async () => {
     // A bucket that will not refill during the test: the number of hashes is exactly bounded.
-    const s = await start({ AUTH_FAILURE_RATE: '0.001', AUTH_FAILURE_BURST: '10', AUTH_NAME_FAILURE_RATE: '0', AUTH_MAX_VERIFICATIONS: '20' });
+    const s = await start({
+      AUTH_FAILURE_RATE: '0.001',
+      AUTH_FAILURE_BURST: '10',
+      AUTH_NAME_FAILURE_RATE: '0',
+      AUTH_MAX_VERIFICATIONS: '20',
+    });
     const answers = await flood(s.api(COMPLETE), 200, 20, () => basic('shop', guess()));
     const counts = statuses(answers);
     expect(Object.keys(counts).sort()).toEqual(['401', '429']);
@@ -163,7 +168,13 @@ describe('password floods', () => {
   });
 
   it('shares the failure buckets between instances through Redis', async () => {
-    const env = { TRANSPORT_NAME: uniqueTransportName('af'), REDIS_URL, AUTH_FAILURE_RATE: '0.001', AUTH_FAILURE_BURST: '3', AUTH_NAME_FAILURE_RATE: '0' };
+    const env = {
+      TRANSPORT_NAME: uniqueTransportName('af'),
+      REDIS_URL,
+      AUTH_FAILURE_RATE: '0.001',
+      AUTH_FAILURE_BURST: '3',
+      AUTH_NAME_FAILURE_RATE: '0',
+    };
     const a = await start({ ...env, INSTANCE_ID: 'af-a' });
     const b = await start({ ...env, INSTANCE_ID: 'af-b' });
     expect((await call(a.api(COMPLETE), { headers: basic('shop', 'shop secret') })).status).toBe(200); // verified on a, token back

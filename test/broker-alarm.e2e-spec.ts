@@ -16,8 +16,7 @@ interface ConnectionRow {
   state: string;
 }
 
-const connectionName = (row: ConnectionRow) =>
-  String(row.client_properties.find(([name]) => name === 'connection_name')?.[2] ?? '');
+const connectionName = (row: ConnectionRow) => String(row.client_properties.find(([name]) => name === 'connection_name')?.[2] ?? '');
 
 /**
  * A resource alarm (memory watermark 0 on a private node; the shared broker is
@@ -60,7 +59,7 @@ describe('a broker resource alarm', () => {
 
     const held = call(service.api({ to_addr: '555', from_addr: '123', content: 'held over the alarm' }));
     let inbound: JsonObject | undefined;
-    for (const deadline = Date.now() + 10_000; !inbound && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 10_000; !inbound && Date.now() < deadline;) {
       const message = await channel.get(keys.inbound, { noAck: true });
       if (message) inbound = decodeJsonObject(message.content);
       else await new Promise((done) => setTimeout(done, 50));
@@ -78,7 +77,10 @@ describe('a broker resource alarm', () => {
     heldAnswer = await held;
     connectionsInAlarm = JSON.parse(await broker.ctl('list_connections', 'client_properties', 'state', '--formatter', 'json', '--quiet'));
     const health = await call(service.path(service.config.healthPath));
-    healthInAlarm = { status: health.status, broker: (JSON.parse(health.body) as { details: { broker: Record<string, unknown> } }).details.broker };
+    healthInAlarm = {
+      status: health.status,
+      broker: (JSON.parse(health.body) as { details: { broker: Record<string, unknown> } }).details.broker,
+    };
     await broker.ctl('set_vm_memory_high_watermark', '0.4');
   }, 120_000);
 

@@ -105,72 +105,88 @@ describe('the service process refuses a bad configuration', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('TRANSPORT_NAME=Bad WEB_PORT=abc: exit 1 and one stderr line per problem', async () => {
-    const run = await runMain({ TRANSPORT_NAME: 'Bad', WEB_PORT: 'abc', AMQP_URL: `amqp://127.0.0.1:${broker.port}/` });
-    expect(run).toMatchObject({ code: 1, signal: null });
-    expect(nonEmptyLines(run.stderr)).toEqual([
-      'Invalid configuration:',
-      '  - TRANSPORT_NAME (transport_name): must be lower case letters, digits, "_", "-" or "." (got "Bad")',
-      '  - WEB_PORT (web_port): must be an integer number (got "abc")',
-    ]);
-    expect(run.stdout).not.toMatch(/Listening/);
-  }, RUN_TIMEOUT_MS + 5_000);
+  it(
+    'TRANSPORT_NAME=Bad WEB_PORT=abc: exit 1 and one stderr line per problem',
+    async () => {
+      const run = await runMain({ TRANSPORT_NAME: 'Bad', WEB_PORT: 'abc', AMQP_URL: `amqp://127.0.0.1:${broker.port}/` });
+      expect(run).toMatchObject({ code: 1, signal: null });
+      expect(nonEmptyLines(run.stderr)).toEqual([
+        'Invalid configuration:',
+        '  - TRANSPORT_NAME (transport_name): must be lower case letters, digits, "_", "-" or "." (got "Bad")',
+        '  - WEB_PORT (web_port): must be an integer number (got "abc")',
+      ]);
+      expect(run.stdout).not.toMatch(/Listening/);
+    },
+    RUN_TIMEOUT_MS + 5_000,
+  );
 
-  it('stops before it listens or connects to the broker', async () => {
-    // The port it would listen on is held by a sentinel: had it tried, stderr would show EADDRINUSE.
-    const before = { broker: broker.connections, web: webPort.connections };
-    const run = await runMain({
-      TRANSPORT_NAME: 'Upper_Case',
-      WEB_PORT: String(webPort.port),
-      HOST: '127.0.0.1',
-      AMQP_URL: `amqp://guest:guest@127.0.0.1:${broker.port}/`,
-      NOISY: 'maybe',
-      ALLOWED_FIELDS: 'content,to_addr',
-    });
-    expect(run.code).toBe(1);
-    expect(nonEmptyLines(run.stderr)).toEqual([
-      'Invalid configuration:',
-      '  - TRANSPORT_NAME (transport_name): must be lower case letters, digits, "_", "-" or "." (got "Upper_Case")',
-      '  - NOISY (noisy): must be a boolean value (got "maybe")',
-      '  - ALLOWED_FIELDS (allowed_fields): "from_addr" must be allowed or have a field default',
-    ]);
-    expect(run.stdout + run.stderr).not.toMatch(/EADDRINUSE|Listening|Connected/);
-    expect(broker.connections).toBe(before.broker);
-    expect(webPort.connections).toBe(before.web);
-  }, RUN_TIMEOUT_MS + 5_000);
+  it(
+    'stops before it listens or connects to the broker',
+    async () => {
+      // The port it would listen on is held by a sentinel: had it tried, stderr would show EADDRINUSE.
+      const before = { broker: broker.connections, web: webPort.connections };
+      const run = await runMain({
+        TRANSPORT_NAME: 'Upper_Case',
+        WEB_PORT: String(webPort.port),
+        HOST: '127.0.0.1',
+        AMQP_URL: `amqp://guest:guest@127.0.0.1:${broker.port}/`,
+        NOISY: 'maybe',
+        ALLOWED_FIELDS: 'content,to_addr',
+      });
+      expect(run.code).toBe(1);
+      expect(nonEmptyLines(run.stderr)).toEqual([
+        'Invalid configuration:',
+        '  - TRANSPORT_NAME (transport_name): must be lower case letters, digits, "_", "-" or "." (got "Upper_Case")',
+        '  - NOISY (noisy): must be a boolean value (got "maybe")',
+        '  - ALLOWED_FIELDS (allowed_fields): "from_addr" must be allowed or have a field default',
+      ]);
+      expect(run.stdout + run.stderr).not.toMatch(/EADDRINUSE|Listening|Connected/);
+      expect(broker.connections).toBe(before.broker);
+      expect(webPort.connections).toBe(before.web);
+    },
+    RUN_TIMEOUT_MS + 5_000,
+  );
 
-  it('names the Vumi keys of a bad CONFIG_FILE', async () => {
-    const file = join(dir, 'vumi.yaml');
-    writeFileSync(file, 'transport_name: http_api\nweb_port: 99999\nvalidation_mode: lax\n');
-    const run = await runMain({ CONFIG_FILE: file, AMQP_URL: `amqp://127.0.0.1:${broker.port}/` });
-    expect(run.code).toBe(1);
-    expect(nonEmptyLines(run.stderr)).toEqual([
-      'Invalid configuration:',
-      '  - WEB_PORT (web_port): must not be greater than 65535 (got 99999)',
-      '  - VALIDATION_MODE (validation_mode): must be one of the following values: strict, permissive (got "lax")',
-    ]);
-  }, RUN_TIMEOUT_MS + 5_000);
+  it(
+    'names the Vumi keys of a bad CONFIG_FILE',
+    async () => {
+      const file = join(dir, 'vumi.yaml');
+      writeFileSync(file, 'transport_name: http_api\nweb_port: 99999\nvalidation_mode: lax\n');
+      const run = await runMain({ CONFIG_FILE: file, AMQP_URL: `amqp://127.0.0.1:${broker.port}/` });
+      expect(run.code).toBe(1);
+      expect(nonEmptyLines(run.stderr)).toEqual([
+        'Invalid configuration:',
+        '  - WEB_PORT (web_port): must not be greater than 65535 (got 99999)',
+        '  - VALIDATION_MODE (validation_mode): must be one of the following values: strict, permissive (got "lax")',
+      ]);
+    },
+    RUN_TIMEOUT_MS + 5_000,
+  );
 
-  it('the same start with a good configuration does connect (the sentinel sees it)', async () => {
-    // Proves the checks above can fail: a valid config reaches the broker sentinel.
-    const before = broker.connections;
-    const child = spawnMain({
-      TRANSPORT_NAME: 'config_boot_ok',
-      WEB_PORT: '0',
-      HOST: '127.0.0.1',
-      AMQP_URL: `amqp://guest:guest@127.0.0.1:${broker.port}/`,
-    });
-    const exited = new Promise<void>((done) => child.once('close', () => done()));
-    try {
-      const deadline = Date.now() + RUN_TIMEOUT_MS;
-      while (broker.connections === before && child.exitCode === null) {
-        if (Date.now() >= deadline) throw new Error('a valid configuration never connected to the broker sentinel');
-        await new Promise((done) => setTimeout(done, 50));
+  it(
+    'the same start with a good configuration does connect (the sentinel sees it)',
+    async () => {
+      // Proves the checks above can fail: a valid config reaches the broker sentinel.
+      const before = broker.connections;
+      const child = spawnMain({
+        TRANSPORT_NAME: 'config_boot_ok',
+        WEB_PORT: '0',
+        HOST: '127.0.0.1',
+        AMQP_URL: `amqp://guest:guest@127.0.0.1:${broker.port}/`,
+      });
+      const exited = new Promise<void>((done) => child.once('close', () => done()));
+      try {
+        const deadline = Date.now() + RUN_TIMEOUT_MS;
+        while (broker.connections === before && child.exitCode === null) {
+          if (Date.now() >= deadline) throw new Error('a valid configuration never connected to the broker sentinel');
+          await new Promise((done) => setTimeout(done, 50));
+        }
+        expect(broker.connections).toBeGreaterThan(before);
+      } finally {
+        child.kill('SIGKILL');
+        await exited;
       }
-      expect(broker.connections).toBeGreaterThan(before);
-    } finally {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  }, RUN_TIMEOUT_MS + 5_000);
+    },
+    RUN_TIMEOUT_MS + 5_000,
+  );
 });

@@ -119,9 +119,11 @@ describe('Grafana dashboard and Prometheus alerts', () => {
   });
 
   it('the alert rules are well formed, cover the Vumi statuses and the broker, and query only exported metrics', () => {
-    const rules = (parseYaml(readFileSync(`${DOCS}/prometheus-alerts.yml`, 'utf8')) as {
-      groups: Array<{ name: string; rules: Array<Record<string, any>> }>;
-    }).groups.flatMap((group) => group.rules);
+    const rules = (
+      parseYaml(readFileSync(`${DOCS}/prometheus-alerts.yml`, 'utf8')) as {
+        groups: Array<{ name: string; rules: Array<Record<string, any>> }>;
+      }
+    ).groups.flatMap((group) => group.rules);
     for (const rule of rules) {
       expect(rule).toMatchObject({ alert: expect.stringMatching(/^VumiHttpApi/), expr: expect.any(String) });
       expect(['warning', 'critical']).toContain(rule.labels?.severity);

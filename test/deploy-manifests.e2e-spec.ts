@@ -103,7 +103,9 @@ describe('npm ci', () => {
   it('runs no dependency install script (.npmrc), and no dependency but @scarf/scarf has one to skip', () => {
     expect(readFileSync(at('.npmrc'), 'utf8')).toMatch(/^ignore-scripts=true$/m);
     const lock = JSON.parse(readFileSync(at('package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
-    const withScripts = Object.entries(lock.packages).filter(([, entry]) => entry.hasInstallScript).map(([path]) => path);
+    const withScripts = Object.entries(lock.packages)
+      .filter(([, entry]) => entry.hasInstallScript)
+      .map(([path]) => path);
     // A new one would silently not run: check whether it is needed, then add it here (or drop ignore-scripts).
     expect(withScripts).toEqual(['node_modules/@scarf/scarf']);
     const pkg = JSON.parse(readFileSync(at('package.json'), 'utf8')) as { scripts: Record<string, string> };
@@ -139,7 +141,12 @@ describe('health check commands', () => {
     try {
       const env = { WEB_PORT: String(service.port) };
       expect(await exitCode(imageCheck, env)).toBe(0);
-      expect(await exitCode(composeCheck.slice(1).map((a) => a.replace(':8080', `:${service.port}`)), env)).toBe(0);
+      expect(
+        await exitCode(
+          composeCheck.slice(1).map((a) => a.replace(':8080', `:${service.port}`)),
+          env,
+        ),
+      ).toBe(0);
       expect(await exitCode(imageCheck, { WEB_PORT: String(await closedPort()) })).toBe(1);
     } finally {
       await service.stop();
@@ -224,7 +231,10 @@ class Rendered {
   /** The Secret's values, decoded as a pod sees them. */
   get secretValues(): Record<string, string> {
     const data: Record<string, string> = this.secret.data ?? {};
-    return { ...Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])), ...this.secret.stringData };
+    return {
+      ...Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])),
+      ...this.secret.stringData,
+    };
   }
   setting(name: string): string {
     return this.configMap.data[name];
@@ -246,11 +256,17 @@ describe('Kubernetes: kustomize base, overlays and components', () => {
   it('has a base, a dev and a production overlay, and the four optional components', () => {
     expect(existsSync(join(K8S_DIR, 'base/kustomization.yaml'))).toBe(true);
     expect(OVERLAYS).toEqual(['overlays/dev', 'overlays/production']);
-    expect(COMPONENTS).toEqual(['components/ingress', 'components/networkpolicy', 'components/prometheusrule', 'components/servicemonitor']);
+    expect(COMPONENTS).toEqual([
+      'components/ingress',
+      'components/networkpolicy',
+      'components/prometheusrule',
+      'components/servicemonitor',
+    ]);
   });
 
   it('every overlay renders with kubectl kustomize, without a warning', () => {
-    for (const overlay of OVERLAYS) expect(inOverlay(rendered.get(overlay)!, rendered.get(overlay)!.documents.length > 5)).toEqual([overlay, true]);
+    for (const overlay of OVERLAYS)
+      expect(inOverlay(rendered.get(overlay)!, rendered.get(overlay)!.documents.length > 5)).toEqual([overlay, true]);
   });
 
   it('never applies the example Secret as it is: production does not render until secret.env is written', () => {
@@ -266,7 +282,17 @@ describe('Kubernetes: kustomize base, overlays and components', () => {
     const all = `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\ncomponents: [${COMPONENTS.map((c) => `../${c}`).join(', ')}]\n`;
     const documents = renderKustomization('all-components', { 'all-components/kustomization.yaml': all });
     expect(documents.map((d) => d.object.kind).sort()).toEqual(
-      ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'NetworkPolicy', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'ServiceMonitor'].sort(),
+      [
+        'ConfigMap',
+        'Deployment',
+        'HorizontalPodAutoscaler',
+        'Ingress',
+        'NetworkPolicy',
+        'PodDisruptionBudget',
+        'PrometheusRule',
+        'Service',
+        'ServiceMonitor',
+      ].sort(),
     );
     const production = load(readFileSync(join(K8S_DIR, 'overlays/production/kustomization.yaml'), 'utf8')) as { components: string[] };
     expect(production.components.map((c) => c.replace('../../', '')).sort()).toEqual(COMPONENTS);
@@ -275,7 +301,10 @@ describe('Kubernetes: kustomize base, overlays and components', () => {
   it('every manifest file under k8s/ is named by the kustomization beside it', () => {
     for (const file of manifestFiles()) {
       const dir = file.slice(0, file.lastIndexOf('/'));
-      const kustomization = load(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as { resources?: string[]; patches?: { path?: string }[] };
+      const kustomization = load(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as {
+        resources?: string[];
+        patches?: { path?: string }[];
+      };
       const named = [...(kustomization.resources ?? []), ...(kustomization.patches ?? []).flatMap((p) => (p.path ? [p.path] : []))];
       expect([file, named.includes(file.slice(dir.length + 1))]).toEqual([file, true]);
     }
@@ -294,7 +323,9 @@ describe('Kubernetes: kustomize base, overlays and components', () => {
     const rule = r.one('PrometheusRule');
     expect(schemaProblems(monitor)).toBeUndefined();
     expect(schemaProblems({ ...monitor, spec: { ...monitor.spec, endpoint: monitor.spec.endpoints } })).toMatch(/additional properties/);
-    expect(schemaProblems({ ...monitor, spec: { ...monitor.spec, endpoints: [{ port: 'http', interval: '30 seconds' }] } })).toMatch(/pattern/);
+    expect(schemaProblems({ ...monitor, spec: { ...monitor.spec, endpoints: [{ port: 'http', interval: '30 seconds' }] } })).toMatch(
+      /pattern/,
+    );
     const [group] = rule.spec.groups;
     expect(schemaProblems({ ...rule, spec: { groups: [{ ...group, rules: [{ alert: 'X' }] }] } })).toMatch(/expr/);
   });
@@ -319,7 +350,10 @@ describe('Kubernetes: kustomize base, overlays and components', () => {
     'generates the ConfigMap and the Secret (names with a content hash, so a change rolls the pods) and the Deployment follows them',
     each((r) => {
       for (const generated of [r.configMap, r.secret]) expect(generated.metadata.name).toMatch(new RegExp(`^${NAME}-[a-z0-9]{10}$`));
-      expect(r.container.envFrom).toEqual([{ configMapRef: { name: r.configMap.metadata.name } }, { secretRef: { name: r.secret.metadata.name } }]);
+      expect(r.container.envFrom).toEqual([
+        { configMapRef: { name: r.configMap.metadata.name } },
+        { secretRef: { name: r.secret.metadata.name } },
+      ]);
     }),
   );
 
@@ -331,7 +365,10 @@ describe('Kubernetes: kustomize base, overlays and components', () => {
       expect(hpa.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: r.deployment.metadata.name });
       expect(hpa.metrics[0].resource.name).toBe('cpu');
       expect(hpa.maxReplicas).toBeGreaterThan(hpa.minReplicas);
-      expect(r.one('PodDisruptionBudget').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: r.deployment.spec.template.metadata.labels } });
+      expect(r.one('PodDisruptionBudget').spec).toEqual({
+        maxUnavailable: 1,
+        selector: { matchLabels: r.deployment.spec.template.metadata.labels },
+      });
     }),
   );
 
@@ -393,7 +430,9 @@ describe('Kubernetes components, as production renders them', () => {
     const r = production();
     const monitor = r.one('ServiceMonitor').spec;
     const service = r.one('Service');
-    expect(monitor.selector.matchLabels).toEqual(Object.fromEntries(Object.entries(service.metadata.labels).filter(([k]) => k in monitor.selector.matchLabels)));
+    expect(monitor.selector.matchLabels).toEqual(
+      Object.fromEntries(Object.entries(service.metadata.labels).filter(([k]) => k in monitor.selector.matchLabels)),
+    );
     expect(Object.keys(monitor.selector.matchLabels).length).toBeGreaterThan(0);
     const servicePort = service.spec.ports.find((p: any) => p.name === monitor.endpoints[0].port);
     expect(servicePort).toBeDefined();
@@ -444,14 +483,16 @@ describe('settings in the deploy files', () => {
       const k8sNames = [
         ...r.ofKind('ConfigMap').flatMap((o) => Object.keys(o.data ?? {})),
         ...r.ofKind('Secret').flatMap((o) => Object.keys({ ...o.data, ...o.stringData })),
-        ...r.ofKind('Deployment').flatMap((d) => d.spec.template.spec.containers.flatMap((c: any) => (c.env ?? []).map((e: any) => e.name))),
+        ...r
+          .ofKind('Deployment')
+          .flatMap((d) => d.spec.template.spec.containers.flatMap((c: any) => (c.env ?? []).map((e: any) => e.name))),
       ];
       expect(inOverlay(r, unknown(k8sNames))).toEqual([r.overlay, []]);
     }
   });
 
   it(
-    'load as they stand: each overlay\'s ConfigMap with its Secret',
+    "load as they stand: each overlay's ConfigMap with its Secret",
     each((r) => {
       const podEnv = { ...r.configMap.data, ...r.secretValues, INSTANCE_ID: 'vumi-http-api-transport-7d4b9c-x2x9q' };
       expect(() => loadConfig(podEnv)).not.toThrow();

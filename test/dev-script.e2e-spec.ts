@@ -19,7 +19,11 @@ function childrenOf(pid: number): number[] {
     .filter((entry) => /^\d+$/.test(entry))
     .filter((entry) => {
       try {
-        return readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1] === String(pid);
+        return (
+          readFileSync(`/proc/${entry}/stat`, 'utf8')
+            .replace(/^.*\) /, '')
+            .split(' ')[1] === String(pid)
+        );
       } catch {
         return false;
       }
@@ -80,7 +84,13 @@ class DevLoop {
   static start(env: Record<string, string>): DevLoop {
     const child = spawn('bash', ['scripts/dev.sh'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', TRANSPORT_NAME: uniqueTransportName('dev'), LOG_PRETTY: 'false', ...env },
+      env: {
+        PATH: process.env.PATH!,
+        HOME: process.env.HOME ?? '/tmp',
+        TRANSPORT_NAME: uniqueTransportName('dev'),
+        LOG_PRETTY: 'false',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new DevLoop(child);
@@ -102,7 +112,9 @@ class DevLoop {
     process.kill(this.pid, signal);
     return Promise.race([
       this.exited,
-      new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`dev.sh did not exit within ${STOP_BOUND_MS / 1000} s of ${signal}`)), STOP_BOUND_MS)),
+      new Promise<never>((_, fail) =>
+        setTimeout(() => fail(new Error(`dev.sh did not exit within ${STOP_BOUND_MS / 1000} s of ${signal}`)), STOP_BOUND_MS),
+      ),
     ]);
   }
 

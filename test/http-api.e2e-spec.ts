@@ -236,7 +236,11 @@ describe('HTTP API', () => {
     });
 
     it('headers larger than Node accepts: 431 JSON, from the parser itself', async () => {
-      const response = await rawHttp(service.url, { method: 'GET', path: `/http_api?${form(COMPLETE)}`, headers: { 'X-Big': 'a'.repeat(20_000) } });
+      const response = await rawHttp(service.url, {
+        method: 'GET',
+        path: `/http_api?${form(COMPLETE)}`,
+        headers: { 'X-Big': 'a'.repeat(20_000) },
+      });
       expect(response.status).toBe(431);
       expect(JSON.parse(response.body)).toEqual({ error: 'headers_too_large', message: expect.any(String) });
       await expectNothingPublished(service);
@@ -375,8 +379,7 @@ describe('HTTP API: permissive mode', () => {
 
 describe('HTTP API: basic auth', () => {
   let service: TestService;
-  const credentials = (user: string, password: string) =>
-    `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  const credentials = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
   beforeAll(async () => {
     service = await startTestService({ WEB_USERNAME: 'user', WEB_PASSWORD: 'päss', WEB_AUTH_DOMAIN: 'Test Realm' });

@@ -21,9 +21,10 @@ describe('API route shortcut (real broker, real port)', () => {
   });
   afterAll(() => service?.stop());
 
-  const express = () => (service.app as NestExpressApplication).getHttpAdapter().getInstance() as unknown as {
-    router: { stack: unknown[] };
-  };
+  const express = () =>
+    (service.app as NestExpressApplication).getHttpAdapter().getInstance() as unknown as {
+      router: { stack: unknown[] };
+    };
 
   it('is installed on the service, with no warning', async () => {
     expect(ApiRouteShortcut.isInstalledOn(service.app.getHttpServer())).toBe(true);

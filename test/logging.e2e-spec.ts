@@ -39,7 +39,13 @@ describe('structured logs', () => {
   }
 
   it('LOG_LEVEL=debug with NOISY: JSON lines with the request id and the message id, bodies included', async () => {
-    const s = await start({ LOG_LEVEL: 'debug', NOISY: 'true', REPLY_EXPECTED: 'true', REQUEST_TIMEOUT: '1', REQUEST_CLEANUP_INTERVAL: '1' });
+    const s = await start({
+      LOG_LEVEL: 'debug',
+      NOISY: 'true',
+      REPLY_EXPECTED: 'true',
+      REQUEST_TIMEOUT: '1',
+      REQUEST_CLEANUP_INTERVAL: '1',
+    });
     const replied = fetch(s.api({ to_addr: '555', from_addr: '123', content: 'ping' }), { headers: { 'X-Request-Id': 'req-a-1' } });
     const inbound = await peer!.nextInbound(10_000);
     const reply = await peer!.reply(inbound, 'pong');

@@ -38,7 +38,14 @@ describe('metrics', () => {
 
     const requests = `${P}http_requests_total`;
     expect(await metrics.waitFor(requests, {}, 6)).toBe(6); // health and metrics are not the API path
-    for (const [method, status] of [['GET', '200'], ['GET', '400'], ['HEAD', '405'], ['DELETE', '405'], ['POST', '413'], ['POST', '415']]) {
+    for (const [method, status] of [
+      ['GET', '200'],
+      ['GET', '400'],
+      ['HEAD', '405'],
+      ['DELETE', '405'],
+      ['POST', '413'],
+      ['POST', '415'],
+    ]) {
       expect([method, status, await metrics.value(requests, { method, status })]).toEqual([method, status, 1]);
     }
     expect(await metrics.value(`${P}http_request_duration_seconds_count`, { mode: 'fire_and_forget' })).toBe(6);

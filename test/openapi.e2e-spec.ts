@@ -1,13 +1,5 @@
 import { sendHeld } from './support/held-requests';
-import {
-  badResponseExamples,
-  Document,
-  exampleRequests,
-  operations,
-  problemsWith,
-  send,
-  validOpenApi,
-} from './support/openapi-check';
+import { badResponseExamples, Document, exampleRequests, operations, problemsWith, send, validOpenApi } from './support/openapi-check';
 import { startTestService, TestService } from './support/test-service';
 
 /** The OpenAPI document the service serves, checked against what the same service really answers. */
@@ -48,7 +40,13 @@ describe('OpenAPI document', () => {
     const names = (get.parameters as Array<{ name: string; in: string; required?: boolean }>)
       .filter((p) => p.in === 'query')
       .map((p) => [p.name, p.required]);
-    expect(names).toEqual([['to_addr', true], ['from_addr', true], ['content', true], ['group', false], ['session_event', false]]);
+    expect(names).toEqual([
+      ['to_addr', true],
+      ['from_addr', true],
+      ['content', true],
+      ['group', false],
+      ['session_event', false],
+    ]);
     expect(badResponseExamples(doc)).toEqual([]);
   });
 

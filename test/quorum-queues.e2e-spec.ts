@@ -53,7 +53,9 @@ describe('AMQP_QUEUE_TYPE=quorum', () => {
         await expect(plain.assertQueue(queue, { durable: true })).rejects.toThrow(/PRECONDITION_FAILED.*x-queue-type/);
         // The same declaration with the argument is accepted.
         const quorum = await connection.createChannel();
-        await expect(quorum.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } })).resolves.toMatchObject({ queue });
+        await expect(quorum.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } })).resolves.toMatchObject({
+          queue,
+        });
         await quorum.close();
       }
     } finally {

@@ -67,9 +67,17 @@ describe('rate limits and callers', () => {
 
   it('refills the bucket: a refused caller is accepted again once a token is back', async () => {
     const s = await start({ RATE_LIMIT_RATE: '2', RATE_LIMIT_BURST: '1' });
-    const refused = await sendUntil(() => call(s.api(COMPLETE)), (a) => a.status === 429, 5_000);
+    const refused = await sendUntil(
+      () => call(s.api(COMPLETE)),
+      (a) => a.status === 429,
+      5_000,
+    );
     expect(refused.headers.get('retry-after')).toBe('1');
-    const accepted = await sendUntil(() => call(s.api(COMPLETE)), (a) => a.status !== 429, 5_000);
+    const accepted = await sendUntil(
+      () => call(s.api(COMPLETE)),
+      (a) => a.status !== 429,
+      5_000,
+    );
     expect(accepted.status).toBe(200);
   });
 

@@ -74,7 +74,11 @@ describe('tracing on (OTEL_ENABLED=true)', () => {
     expect(server.spanContext().traceId).toBe(CALLER_TRACE);
     expect(parentOf(server)).toBe(CALLER_SPAN);
     expect(parts(headers.traceparent).spanId).toBe(server.spanContext().spanId);
-    expect(server.attributes).toMatchObject({ 'http.request.method': 'GET', 'http.response.status_code': 200, 'http.request.id': 'req-trace-1' });
+    expect(server.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'http.response.status_code': 200,
+      'http.request.id': 'req-trace-1',
+    });
     expect(JSON.stringify(server.attributes)).not.toContain('hi'); // no query, no content
   });
 
@@ -141,9 +145,13 @@ describe('tracing off (the default)', () => {
   it('never loads the OpenTelemetry SDK: only @opentelemetry/api comes with the service', () => {
     const script =
       "require('./src/bootstrap'); require('./src/tracing/tracing-sdk');" +
-      "const loaded = new Set(Object.keys(require.cache).map((f) => (f.match(/node_modules\\/(@opentelemetry\\/[^/]+)/) || [])[1]).filter(Boolean));" +
+      'const loaded = new Set(Object.keys(require.cache).map((f) => (f.match(/node_modules\\/(@opentelemetry\\/[^/]+)/) || [])[1]).filter(Boolean));' +
       'console.log(JSON.stringify([...loaded].sort()))';
-    const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: join(__dirname, '..'), encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+      cwd: join(__dirname, '..'),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toEqual(['@opentelemetry/api']);
   });

@@ -57,7 +57,9 @@ export async function climb(target: RunningTarget, levels: number[], client: Hel
     const published = (Date.now() - started) / 1000;
     await sleep(1000);
     const at = await sample(`${level} held`, level);
-    ctx.log(`  ${ctx.kind.padEnd(8)} ${level} held (sent in ${sent.toFixed(1)} s, published in ${published.toFixed(1)} s): RSS ${mb(at.rss)}`);
+    ctx.log(
+      `  ${ctx.kind.padEnd(8)} ${level} held (sent in ${sent.toFixed(1)} s, published in ${published.toFixed(1)} s): RSS ${mb(at.rss)}`,
+    );
     if (at.answered > 0) ctx.log(`  ${ctx.kind}: ${at.answered} were answered already: the time-out is too short`);
   }
   return samples;

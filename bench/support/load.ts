@@ -22,7 +22,12 @@ export interface RoundFigures {
 export type LoadResult = Omit<RoundFigures, 'round' | 'peakRss' | 'cpuMicros'>;
 
 /** Fixed connections for a fixed time, autocannon as a library (latencies in ms); `[<id>]` in a header is a new id per request. */
-export async function runLoad(url: string, connections: number, seconds: number, headers: Record<string, string> = {}): Promise<LoadResult> {
+export async function runLoad(
+  url: string,
+  connections: number,
+  seconds: number,
+  headers: Record<string, string> = {},
+): Promise<LoadResult> {
   const idReplacement = Object.values(headers).some((value) => value.includes('[<id>]'));
   const result = await autocannon({ url, connections, duration: seconds, timeout: 30, headers, idReplacement });
   const ok = result['2xx'];

@@ -48,7 +48,16 @@ export class BenchProcess {
     const env = { ...process.env, ...spec.env };
     const child = spec.fileLimit
       ? // `exec` keeps the pid, so /proc/<pid> is node's own.
-        spawn('bash', ['-c', `ulimit -n ${spec.fileLimit} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`, process.execPath, ...spec.nodeArgs], { env, stdio })
+        spawn(
+          'bash',
+          [
+            '-c',
+            `ulimit -n ${spec.fileLimit} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`,
+            process.execPath,
+            ...spec.nodeArgs,
+          ],
+          { env, stdio },
+        )
       : spawn(process.execPath, spec.nodeArgs, { env, stdio });
     closeSync(fd);
     return new BenchProcess(spec.name, child, logFile);

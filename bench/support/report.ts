@@ -67,7 +67,18 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const ratio = (value: number | null) => (value === null || !Number.isFinite(value) ? 'n/a' : `${value.toFixed(2)}x`);
 
 function targetRow(mode: string, name: string, s: TargetSummary): string[] {
-  return [mode, name, s.reqPerSec.toFixed(0), String(s.p50), String(s.p99), String(s.max), String(s.errors), String(s.non2xx), mb(s.peakRss), s.cpuMicros.toFixed(0)];
+  return [
+    mode,
+    name,
+    s.reqPerSec.toFixed(0),
+    String(s.p50),
+    String(s.p99),
+    String(s.max),
+    String(s.errors),
+    String(s.non2xx),
+    mb(s.peakRss),
+    s.cpuMicros.toFixed(0),
+  ];
 }
 
 export function tables(result: BenchResult): Table[] {
@@ -77,7 +88,18 @@ export function tables(result: BenchResult): Table[] {
     const rows: string[][] = [];
     for (const [mode, r] of Object.entries(result.throughput) as Array<[Mode, ModeResult]>) {
       rows.push(targetRow(MODE_NAMES[mode], 'service', r.service), targetRow('', 'baseline', r.baseline));
-      rows.push(['', 'service/baseline', ratio(r.ratios.throughput), '', ratio(r.ratios.p99), '', '', '', '', ratio(r.ratios.cpuPerRequest)]);
+      rows.push([
+        '',
+        'service/baseline',
+        ratio(r.ratios.throughput),
+        '',
+        ratio(r.ratios.p99),
+        '',
+        '',
+        '',
+        '',
+        ratio(r.ratios.cpuPerRequest),
+      ]);
     }
     out.push({
       title: `Throughput: ${o.connections} connections, ${o.rounds} alternating rounds x ${o.duration} s per target after ${o.warmup} s warm-up (p50/p99: median of rounds)`,
@@ -125,7 +147,12 @@ export function tables(result: BenchResult): Table[] {
       rows: [
         row('service', held.service),
         row('baseline', held.baseline),
-        ['service/baseline', ...Array(levels.length + 2).fill(''), ...held.ratios.map((r) => ratio(r.rss)), ...held.ratios.map((r) => ratio(r.heap))],
+        [
+          'service/baseline',
+          ...Array(levels.length + 2).fill(''),
+          ...held.ratios.map((r) => ratio(r.rss)),
+          ...held.ratios.map((r) => ratio(r.heap)),
+        ],
       ],
     });
   }
@@ -134,7 +161,11 @@ export function tables(result: BenchResult): Table[] {
       title: 'Time-out sweep (PendingRequestsService.sweep(), in process)',
       labels: 0,
       header: ['held', 'expired', 'time per sweep'],
-      rows: result.sweepCost.map((r) => [String(r.held), String(r.expired), r.nsPerSweep < 10_000 ? `${r.nsPerSweep.toFixed(0)} ns` : `${(r.nsPerSweep / 1000).toFixed(0)} us`]),
+      rows: result.sweepCost.map((r) => [
+        String(r.held),
+        String(r.expired),
+        r.nsPerSweep < 10_000 ? `${r.nsPerSweep.toFixed(0)} ns` : `${(r.nsPerSweep / 1000).toFixed(0)} us`,
+      ]),
     });
   }
   return out;
@@ -142,8 +173,7 @@ export function tables(result: BenchResult): Table[] {
 
 export function renderText(table: Table): string {
   const widths = table.header.map((h, i) => Math.max(h.length, ...table.rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i < table.labels ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]) => cells.map((c, i) => (i < table.labels ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [table.title, line(table.header), widths.map((w) => '-'.repeat(w)).join('  '), ...table.rows.map(line)].join('\n');
 }
 

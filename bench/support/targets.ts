@@ -112,9 +112,7 @@ export async function startTarget(options: TargetOptions): Promise<RunningTarget
 /** The demo echo application (src/demo), replying at once, for one target's transport. */
 export function startEcho(transportName: string, amqpUrl: string, entry: 'dist' | 'ts'): BenchProcess {
   const script =
-    entry === 'dist'
-      ? [join(DIST_DIR, 'demo', 'echo-application.js')]
-      : [...TS_NODE, join(ROOT, 'src', 'demo', 'echo-application.ts')];
+    entry === 'dist' ? [join(DIST_DIR, 'demo', 'echo-application.js')] : [...TS_NODE, join(ROOT, 'src', 'demo', 'echo-application.ts')];
   return BenchProcess.start({
     name: `echo-${transportName}`,
     nodeArgs: script,

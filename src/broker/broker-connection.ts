@@ -66,7 +66,11 @@ export class BrokerConnection {
     this.manager.on('blocked', ({ reason }) => {
       this.lastErrorValue = `blocked by the broker: ${reason}`;
       this.setState('blocked');
-      this.logger.warn({ msg: `Broker node ${this.nodeValue} blocked this connection: ${reason}`, node: this.nodeValue, role: options.role });
+      this.logger.warn({
+        msg: `Broker node ${this.nodeValue} blocked this connection: ${reason}`,
+        node: this.nodeValue,
+        role: options.role,
+      });
     });
     this.manager.on('unblocked', () => {
       this.lastErrorValue = null;

@@ -27,7 +27,12 @@ describe('ConfirmWindow', () => {
 
   it('resolves each publish with its confirm, in any order, and rejects a nacked one', async () => {
     const window = new ConfirmWindow(5000);
-    const outcomes = [1, 2, 3].map(() => window.publish(raw, 'vumi', 'k', body, {}).then(() => 'ok', (e: Error) => e.message));
+    const outcomes = [1, 2, 3].map(() =>
+      window.publish(raw, 'vumi', 'k', body, {}).then(
+        () => 'ok',
+        (e: Error) => e.message,
+      ),
+    );
     expect(window.size).toBe(3);
     channel.callbacks[2](null);
     channel.callbacks[0](new Error('message nacked'));

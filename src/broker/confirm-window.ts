@@ -30,7 +30,14 @@ export class ConfirmWindow {
   constructor(private readonly timeoutMs: number) {}
 
   /** `framed`, when given, sends the publish from pre-encoded frames; its `options` must be these `options`. */
-  publish(channel: ConfirmChannel, exchange: string, routingKey: string, body: Buffer | string, options: Options.Publish, framed?: PublishFrames): Promise<void> {
+  publish(
+    channel: ConfirmChannel,
+    exchange: string,
+    routingKey: string,
+    body: Buffer | string,
+    options: Options.Publish,
+    framed?: PublishFrames,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const entry: Awaiting = { resolve, reject, deadline: performance.now() + this.timeoutMs, done: false };
       this.queue.push(entry);

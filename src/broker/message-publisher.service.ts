@@ -3,11 +3,7 @@ import { ChannelWrapper } from 'amqp-connection-manager';
 import { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
-import {
-  isValidRoutingKey,
-  VUMI_EXCHANGE,
-  routingKeysFor,
-} from '../wire/vumi-topology';
+import { isValidRoutingKey, VUMI_EXCHANGE, routingKeysFor } from '../wire/vumi-topology';
 import { newVumiId } from '../wire/vumi-ids';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { BrokerUnavailableError, InvalidRoutingKeyError } from './amqp.errors';
@@ -175,7 +171,10 @@ export class MessagePublisher implements OnModuleDestroy {
         await this.confirms.publish(raw, VUMI_EXCHANGE, routingKey, body, options, plain);
       } else {
         // No channel up (reconnecting, or setting up): the wrapper holds it until one is, or until the time-out.
-        await channel.publish(VUMI_EXCHANGE, routingKey, bodyBytes(body), { ...this.publishOptions(mandatory, messageId), timeout: this.timeoutMs });
+        await channel.publish(VUMI_EXCHANGE, routingKey, bodyBytes(body), {
+          ...this.publishOptions(mandatory, messageId),
+          timeout: this.timeoutMs,
+        });
       }
       ok = true;
     } catch (error) {

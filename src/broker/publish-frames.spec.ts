@@ -69,7 +69,12 @@ describe('PublishFrames', () => {
   it('keeps routing keys and channel numbers apart', async () => {
     const frames = new PublishFrames('vumi', OPTIONS);
     const body = Buffer.from('{"a":1}');
-    for (const [ch, key] of [[1, 'a.inbound'], [1, 'a.event'], [2, 'a.inbound'], [1, 'a.inbound']] as const) {
+    for (const [ch, key] of [
+      [1, 'a.inbound'],
+      [1, 'a.event'],
+      [2, 'a.inbound'],
+      [1, 'a.inbound'],
+    ] as const) {
       const { written, channel } = fakeChannel(ch);
       frames.send(channel, key, body, () => undefined);
       await flushed();
@@ -91,7 +96,11 @@ describe('PublishFrames', () => {
     expect(frames.send(channel, 'k', Buffer.alloc(FRAME_MAX - 7), () => undefined)).toBe(false);
     expect(frames.send(channel, 'k', Buffer.alloc(0), () => undefined)).toBe(false);
     // amqplib's closed channel: sendMessage replaced by one that throws (invalidateSend).
-    Object.assign(channel, { sendMessage: () => { throw new Error('Channel closed'); } });
+    Object.assign(channel, {
+      sendMessage: () => {
+        throw new Error('Channel closed');
+      },
+    });
     expect(frames.send(channel, 'k', Buffer.from('{}'), () => undefined)).toBe(false);
     expect(confirms).toEqual([]);
     expect(written).toEqual([]);

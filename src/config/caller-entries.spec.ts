@@ -79,12 +79,18 @@ describe('readCallerList', () => {
     const load = () => loadConfig({ INSTANCE_ID: 'unit', CALLERS: '[{"username": "x", "password_hash": "plain"}]' });
     expect(load).toThrow(InvalidConfigError);
     expect(() => loadConfig({ INSTANCE_ID: 'unit', CALLERS: 'not json' })).toThrow(/CALLERS: .*array/);
-    expect(loadConfig({ INSTANCE_ID: 'unit', CALLERS: JSON.stringify([{ username: 'x', password_hash: BCRYPT }]) }).callers).toHaveLength(1);
+    expect(loadConfig({ INSTANCE_ID: 'unit', CALLERS: JSON.stringify([{ username: 'x', password_hash: BCRYPT }]) }).callers).toHaveLength(
+      1,
+    );
   });
 
   it('parses the list once, at boot, into the typed entries the configuration carries', () => {
     const callersFile = file('boot.yaml', `- username: shop\n  password_hash: "${BCRYPT}"\n  rate_limit: {rate: 2}\n`);
-    const config = loadConfig({ INSTANCE_ID: 'unit', CALLERS_FILE: callersFile, CALLERS: JSON.stringify([{ username: 'bank', password_hash: BCRYPT, field_defaults: { from_addr: '1' } }]) });
+    const config = loadConfig({
+      INSTANCE_ID: 'unit',
+      CALLERS_FILE: callersFile,
+      CALLERS: JSON.stringify([{ username: 'bank', password_hash: BCRYPT, field_defaults: { from_addr: '1' } }]),
+    });
     expect(config.callerEntries).toEqual([
       { username: 'shop', passwordHash: BCRYPT, rateLimit: { rate: 2, burst: 2 }, fieldDefaults: undefined },
       { username: 'bank', passwordHash: BCRYPT, rateLimit: undefined, fieldDefaults: { from_addr: '1' } },

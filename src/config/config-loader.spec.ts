@@ -212,11 +212,7 @@ describe('loadConfig from the environment, by kind', () => {
       'from_addr',
       'provider',
     ]);
-    expect(loadConfig({ ALLOWED_FIELDS: '["content","to_addr","from_addr"]' }).allowedFields).toEqual([
-      'content',
-      'to_addr',
-      'from_addr',
-    ]);
+    expect(loadConfig({ ALLOWED_FIELDS: '["content","to_addr","from_addr"]' }).allowedFields).toEqual(['content', 'to_addr', 'from_addr']);
   });
 
   it('refuses a list with an empty or non-string item', () => {
@@ -468,9 +464,7 @@ describe('broker nodes and queue type', () => {
   });
 
   it('refuses an empty list and names a bad node of a list', () => {
-    expect(problemsOf({ AMQP_URL: '[]' })).toEqual([
-      'AMQP_URL (amqp_url): must name at least one amqp:// or amqps:// URL (got [])',
-    ]);
+    expect(problemsOf({ AMQP_URL: '[]' })).toEqual(['AMQP_URL (amqp_url): must name at least one amqp:// or amqps:// URL (got [])']);
     expect(problemsOf({ AMQP_URL: 'amqp://a/,rabbit-1:5672' })).toHaveLength(1);
   });
 

@@ -152,7 +152,10 @@ function crossFieldProblems(config: TransportConfig): string[] {
 }
 
 function defaultInstanceId(): string {
-  const host = hostname().replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 100) || 'instance';
+  const host =
+    hostname()
+      .replace(/[^a-zA-Z0-9_.-]/g, '-')
+      .slice(0, 100) || 'instance';
   return `${host}-${randomBytes(4).toString('hex')}`;
 }
 

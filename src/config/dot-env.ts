@@ -12,6 +12,7 @@ export const DOT_ENV = '.env';
 export function loadDotEnv(): void {
   if (!existsSync(DOT_ENV)) return;
   // process.loadEnvFile arrived in Node 20.12; on an older Node say so rather than ignore the file.
-  if (typeof process.loadEnvFile !== 'function') throw new Error(`${DOT_ENV} found but this Node (${process.version}) cannot load it; use Node 20.12+`);
+  if (typeof process.loadEnvFile !== 'function')
+    throw new Error(`${DOT_ENV} found but this Node (${process.version}) cannot load it; use Node 20.12+`);
   process.loadEnvFile(DOT_ENV);
 }

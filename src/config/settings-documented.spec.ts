@@ -62,7 +62,10 @@ function readReadmeRows(): Map<string, ReadmeRow> {
   const settings = readme.slice(readme.indexOf('## Settings'), readme.indexOf('\n## ', readme.indexOf('## Settings') + 1));
   const rows = new Map<string, ReadmeRow>();
   for (const line of settings.split('\n')) {
-    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim());
     const vumi = cells.length === 4 && /^`[a-z_]+`$/.test(cells[0]) && /^`[A-Z0-9_]+`$/.test(cells[1]);
     const own = cells.length === 3 && /^`[A-Z0-9_]+`$/.test(cells[0]);
     if (vumi) rows.set(cells[1].slice(1, -1), { vumiKey: cells[0].slice(1, -1), defaultCell: cells[2] });

@@ -50,7 +50,8 @@ export class TransportConfig {
    * YAML list under `amqp_url`.
    */
   @Setting({ env: 'AMQP_URL', vumiKey: 'amqp_url', kind: 'list', section: 'broker' })
-  @IsArray() @ArrayNotEmpty({ message: 'must name at least one amqp:// or amqps:// URL' })
+  @IsArray()
+  @ArrayNotEmpty({ message: 'must name at least one amqp:// or amqps:// URL' })
   @Matches(/^amqps?:\/\/.+/, { each: true, message: 'must be an amqp:// or amqps:// URL' })
   amqpUrls: string[] = ['amqp://guest:guest@localhost:5672/'];
 
@@ -64,17 +65,23 @@ export class TransportConfig {
 
   /** Outbound messages in flight per instance (basic.qos). */
   @Setting({ env: 'AMQP_PREFETCH_COUNT', vumiKey: 'amqp_prefetch_count', kind: 'int', section: 'broker' })
-  @IsInt() @Min(1) @Max(65535)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   amqpPrefetchCount = 20;
 
   /** Seconds between reconnect attempts while the broker is away. */
   @Setting({ env: 'AMQP_RECONNECT_INTERVAL', kind: 'float', section: 'broker' })
-  @IsNumber() @Min(0.1) @Max(300)
+  @IsNumber()
+  @Min(0.1)
+  @Max(300)
   amqpReconnectInterval = 2;
 
   /** AMQP heartbeat in seconds: how soon a dead broker connection is noticed. */
   @Setting({ env: 'AMQP_HEARTBEAT', kind: 'int', section: 'broker' })
-  @IsInt() @Min(0) @Max(600)
+  @IsInt()
+  @Min(0)
+  @Max(600)
   amqpHeartbeat = 15;
 
   /** Filled by the loader: host name + random suffix unless INSTANCE_ID is set. */
@@ -90,12 +97,15 @@ export class TransportConfig {
 
   /** Seconds to wait for the broker's confirm before answering 503. */
   @Setting({ env: 'PUBLISH_TIMEOUT', kind: 'float', section: 'broker' })
-  @IsNumber() @Min(0.1) @Max(600)
+  @IsNumber()
+  @Min(0.1)
+  @Max(600)
   publishTimeout = 5;
 
   /** Redis shared by every instance for idempotency keys and rate limits; unset = memory, per instance. */
   @Setting({ env: 'REDIS_URL', kind: 'string', section: 'broker' })
-  @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
   redisUrl?: string;
 
   /** Prefix of every Redis key, before `<transport_name>:`. */
@@ -105,32 +115,39 @@ export class TransportConfig {
 
   // ---- HTTP: listener, paths, fields ----
   @Setting({ env: 'HOST', kind: 'string', section: 'http' })
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   host = '0.0.0.0';
 
   /** 0 = any free port, printed at start. */
   @Setting({ env: 'WEB_PORT', vumiKey: 'web_port', kind: 'int', section: 'http' })
-  @IsInt() @Min(0) @Max(65535)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   webPort = 8080;
 
   /** Path of the API; a leading `/` is optional, as in Vumi. */
   @Setting({ env: 'WEB_PATH', vumiKey: 'web_path', kind: 'string', section: 'http' })
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   webPath = '/http_api';
 
   /** Health endpoint, never behind auth. */
   @Setting({ env: 'HEALTH_PATH', vumiKey: 'health_path', kind: 'string', section: 'http' })
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   healthPath = 'health';
 
   /** Kubernetes liveness probe path (process only). */
   @Setting({ env: 'LIVENESS_PATH', kind: 'string', section: 'http' })
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   livenessPath = '/health/live';
 
   /** Kubernetes readiness probe path (broker up, not draining). */
   @Setting({ env: 'READINESS_PATH', kind: 'string', section: 'http' })
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   readinessPath = '/health/ready';
 
   @Setting({ env: 'VALIDATION_MODE', vumiKey: 'validation_mode', kind: 'string', section: 'http' })
@@ -138,7 +155,8 @@ export class TransportConfig {
   validationMode: ValidationMode = 'strict';
 
   @Setting({ env: 'ALLOWED_FIELDS', vumiKey: 'allowed_fields', kind: 'list', section: 'http' })
-  @IsString({ each: true }) @MinLength(1, { each: true })
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
   allowedFields: string[] = [...DEFAULT_ALLOWED_FIELDS];
 
   /** Values for fields the caller did not send (strings only). */
@@ -148,27 +166,33 @@ export class TransportConfig {
 
   /** Seconds a client has to send the request headers. */
   @Setting({ env: 'HTTP_HEADERS_TIMEOUT', kind: 'float', section: 'http' })
-  @IsNumber() @Min(1)
+  @IsNumber()
+  @Min(1)
   httpHeadersTimeout = 10;
 
   /** Seconds a client has to send the whole request (headers and body). */
   @Setting({ env: 'HTTP_REQUEST_TIMEOUT', kind: 'float', section: 'http' })
-  @IsNumber() @Min(1)
+  @IsNumber()
+  @Min(1)
   httpRequestTimeout = 30;
 
   /** Seconds an idle keep-alive connection stays open. */
   @Setting({ env: 'HTTP_KEEP_ALIVE_TIMEOUT', kind: 'float', section: 'http' })
-  @IsNumber() @Min(0)
+  @IsNumber()
+  @Min(0)
   httpKeepAliveTimeout = 5;
 
   /** Seconds in the Retry-After header of a 503. */
   @Setting({ env: 'RETRY_AFTER', kind: 'int', section: 'http' })
-  @IsInt() @Min(0)
+  @IsInt()
+  @Min(0)
   retryAfter = 5;
 
   /** Seconds a SIGTERM waits for held requests before answering them with the time-out status. */
   @Setting({ env: 'SHUTDOWN_TIMEOUT', kind: 'float', section: 'http' })
-  @IsNumber() @Min(0) @Max(3600)
+  @IsNumber()
+  @Min(0)
+  @Max(3600)
   shutdownTimeout = 30;
 
   // ---- replies (reply mode) and the response health ----
@@ -179,7 +203,8 @@ export class TransportConfig {
 
   /** Seconds a held request waits for its reply. */
   @Setting({ env: 'REQUEST_TIMEOUT', vumiKey: 'request_timeout', kind: 'int', section: 'replies' })
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   requestTimeout = 240;
 
   /** Seconds between time-out sweeps; < 1 disables time-outs (Vumi). */
@@ -188,7 +213,9 @@ export class TransportConfig {
   requestCleanupInterval = 5;
 
   @Setting({ env: 'REQUEST_TIMEOUT_STATUS_CODE', vumiKey: 'request_timeout_status_code', kind: 'int', section: 'replies' })
-  @IsInt() @Min(100) @Max(599)
+  @IsInt()
+  @Min(100)
+  @Max(599)
   requestTimeoutStatusCode = 504;
 
   @Setting({ env: 'REQUEST_TIMEOUT_BODY', vumiKey: 'request_timeout_body', kind: 'string', section: 'replies' })
@@ -197,12 +224,14 @@ export class TransportConfig {
 
   /** Seconds; slower 2xx responses mark the `response` component down. */
   @Setting({ env: 'RESPONSE_TIME_DOWN', vumiKey: 'response_time_down', kind: 'float', section: 'replies' })
-  @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
   responseTimeDown = 10.0;
 
   /** Seconds; slower 2xx responses mark the `response` component degraded. */
   @Setting({ env: 'RESPONSE_TIME_DEGRADED', vumiKey: 'response_time_degraded', kind: 'float', section: 'replies' })
-  @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
   responseTimeDegraded = 1.0;
 
   /**
@@ -211,7 +240,9 @@ export class TransportConfig {
    * needed (an instance out of rotation gets none).
    */
   @Setting({ env: 'RESPONSE_STATUS_WINDOW', kind: 'float', section: 'replies' })
-  @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0.1) @Max(86400)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0.1)
+  @Max(86400)
   responseStatusWindow = 60;
 
   /**
@@ -226,12 +257,16 @@ export class TransportConfig {
   // ---- authentication and callers (docs/retries-and-limits.md, "Authentication") ----
   /** HTTP Basic user; unset = no auth. */
   @Setting({ env: 'WEB_USERNAME', vumiKey: 'web_username', kind: 'string', section: 'auth' })
-  @IsOptional() @IsString() @MinLength(1)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
   webUsername?: string;
 
   /** Set if and only if webUsername is set. */
   @Setting({ env: 'WEB_PASSWORD', vumiKey: 'web_password', kind: 'string', section: 'auth' })
-  @IsOptional() @IsString() @MinLength(1)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
   webPassword?: string;
 
   /** The Basic realm. */
@@ -241,12 +276,15 @@ export class TransportConfig {
 
   /** YAML or JSON file listing callers: user name, password hash, rate limit, field defaults. */
   @Setting({ env: 'CALLERS_FILE', kind: 'string', section: 'auth' })
-  @IsOptional() @IsString() @MinLength(1)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
   callersFile?: string;
 
   /** The same list as JSON in a variable (checked in detail by src/callers/credentials/caller-list.ts). */
   @Setting({ env: 'CALLERS', kind: 'object', section: 'auth' })
-  @IsOptional() @IsArray()
+  @IsOptional()
+  @IsArray()
   callers?: unknown[];
 
   /**
@@ -262,22 +300,26 @@ export class TransportConfig {
 
   /** Failed authentications per second refilling each client address's bucket; 0 = no per-address limit. */
   @Setting({ env: 'AUTH_FAILURE_RATE', kind: 'float', section: 'auth' })
-  @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
   authFailureRate = 1;
 
   /** Failed authentications a client address may make at once before AUTH_FAILURE_RATE applies. */
   @Setting({ env: 'AUTH_FAILURE_BURST', kind: 'int', section: 'auth' })
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   authFailureBurst = 10;
 
   /** Failed authentications per second refilling each user name's bucket (all addresses together); 0 = off. */
   @Setting({ env: 'AUTH_NAME_FAILURE_RATE', kind: 'float', section: 'auth' })
-  @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
   authNameFailureRate = 1;
 
   /** Failed authentications a user name may take at once before AUTH_NAME_FAILURE_RATE applies. */
   @Setting({ env: 'AUTH_NAME_FAILURE_BURST', kind: 'int', section: 'auth' })
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   authNameFailureBurst = 20;
 
   /**
@@ -286,18 +328,22 @@ export class TransportConfig {
    * process shares that CPU's quota with the event loop; measured in `npm run bench -- --only=hostile`.
    */
   @Setting({ env: 'AUTH_MAX_VERIFICATIONS', kind: 'int', section: 'auth' })
-  @IsInt() @Min(1) @Max(64)
+  @IsInt()
+  @Min(1)
+  @Max(64)
   authMaxVerifications = 1;
 
   // ---- limits and retries (docs/retries-and-limits.md) ----
   /** Publishes awaiting a confirm, at most; past it callers get 503. */
   @Setting({ env: 'MAX_PENDING_PUBLISHES', kind: 'int', section: 'limits' })
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   maxPendingPublishes = 10000;
 
   /** Held requests at most (reply mode); past it new requests get 503. */
   @Setting({ env: 'MAX_PENDING_REQUESTS', kind: 'int', section: 'limits' })
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   maxPendingRequests = 50000;
 
   /**
@@ -306,12 +352,16 @@ export class TransportConfig {
    * (rounded up): see maxPendingPerClientOf in src/reply-path/pending-requests/client-shares.ts.
    */
   @Setting({ env: 'MAX_PENDING_PER_CLIENT', kind: 'int', section: 'limits' })
-  @IsOptional() @IsInt() @Min(1)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
   maxPendingPerClient?: number;
 
   /** Largest request body accepted, in bytes (413 beyond). */
   @Setting({ env: 'BODY_LIMIT', kind: 'int', section: 'limits' })
-  @IsInt() @Min(1) @Max(64 * 1024 * 1024)
+  @IsInt()
+  @Min(1)
+  @Max(64 * 1024 * 1024)
   bodyLimit = 65536;
 
   /**
@@ -319,32 +369,38 @@ export class TransportConfig {
    * common default of Node's and qs's parsers, so callers Vumi served are served here.
    */
   @Setting({ env: 'MAX_PARAMETERS', kind: 'int', section: 'limits' })
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   maxParameters = 1000;
 
   /** Largest outbound message accepted from the broker, in bytes. */
   @Setting({ env: 'MAX_OUTBOUND_MESSAGE_BYTES', kind: 'int', section: 'limits' })
-  @IsInt() @Min(1024)
+  @IsInt()
+  @Min(1024)
   maxOutboundMessageBytes = 1024 * 1024;
 
   /** Requests per second refilling each caller's (or client address's) bucket; 0 = no limit. */
   @Setting({ env: 'RATE_LIMIT_RATE', kind: 'float', section: 'limits' })
-  @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
   rateLimitRate = 0;
 
   /** Bucket size: requests a caller may send at once before the rate applies. */
   @Setting({ env: 'RATE_LIMIT_BURST', kind: 'int', section: 'limits' })
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   rateLimitBurst = 10;
 
   /** Seconds an Idempotency-Key and its first answer are kept; 0 = the header is ignored. */
   @Setting({ env: 'IDEMPOTENCY_WINDOW', kind: 'int', section: 'limits' })
-  @IsInt() @Min(0)
+  @IsInt()
+  @Min(0)
   idempotencyWindow = 86400;
 
   /** Keys kept at most by the in-memory store (no REDIS_URL); past it the oldest are forgotten early. */
   @Setting({ env: 'IDEMPOTENCY_MAX_KEYS', kind: 'int', section: 'limits' })
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   idempotencyMaxKeys = 100000;
 
   /**
@@ -354,12 +410,15 @@ export class TransportConfig {
    * (docs/retries-and-limits.md, "Memory").
    */
   @Setting({ env: 'IDEMPOTENCY_MAX_BYTES', kind: 'int', section: 'limits' })
-  @IsInt() @Min(1024)
+  @IsInt()
+  @Min(1024)
   idempotencyMaxBytes = 64 * 1024 * 1024;
 
   /** Bytes one client's keys may take; unset = a quarter of IDEMPOTENCY_MAX_BYTES (client-shares.ts). */
   @Setting({ env: 'IDEMPOTENCY_MAX_BYTES_PER_CLIENT', kind: 'int', section: 'limits' })
-  @IsOptional() @IsInt() @Min(1024)
+  @IsOptional()
+  @IsInt()
+  @Min(1024)
   idempotencyMaxBytesPerClient?: number;
 
   /**
@@ -367,7 +426,8 @@ export class TransportConfig {
    * idempotency_answer_not_kept with the first message's id (it is never published twice).
    */
   @Setting({ env: 'IDEMPOTENCY_MAX_ENTRY_BYTES', kind: 'int', section: 'limits' })
-  @IsInt() @Min(512)
+  @IsInt()
+  @Min(512)
   idempotencyMaxEntryBytes = 65536;
 
   // ---- observability: logs, traces, metrics, docs ----
@@ -401,12 +461,14 @@ export class TransportConfig {
 
   /** Where spans go (OTLP over HTTP), e.g. http://otel-collector:4318/v1/traces; unset = the exporter's default (localhost:4318). */
   @Setting({ env: 'OTEL_EXPORTER_OTLP_ENDPOINT', kind: 'string', section: 'observability' })
-  @IsOptional() @Matches(/^https?:\/\/.+/, { message: 'must be an http:// or https:// URL' })
+  @IsOptional()
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http:// or https:// URL' })
   otelExporterOtlpEndpoint?: string;
 
   /** The service.name resource attribute of every span. */
   @Setting({ env: 'OTEL_SERVICE_NAME', kind: 'string', section: 'observability' })
-  @IsString() @Matches(/\S/, { message: 'must not be empty' })
+  @IsString()
+  @Matches(/\S/, { message: 'must not be empty' })
   otelServiceName = 'vumi-http-api-transport';
 
   /** Serve Prometheus metrics at metricsPath (no auth, like health); off = no metrics collected at all. */
@@ -416,7 +478,8 @@ export class TransportConfig {
 
   /** Path of the Prometheus metrics endpoint. */
   @Setting({ env: 'METRICS_PATH', kind: 'string', section: 'observability' })
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   metricsPath = '/metrics';
 
   /** Serve the OpenAPI document at `<docsPath>-json` and its Swagger UI page at docsPath (no auth). */
@@ -426,7 +489,8 @@ export class TransportConfig {
 
   /** Path of the API documentation page. */
   @Setting({ env: 'DOCS_PATH', kind: 'string', section: 'observability' })
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   docsPath = '/docs';
 
   /**
@@ -434,6 +498,10 @@ export class TransportConfig {
    * WEB_PORT; unset = both on WEB_PORT as before; 0 = any free port. The probes stay on WEB_PORT.
    */
   @Setting({ env: 'MANAGEMENT_PORT', kind: 'int', section: 'observability' })
-  @IsOptional() @IsInt() @Min(0) @Max(65535) @DiffersFromWebPort()
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  @DiffersFromWebPort()
   managementPort?: number;
 }

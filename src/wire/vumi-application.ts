@@ -16,7 +16,14 @@ const PREVIEW_CHARS = 200;
 export function decodeJsonObject(body: Buffer): JsonObject {
   const raw: unknown = JSON.parse(body.toString('utf8'));
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new MalformedVumiMessageError('not_an_object', 'body is not a JSON object', body.subarray(0, PREVIEW_CHARS * 4).toString('utf8').slice(0, PREVIEW_CHARS));
+    throw new MalformedVumiMessageError(
+      'not_an_object',
+      'body is not a JSON object',
+      body
+        .subarray(0, PREVIEW_CHARS * 4)
+        .toString('utf8')
+        .slice(0, PREVIEW_CHARS),
+    );
   }
   return raw as JsonObject;
 }

@@ -32,10 +32,7 @@ const messageLike = fc.record(
     in_reply_to: fieldValue,
     content: fieldValue,
     to_addr: fieldValue,
-    transport_metadata: fc.oneof(
-      fieldValue,
-      fc.record({ http_api: fc.oneof(fieldValue, fc.record({ instance_id: fieldValue })) }),
-    ),
+    transport_metadata: fc.oneof(fieldValue, fc.record({ http_api: fc.oneof(fieldValue, fc.record({ instance_id: fieldValue })) })),
   },
   { requiredKeys: [] },
 );
@@ -45,9 +42,9 @@ const anyBody = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 200 }).map((text) => Buffer.from(text, 'utf8')),
   fc.jsonValue({ maxDepth: 3 }).map((value) => Buffer.from(JSON.stringify(value) ?? 'null', 'utf8')),
   messageLike.map((value) => Buffer.from(JSON.stringify(value), 'utf8')),
-  fc.string({ minLength: MAX_BYTES - 50, maxLength: MAX_BYTES + 50 }).map((text) =>
-    Buffer.from(JSON.stringify({ message_id: 'm', in_reply_to: 'r', content: text }), 'utf8'),
-  ),
+  fc
+    .string({ minLength: MAX_BYTES - 50, maxLength: MAX_BYTES + 50 })
+    .map((text) => Buffer.from(JSON.stringify({ message_id: 'm', in_reply_to: 'r', content: text }), 'utf8')),
 );
 
 const stringOrNull = (value: unknown) => value === null || (typeof value === 'string' && value !== '');

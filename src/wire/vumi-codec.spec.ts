@@ -116,7 +116,7 @@ describe('golden messages, field for field', () => {
 });
 
 describe('decodeOutboundMessage', () => {
-  it("reads what the transport needs from a Vumi reply, keeping the raw message", () => {
+  it('reads what the transport needs from a Vumi reply, keeping the raw message', () => {
     const reply = fixture('vumi-reply');
     const decoded = decodeOutboundMessage(encodeMessage(reply), MAX);
     expect(decoded).toStrictEqual({

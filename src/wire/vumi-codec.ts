@@ -149,7 +149,10 @@ export interface OutboundMessage {
 const PREVIEW_CHARS = 200;
 
 function preview(body: Buffer): string {
-  return body.subarray(0, PREVIEW_CHARS * 4).toString('utf8').slice(0, PREVIEW_CHARS);
+  return body
+    .subarray(0, PREVIEW_CHARS * 4)
+    .toString('utf8')
+    .slice(0, PREVIEW_CHARS);
 }
 
 function optionalString(raw: JsonObject, field: string, invalid: string[]): string | null {

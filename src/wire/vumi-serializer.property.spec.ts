@@ -110,7 +110,21 @@ describe('compiled serializers (property-based)', () => {
         routing_metadata: metadata,
         nack_reason: anyText,
       },
-      { requiredKeys: ['message_version', 'message_type', 'timestamp', 'event_id', 'event_type', 'user_message_id', 'sent_message_id', 'transport_name', 'transport_metadata', 'helper_metadata', 'routing_metadata'] },
+      {
+        requiredKeys: [
+          'message_version',
+          'message_type',
+          'timestamp',
+          'event_id',
+          'event_type',
+          'user_message_id',
+          'sent_message_id',
+          'transport_name',
+          'transport_metadata',
+          'helper_metadata',
+          'routing_metadata',
+        ],
+      },
     );
     fc.assert(
       fc.property(event, (e) => {

@@ -46,7 +46,13 @@ let lastInstanceId: string | undefined;
 let lastTransportMetadata = '';
 function transportMetadata(value: JsonObject): string {
   const inner = value[TRANSPORT_METADATA_KEY];
-  if (inner === null || typeof inner !== 'object' || Array.isArray(inner) || !onlyKey(value, TRANSPORT_METADATA_KEY) || !onlyKey(inner, 'instance_id')) {
+  if (
+    inner === null ||
+    typeof inner !== 'object' ||
+    Array.isArray(inner) ||
+    !onlyKey(value, TRANSPORT_METADATA_KEY) ||
+    !onlyKey(inner, 'instance_id')
+  ) {
     return obj(value);
   }
   const id = (inner as JsonObject).instance_id;

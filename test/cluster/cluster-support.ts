@@ -7,7 +7,6 @@ const ROOT = resolve(__dirname, '..', '..');
 
 export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
-
 export { drainQueue } from '../support/queue-drain';
 
 export interface DeliveryCount {

@@ -3,16 +3,7 @@ import { routingKeysFor } from '../../src/wire/vumi-topology';
 import { CallRecord, LoadLoop } from '../support/load-loop';
 import { PrivateCluster } from '../support/private-cluster';
 import { ServiceProcess } from '../support/service-process';
-import {
-  brokerHealth,
-  countDelivery,
-  drainQueue,
-  report,
-  sleep,
-  startEcho,
-  stopChild,
-  waitForConnected,
-} from './cluster-support';
+import { brokerHealth, countDelivery, drainQueue, report, sleep, startEcho, stopChild, waitForConnected } from './cluster-support';
 
 /**
  * A real three-node RabbitMQ cluster of this file's own (never the shared

@@ -25,8 +25,6 @@ interface Timeline {
   back: number; // broker answering again
 }
 
-
-
 /** The held request's inbound message, read off the reply-mode transport's queue. */
 async function nextInbound(url: string, queue: string): Promise<JsonObject> {
   return withBroker(url, async (connection) => {
@@ -131,7 +129,10 @@ describe('a broker outage under load', () => {
         `${[...confirmed].filter((id) => found.has(id as string)).length} of them found in .inbound, ` +
         `${duplicates} duplicated, ${extra} found without a 200 (answered 503, kept by the broker); ` +
         `${outage.length} answers during the outage, max latency ${Math.max(...outage.map((r) => r.endedAt - r.startedAt)).toFixed(0)} ms, ` +
-        `p99 ${percentile(outage.map((r) => r.endedAt - r.startedAt), 99).toFixed(0)} ms; ` +
+        `p99 ${percentile(
+          outage.map((r) => r.endedAt - r.startedAt),
+          99,
+        ).toFixed(0)} ms; ` +
         `broker down ${((timeline.back - timeline.outageFrom) / 1000).toFixed(1)} s; first 200 after ` +
         `${((Math.min(...ok.filter((r) => r.startedAt > timeline.back).map((r) => r.endedAt)) - timeline.back) / 1000).toFixed(2)} s\n`,
     );

@@ -19,7 +19,9 @@ const valid = (from: string) => ({ to_addr: '555', from_addr: from, content: 'he
 /** A fetch to abort at will; its failure (AbortError) is expected and swallowed. */
 function abortable(url: string): { abort: () => void; done: Promise<unknown> } {
   const controller = new AbortController();
-  const done = fetch(url, { signal: controller.signal }).then((r) => r.text()).catch(() => undefined);
+  const done = fetch(url, { signal: controller.signal })
+    .then((r) => r.text())
+    .catch(() => undefined);
   return { abort: () => controller.abort(), done };
 }
 
@@ -57,7 +59,10 @@ describe('callers that hang up', () => {
     await ffPeer?.destroy();
     await replyPeer?.destroy();
     await proxy?.stop();
-    expect(exits).toEqual([{ code: 0, signal: null }, { code: 0, signal: null }]);
+    expect(exits).toEqual([
+      { code: 0, signal: null },
+      { code: 0, signal: null },
+    ]);
   });
 
   afterEach(() => {

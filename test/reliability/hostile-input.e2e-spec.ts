@@ -102,14 +102,34 @@ const CASES: Case[] = [
     status: 400,
     send: (s) => call(`${s.api(valid)}&${encodeURIComponent('a\r\nSet-Cookie: x=y')}=1`, { headers: { Authorization: AUTH } }),
   },
-  { name: 'an unsupported media type', status: 415, send: (s) => post(s, 'content=x', { 'Content-Type': 'text/plain', Authorization: AUTH }) },
+  {
+    name: 'an unsupported media type',
+    status: 415,
+    send: (s) => post(s, 'content=x', { 'Content-Type': 'text/plain', Authorization: AUTH }),
+  },
   { name: 'no Authorization', status: 401, send: (s) => call(s.api(valid)) },
-  { name: 'a wrong password', status: 401, send: (s) => call(s.api(valid), { headers: { Authorization: `Basic ${Buffer.from('user:wrong').toString('base64')}` } }) },
-  { name: 'a wrong user', status: 401, send: (s) => call(s.api(valid), { headers: { Authorization: `Basic ${Buffer.from('root:secret').toString('base64')}` } }) },
+  {
+    name: 'a wrong password',
+    status: 401,
+    send: (s) => call(s.api(valid), { headers: { Authorization: `Basic ${Buffer.from('user:wrong').toString('base64')}` } }),
+  },
+  {
+    name: 'a wrong user',
+    status: 401,
+    send: (s) => call(s.api(valid), { headers: { Authorization: `Basic ${Buffer.from('root:secret').toString('base64')}` } }),
+  },
   { name: 'another scheme', status: 401, send: (s) => call(s.api(valid), { headers: { Authorization: 'Bearer secret' } }) },
   { name: 'Basic with garbage', status: 401, send: (s) => call(s.api(valid), { headers: { Authorization: 'Basic %%%###' } }) },
-  { name: 'Basic without a colon', status: 401, send: (s) => call(s.api(valid), { headers: { Authorization: `Basic ${Buffer.from('usersecret').toString('base64')}` } }) },
-  { name: 'an 8 kB Authorization', status: 401, send: (s) => call(s.api(valid), { headers: { Authorization: `Basic ${'A'.repeat(8192)}` } }) },
+  {
+    name: 'Basic without a colon',
+    status: 401,
+    send: (s) => call(s.api(valid), { headers: { Authorization: `Basic ${Buffer.from('usersecret').toString('base64')}` } }),
+  },
+  {
+    name: 'an 8 kB Authorization',
+    status: 401,
+    send: (s) => call(s.api(valid), { headers: { Authorization: `Basic ${'A'.repeat(8192)}` } }),
+  },
 ];
 
 describe('hostile input', () => {

@@ -113,7 +113,10 @@ describe('hostile outbound messages', () => {
   it('nacks a reply naming a holder instance whose queue name cannot exist', async () => {
     const { answer, inbound } = await holdOne();
     for (const instance of ['x'.repeat(300), 'ü'.repeat(200), 'gone-instance']) {
-      const stray = buildReply({ ...inbound, message_id: 'f'.repeat(32), transport_metadata: { http_api: { instance_id: instance } } }, 'stray');
+      const stray = buildReply(
+        { ...inbound, message_id: 'f'.repeat(32), transport_metadata: { http_api: { instance_id: instance } } },
+        'stray',
+      );
       await peer.publishOutbound(stray);
       expect(await peer.nextEvent()).toMatchObject({ event_type: 'nack', nack_reason: 'No matching request' });
     }

@@ -116,7 +116,9 @@ describe('overload', () => {
     const next = await holdOne('after');
     await peer.reply(next.inbound, 'room again');
     expect(await next.answer).toMatchObject({ status: 200, body: 'room again' });
-    process.stdout.write(`overload figures: 3000 refused requests while ${MAX_HELD} held, RSS growth ${(growth / 1048576).toFixed(1)} MB\n`);
+    process.stdout.write(
+      `overload figures: 3000 refused requests while ${MAX_HELD} held, RSS growth ${(growth / 1048576).toFixed(1)} MB\n`,
+    );
   });
 
   it('a client sending its headers slowly (slowloris) is cut off after HTTP_HEADERS_TIMEOUT', async () => {

@@ -114,7 +114,10 @@ describe('shutdown', () => {
     process.stdout.write(
       `shutdown under load: ${load.records.length} calls, ${ok.length} answered 200 and all found in .inbound, ` +
         `${load.count((r) => r.status === 503)} refused 503, ${load.count((r) => /ECONNREFUSED/.test(r.error ?? ''))} refused ` +
-        `connections, ${other.length} other (${other.slice(0, 3).map((r) => r.error).join('; ')})\n`,
+        `connections, ${other.length} other (${other
+          .slice(0, 3)
+          .map((r) => r.error)
+          .join('; ')})\n`,
     );
     expect(other.every((r) => r.status === 'error' && /ECONNRESET|other side closed/.test(r.error ?? ''))).toBe(true);
   });

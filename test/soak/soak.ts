@@ -82,9 +82,11 @@ async function heapUsed(service: ServiceProcess): Promise<number> {
 /** The lowest sample of each third: memory is a saw-tooth until the next collection, a leak raises its troughs. */
 function troughs(samples: number[]): [first: number, middle: number, last: number] {
   const third = Math.max(1, Math.floor(samples.length / 3));
-  return [samples.slice(0, third), samples.slice(third, -third), samples.slice(-third)].map((part) =>
-    Math.min(...part),
-  ) as [number, number, number];
+  return [samples.slice(0, third), samples.slice(third, -third), samples.slice(-third)].map((part) => Math.min(...part)) as [
+    number,
+    number,
+    number,
+  ];
 }
 
 async function soak(mode: 'fire-and-forget' | 'reply'): Promise<Verdict> {
@@ -114,7 +116,9 @@ async function soak(mode: 'fire-and-forget' | 'reply'): Promise<Verdict> {
     process.stdout.write(
       `${String((sample * SAMPLE_MS) / 1000).padStart(4)}s | ${String(window.sent).padEnd(5)} ${String(window.ok).padEnd(5)} ` +
         `${String(window.failed).padEnd(6)} ${String(window.skipped).padEnd(7)} | ${percentile(l, 50).toFixed(1).padStart(6)} ` +
-        `${percentile(l, 99).toFixed(1).padStart(7)} ${Math.max(0, ...l).toFixed(1).padStart(7)} | ${mb(rss[rss.length - 1]).padStart(7)} ` +
+        `${percentile(l, 99).toFixed(1).padStart(7)} ${Math.max(0, ...l)
+          .toFixed(1)
+          .padStart(7)} | ${mb(rss[rss.length - 1]).padStart(7)} ` +
         `${mb(heap[heap.length - 1]).padStart(7)}\n`,
     );
   }

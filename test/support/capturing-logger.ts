@@ -38,8 +38,7 @@ export class CapturingLogger implements LoggerService {
 
   /** The first line (already logged or still to come) whose message matches, within `timeoutMs`. */
   waitFor(pattern: string | RegExp, timeoutMs = 5000): Promise<CapturedLine> {
-    const test = (line: CapturedLine) =>
-      typeof pattern === 'string' ? line.message.includes(pattern) : pattern.test(line.message);
+    const test = (line: CapturedLine) => (typeof pattern === 'string' ? line.message.includes(pattern) : pattern.test(line.message));
     const seen = this.lines.find(test);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {

@@ -11,11 +11,7 @@ export interface HeldCall {
 }
 
 /** Sends a request in reply mode and waits until its inbound message is on the broker. */
-export async function sendHeld(
-  service: TestService,
-  fields: Record<string, string>,
-  signal?: AbortSignal,
-): Promise<HeldCall> {
+export async function sendHeld(service: TestService, fields: Record<string, string>, signal?: AbortSignal): Promise<HeldCall> {
   const response = fetch(service.api({ from_addr: '123', content: 'hello', ...fields }), { signal });
   let settled = false;
   // An aborted fetch rejects; the test awaits something else then, so keep the rejection handled.

@@ -207,7 +207,11 @@ const CUSTOM_RESOURCE_SCHEMAS: Record<string, object> = {
     required: ['selector', 'endpoints'],
     properties: {
       selector: labelSelector,
-      namespaceSelector: { type: 'object', properties: { any: { type: 'boolean' }, matchNames: { type: 'array', items: { type: 'string' } } }, additionalProperties: false },
+      namespaceSelector: {
+        type: 'object',
+        properties: { any: { type: 'boolean' }, matchNames: { type: 'array', items: { type: 'string' } } },
+        additionalProperties: false,
+      },
       jobLabel: { type: 'string' },
       endpoints: {
         type: 'array',

@@ -65,7 +65,10 @@ async function connectOnce(url: string): Promise<AmqpConnection> {
   try {
     return await Promise.race([attempt, deadline]);
   } catch (error) {
-    attempt.then((late) => late.close().catch(() => undefined), () => undefined);
+    attempt.then(
+      (late) => late.close().catch(() => undefined),
+      () => undefined,
+    );
     throw error;
   } finally {
     clearTimeout(timer);

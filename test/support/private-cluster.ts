@@ -79,7 +79,8 @@ export class PrivateCluster {
     for (;;) {
       running = await this.runningNodes().catch(() => []);
       if (running.length >= count) return;
-      if (Date.now() >= deadline) throw new Error(`cluster: ${running.length} of ${count} nodes running after ${timeoutMs} ms (${running.join(', ')})`);
+      if (Date.now() >= deadline)
+        throw new Error(`cluster: ${running.length} of ${count} nodes running after ${timeoutMs} ms (${running.join(', ')})`);
       await new Promise((done) => setTimeout(done, 500));
     }
   }

@@ -31,9 +31,7 @@ export function rawHttp(baseUrl: string, options: RawRequest, timeoutMs = 10_000
         method: options.method,
         path: options.path,
         // Content-Length up front: with `Expect: 100-continue` Node sends the headers at once.
-        headers: Buffer.isBuffer(options.body)
-          ? { ...options.headers, 'Content-Length': String(options.body.length) }
-          : options.headers,
+        headers: Buffer.isBuffer(options.body) ? { ...options.headers, 'Content-Length': String(options.body.length) } : options.headers,
         agent: false,
         timeout: timeoutMs,
       },
@@ -41,9 +39,7 @@ export function rawHttp(baseUrl: string, options: RawRequest, timeoutMs = 10_000
         answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
-        );
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       },
     );

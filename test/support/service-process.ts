@@ -40,9 +40,7 @@ export class ServiceProcess {
   ) {
     child.stdout?.setEncoding('utf8').on('data', (text: string) => (this.out += text));
     child.stderr?.setEncoding('utf8').on('data', (text: string) => (this.out += text));
-    this.exit = new Promise((done) =>
-      child.once('exit', (code, signal) => done((this.exitStatus = { code, signal }))),
-    );
+    this.exit = new Promise((done) => child.once('exit', (code, signal) => done((this.exitStatus = { code, signal }))));
   }
 
   /** Starts the service with these settings (plus test defaults) and waits until its liveness path answers. */
@@ -111,9 +109,7 @@ export class ServiceProcess {
 
   /** Lines logged at error level or above (pino JSON lines or Nest's text lines), and crashes. */
   errorLines(): string[] {
-    return this.out
-      .split('\n')
-      .filter((line) => /"level":"(error|fatal)"|\sERROR\s|Unhandled|Uncaught|^\s+at /.test(line));
+    return this.out.split('\n').filter((line) => /"level":"(error|fatal)"|\sERROR\s|Unhandled|Uncaught|^\s+at /.test(line));
   }
 
   tail(lines = 40): string {
@@ -189,9 +185,7 @@ export class ServiceProcess {
 async function environment(env: Record<string, string>): Promise<Record<string, string>> {
   const settings = new Set<string>([...SETTING_SOURCES.map((source) => source.env), 'CONFIG_FILE']);
   const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(
-      (entry): entry is [string, string] => entry[1] !== undefined && !settings.has(entry[0]),
-    ),
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !settings.has(entry[0])),
   );
   return {
     ...inherited,

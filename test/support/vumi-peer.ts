@@ -95,11 +95,7 @@ export class VumiPeer {
 
   /** Publishes on `<transport>.outbound` as an application would. */
   async publishOutbound(message: JsonObject | Buffer | string): Promise<void> {
-    const body = Buffer.isBuffer(message)
-      ? message
-      : typeof message === 'string'
-        ? Buffer.from(message)
-        : encodeMessage(message);
+    const body = Buffer.isBuffer(message) ? message : typeof message === 'string' ? Buffer.from(message) : encodeMessage(message);
     this.channel.publish(VUMI_EXCHANGE, this.keys.outbound, body, { persistent: true });
   }
 

@@ -32,7 +32,7 @@ describe('AuthFailureThrottle', () => {
   it('keys a name by a digest, however long the name', async () => {
     const keys: string[] = [];
     const recording: RateLimiter = {
-      take: async (key, policy) => ((keys.push(key), new MemoryRateLimiter().take(key, policy))),
+      take: async (key, policy) => (keys.push(key), new MemoryRateLimiter().take(key, policy)),
       refund: async () => undefined,
     };
     await throttleWith({}, recording).admit('198.51.100.1', 'n'.repeat(10_000));
@@ -45,7 +45,10 @@ describe('AuthFailureThrottle', () => {
   });
 
   it('keeps limiting in memory when the shared limiter fails (Redis away)', async () => {
-    const broken: RateLimiter = { take: () => Promise.reject(new Error('Connection is closed.')), refund: () => Promise.reject(new Error('x')) };
+    const broken: RateLimiter = {
+      take: () => Promise.reject(new Error('Connection is closed.')),
+      refund: () => Promise.reject(new Error('x')),
+    };
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const throttle = throttleWith({ AUTH_FAILURE_BURST: '1' }, new FallbackRateLimiter(broken, new MemoryRateLimiter(100, () => 0)));
     expect((await throttle.admit('a', 'shop')).allowed).toBe(true);

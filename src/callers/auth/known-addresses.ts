@@ -37,7 +37,6 @@ export class MemoryKnownAddresses implements KnownAddresses {
   }
 }
 
-
 /**
  * The same in Redis (`<prefix>known:<name digest>:<address>`, expiring after
  * KNOWN_FOR_SECONDS), so every instance, and a restarted one, knows them;

@@ -81,7 +81,14 @@ describe('CallerCredentials', () => {
   it('gives a caller FIELD_DEFAULTS overlaid with its own field_defaults, and its rate limit', async () => {
     const { credentials } = credentialsFor();
     const alice = (await credentials.verify('alice:alice pw')).caller;
-    expect(alice).toEqual({ name: 'alice', rateLimit: { rate: 1, burst: 2 }, fieldDefaults: [['from_addr', 'alice-sc'], ['group', 'g']] });
+    expect(alice).toEqual({
+      name: 'alice',
+      rateLimit: { rate: 1, burst: 2 },
+      fieldDefaults: [
+        ['from_addr', 'alice-sc'],
+        ['group', 'g'],
+      ],
+    });
     expect((await credentials.verify('bob:bob pw')).caller?.fieldDefaults).toBeUndefined(); // FIELD_DEFAULTS alone
   });
 });

@@ -139,8 +139,6 @@ function digest(credentials: string): string {
 }
 
 function toCaller(entry: CallerEntry, globalDefaults: Record<string, string>): Caller {
-  const fieldDefaults = entry.fieldDefaults
-    ? Object.entries({ ...globalDefaults, ...entry.fieldDefaults })
-    : undefined;
+  const fieldDefaults = entry.fieldDefaults ? Object.entries({ ...globalDefaults, ...entry.fieldDefaults }) : undefined;
   return Object.freeze({ name: entry.username, rateLimit: entry.rateLimit, fieldDefaults });
 }

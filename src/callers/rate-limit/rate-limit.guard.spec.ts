@@ -23,7 +23,7 @@ function guardWith(env: Record<string, string>, limiter: RateLimiter = new Memor
   const events = new RateLimitEvents();
   const limited: Array<string | undefined> = [];
   events.onRateLimited((caller) => limited.push(caller));
-    const config = loadConfig({ INSTANCE_ID: 'unit', ...env });
+  const config = loadConfig({ INSTANCE_ID: 'unit', ...env });
   return { guard: new RateLimitGuard(config, limiter, events, new ClientIdentity(config)), limited };
 }
 

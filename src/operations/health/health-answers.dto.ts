@@ -26,7 +26,11 @@ export class HealthAnswerDto {
   @ApiProperty({ description: 'HTTP requests held for their reply (Vumi).', example: 0 })
   pending_requests: number;
 
-  @ApiProperty({ enum: ['ok', 'error', 'shutting_down'], description: 'error (with 503) when the instance cannot take traffic.', example: 'ok' })
+  @ApiProperty({
+    enum: ['ok', 'error', 'shutting_down'],
+    description: 'error (with 503) when the instance cannot take traffic.',
+    example: 'ok',
+  })
   status: string;
 
   @ApiPropertyOptional({

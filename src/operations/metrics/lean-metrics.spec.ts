@@ -14,9 +14,21 @@ function pairOf(contentType: RegistryContentType = Registry.PROMETHEUS_CONTENT_T
   }
   const help = 'Help with a \\ backslash\nand a new line.';
   const promCounter = new Counter({ name: 'test_requests_total', help, labelNames: ['method', 'status'], registers: [prom] });
-  const promHistogram = new Histogram({ name: 'test_duration_seconds', help, labelNames: ['outcome'], buckets: BUCKETS, registers: [prom] });
+  const promHistogram = new Histogram({
+    name: 'test_duration_seconds',
+    help,
+    labelNames: ['outcome'],
+    buckets: BUCKETS,
+    registers: [prom],
+  });
   const leanCounter = new LeanCounter({ name: 'test_requests_total', help, labelNames: ['method', 'status'], registers: [lean] });
-  const leanHistogram = new LeanHistogram({ name: 'test_duration_seconds', help, labelNames: ['outcome'], buckets: BUCKETS, registers: [lean] });
+  const leanHistogram = new LeanHistogram({
+    name: 'test_duration_seconds',
+    help,
+    labelNames: ['outcome'],
+    buckets: BUCKETS,
+    registers: [lean],
+  });
   return {
     prom,
     lean,

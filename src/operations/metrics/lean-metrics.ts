@@ -133,7 +133,12 @@ export class LeanCounter extends LeanMetric<LeanCounterChild> {
 
   get(): Promise<MetricData> {
     // New entries per call, shaped as Counter's { value, labels }: getMetricsAsJSON swaps in labels of its own, which must not stick to the child.
-    return Promise.resolve(this.data(this.type, this.series.map((c) => ({ value: c.value, labels: c.labels }))));
+    return Promise.resolve(
+      this.data(
+        this.type,
+        this.series.map((c) => ({ value: c.value, labels: c.labels })),
+      ),
+    );
   }
 
   protected make(labels: Labels): LeanCounterChild {
@@ -179,7 +184,13 @@ export class LeanHistogram extends LeanMetric<LeanHistogramChild> {
   private readonly upperBounds: readonly number[];
   private readonly bounds: Float64Array;
 
-  constructor(config: { name: string; help: string; labelNames: readonly string[]; buckets: readonly number[]; registers: Registry<RegistryContentType>[] }) {
+  constructor(config: {
+    name: string;
+    help: string;
+    labelNames: readonly string[];
+    buckets: readonly number[];
+    registers: Registry<RegistryContentType>[];
+  }) {
     // prom-client keys bucket counts by bound and takes the first bound at or above a value: with bounds out of order or repeated the two would part.
     for (let i = 1; i < config.buckets.length; i++) {
       if (!(config.buckets[i] > config.buckets[i - 1])) throw new Error(`${config.name}: buckets must increase`);

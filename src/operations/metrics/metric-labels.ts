@@ -12,12 +12,7 @@ export function methodLabel(method: string | undefined): string {
   return method !== undefined && METHODS.has(method) ? method : 'other';
 }
 
-export type NackReasonLabel =
-  | 'no_matching_request'
-  | 'replies_not_expected'
-  | 'invalid_fields'
-  | 'missing_fields'
-  | 'other';
+export type NackReasonLabel = 'no_matching_request' | 'replies_not_expected' | 'invalid_fields' | 'missing_fields' | 'other';
 
 /** Vumi's nack reasons (vumi-codec.ts), without the field names some of them carry. */
 export function nackReasonLabel(reason: string | undefined): NackReasonLabel {

@@ -32,7 +32,16 @@ export class MetricsModule {
       module: MetricsModule,
       imports: [AmqpModule, PendingRequestsModule, OutboundModule, StatusModule, CallersModule, IdempotencyModule, RateLimitModule],
       controllers: [MetricsController],
-      providers: [MetricsService, HttpMetrics, HeldRequestMetrics, OutboundMetrics, BrokerMetrics, StatusMetrics, RetriesAndLimitsMetrics, AuthMetrics],
+      providers: [
+        MetricsService,
+        HttpMetrics,
+        HeldRequestMetrics,
+        OutboundMetrics,
+        BrokerMetrics,
+        StatusMetrics,
+        RetriesAndLimitsMetrics,
+        AuthMetrics,
+      ],
       exports: [MetricsService, HttpMetrics],
     };
   }

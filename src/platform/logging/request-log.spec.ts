@@ -7,7 +7,10 @@ import { RequestLog } from './request-log';
 function setUp(env: Record<string, string>) {
   const lines: Array<Record<string, unknown>> = [];
   const config = loadConfig(env);
-  const root = pino({ level: config.logLevel, base: undefined, timestamp: false }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const root = pino(
+    { level: config.logLevel, base: undefined, timestamp: false },
+    { write: (line: string) => lines.push(JSON.parse(line)) },
+  );
   return { lines, root, log: new RequestLog(config, root) };
 }
 

@@ -42,9 +42,7 @@ export class RequestLog {
     @Inject(PINO_LOGGER) private readonly pino: Logger,
   ) {
     this.probes = new Set(
-      [config.healthPath, config.livenessPath, config.readinessPath, config.metricsPath].map((path) =>
-        normalisePath(path).toLowerCase(),
-      ),
+      [config.healthPath, config.livenessPath, config.readinessPath, config.metricsPath].map((path) => normalisePath(path).toLowerCase()),
     );
     this.docs = normalisePath(config.docsPath).toLowerCase();
     this.requestLevel = config.logRequests ? LOGGED_REQUEST_LINE_LEVEL : REQUEST_LINE_LEVEL;

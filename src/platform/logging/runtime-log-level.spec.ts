@@ -5,7 +5,10 @@ import { RuntimeLogLevel } from './runtime-log-level';
 function setUp(env: Record<string, string>) {
   const lines: Array<Record<string, unknown>> = [];
   const config = loadConfig(env);
-  const root = pino({ level: config.logLevel, base: undefined, timestamp: false }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const root = pino(
+    { level: config.logLevel, base: undefined, timestamp: false },
+    { write: (line: string) => lines.push(JSON.parse(line)) },
+  );
   return { lines, root, levels: new RuntimeLogLevel(config, root) };
 }
 

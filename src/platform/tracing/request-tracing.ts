@@ -42,7 +42,8 @@ export function requestTracingMiddleware(config: TransportConfig) {
     res.once('close', () => {
       const status = res.writableFinished ? res.statusCode : undefined;
       if (status !== undefined) span.setAttribute('http.response.status_code', status);
-      if (status === undefined || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, ...(status === undefined && { message: 'aborted' }) });
+      if (status === undefined || status >= 500)
+        span.setStatus({ code: SpanStatusCode.ERROR, ...(status === undefined && { message: 'aborted' }) });
       span.end();
     });
     const active = withRequestId(trace.setSpan(parent, span), (req as Request & { id?: string }).id);

@@ -26,16 +26,24 @@ describe('trace context in AMQP headers', () => {
     const span = provider.getTracer('t').startSpan('s');
     const headers = context.with(withRequestId(trace.setSpan(ROOT_CONTEXT, span), 'req-1'), traceHeaders);
     span.end();
-    expect(headers).toEqual({ traceparent: `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`, [REQUEST_ID_HEADER]: 'req-1' });
+    expect(headers).toEqual({
+      traceparent: `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`,
+      [REQUEST_ID_HEADER]: 'req-1',
+    });
   });
 
   it('a reply: its Buffer-valued traceparent parents the span; without one, no span', async () => {
     exporter.reset();
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    const inner = await withTraceFrom({ traceparent: Buffer.from(traceparent), [REQUEST_ID_HEADER]: 'req-2' }, 'q process', async () => traceHeaders());
+    const inner = await withTraceFrom({ traceparent: Buffer.from(traceparent), [REQUEST_ID_HEADER]: 'req-2' }, 'q process', async () =>
+      traceHeaders(),
+    );
     const [span] = exporter.getFinishedSpans();
     expect(span.parentSpanContext?.spanId).toBe('b7ad6b7169203331');
-    expect(inner).toEqual({ traceparent: `00-0af7651916cd43dd8448eb211c80319c-${span.spanContext().spanId}-01`, [REQUEST_ID_HEADER]: 'req-2' });
+    expect(inner).toEqual({
+      traceparent: `00-0af7651916cd43dd8448eb211c80319c-${span.spanContext().spanId}-01`,
+      [REQUEST_ID_HEADER]: 'req-2',
+    });
     await expect(withTraceFrom({ traceparent: 'garbage' }, 'q process', async () => traceHeaders())).resolves.toBeUndefined();
     await expect(withTraceFrom(undefined, 'q process', async () => 7)).resolves.toBe(7);
     expect(exporter.getFinishedSpans()).toHaveLength(1);

@@ -68,7 +68,14 @@ export function withTraceFrom<T>(headers: Record<string, unknown> | undefined, n
   const requestId = amqpHeaders.get(headers, REQUEST_ID_HEADER);
   const span = tracer().startSpan(
     name,
-    { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'rabbitmq', 'messaging.operation.type': 'process', ...(requestId && { 'http.request.id': requestId }) } },
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'rabbitmq',
+        'messaging.operation.type': 'process',
+        ...(requestId && { 'http.request.id': requestId }),
+      },
+    },
     parent,
   );
   return context.with(withRequestId(trace.setSpan(parent, span), requestId as string | undefined), handle).then(

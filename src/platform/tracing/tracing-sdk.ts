@@ -24,7 +24,8 @@ export function startTracing(config: TransportConfig, processor?: SpanProcessor)
   /* eslint-enable @typescript-eslint/no-require-imports */
   const exporter = (): SpanExporter => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+    const { OTLPTraceExporter } =
+      require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
     return new OTLPTraceExporter(config.otelExporterOtlpEndpoint ? { url: config.otelExporterOtlpEndpoint } : {});
   };
   const provider = new NodeTracerProvider({

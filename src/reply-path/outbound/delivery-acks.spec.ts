@@ -39,7 +39,11 @@ describe('DeliveryAcks', () => {
   it('acks one by one what lies beyond a delivery still in hand, and never covers the one in hand', async () => {
     for (const tag of [1, 2, 4, 5]) acks.ack(delivery(tag));
     await nextTurn();
-    expect(channel.frames).toEqual([['ack', 2, true], ['ack', 4, false], ['ack', 5, false]]);
+    expect(channel.frames).toEqual([
+      ['ack', 2, true],
+      ['ack', 4, false],
+      ['ack', 5, false],
+    ]);
     channel.frames = [];
     acks.ack(delivery(3)); // the slow one, then later ones: the run goes on over 4 and 5
     acks.ack(delivery(6));
@@ -53,7 +57,10 @@ describe('DeliveryAcks', () => {
     expect(channel.frames).toEqual([['requeue', 2, false]]);
     acks.ack(delivery(3));
     await nextTurn();
-    expect(channel.frames).toEqual([['requeue', 2, false], ['ack', 3, true]]);
+    expect(channel.frames).toEqual([
+      ['requeue', 2, false],
+      ['ack', 3, true],
+    ]);
   });
 
   it('ends a run on a requeued tag with the last handled one before it', async () => {
@@ -61,7 +68,11 @@ describe('DeliveryAcks', () => {
     acks.ack(delivery(2));
     acks.requeue(delivery(3));
     await nextTurn();
-    expect(channel.frames).toEqual([['requeue', 1, false], ['requeue', 3, false], ['ack', 2, true]]);
+    expect(channel.frames).toEqual([
+      ['requeue', 1, false],
+      ['requeue', 3, false],
+      ['ack', 2, true],
+    ]);
     channel.frames = [];
     acks.ack(delivery(4));
     await nextTurn();

@@ -67,11 +67,7 @@ describe('ReplyDispatcher', () => {
 
   function create(env: Record<string, string> = {}): ReplyDispatcher {
     const config = loadConfig({ TRANSPORT_NAME: 'unit', REPLY_EXPECTED: 'true', INSTANCE_ID: OWN_INSTANCE, ...env });
-    const dispatcher = new ReplyDispatcher(
-      config,
-      pending as unknown as PendingRequestsService,
-      publisher as unknown as MessagePublisher,
-    );
+    const dispatcher = new ReplyDispatcher(config, pending as unknown as PendingRequestsService, publisher as unknown as MessagePublisher);
     dispatcher.onDispatch((result, reason) => results.push([result, reason]));
     return dispatcher;
   }

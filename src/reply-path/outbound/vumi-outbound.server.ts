@@ -77,7 +77,10 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
         this.acks.set(channel, acks);
         channel.once('close', () => this.acks.delete(channel));
         const tags: string[] = [];
-        for (const [queue, forwarded] of [[keys.outbound, false], [ownQueue, true]] as const) {
+        for (const [queue, forwarded] of [
+          [keys.outbound, false],
+          [ownQueue, true],
+        ] as const) {
           const spanName = `${queue} process`;
           const tracing = this.config.otelEnabled;
           const { consumerTag } = await channel.consume(
@@ -155,7 +158,9 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
       if (!(error instanceof MalformedVumiMessageError)) {
         // Not expected of the decoder; settled like a failed handler (requeued once) rather than left in hand.
         const again = !message.fields.redelivered;
-        this.logger.error(`Could not decode an outbound message from ${queue} (${(error as Error)?.message ?? error}); ${again ? 'requeued' : 'dropped after a redelivery'}`);
+        this.logger.error(
+          `Could not decode an outbound message from ${queue} (${(error as Error)?.message ?? error}); ${again ? 'requeued' : 'dropped after a redelivery'}`,
+        );
         return again ? acks.requeue(message) : acks.ack(message);
       }
       this.malformedCount++;

@@ -53,7 +53,12 @@ describe('ApiResponder', () => {
   it("carries the request's id (RequestLog's req.id) in every answer's headers, set with the rest", () => {
     const withId = (run: (res: ServerResponse) => void) =>
       answer((r) => {
-        Object.assign(r, { req: { id: 'req-7' }, setHeader: () => { throw new Error('set before writeHead'); } });
+        Object.assign(r, {
+          req: { id: 'req-7' },
+          setHeader: () => {
+            throw new Error('set before writeHead');
+          },
+        });
         run(r);
       });
     expect(withId((r) => responder.sendOutcome(r, { kind: 'accepted', messageId: 'a'.repeat(32) })).headers['X-Request-Id']).toBe('req-7');

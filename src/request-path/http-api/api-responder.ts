@@ -20,7 +20,13 @@ import {
 import { IdempotentOutcome } from '../idempotency/idempotency.service';
 import { RateLimitedError } from '../../callers/rate-limit/rate-limit.errors';
 import { rateLimitHeaders } from '../../callers/rate-limit/rate-limit-headers';
-import { FieldValidationError, MalformedRequestError, MethodNotAllowedError, PayloadTooLargeError, UnauthorizedError } from './http-api.errors';
+import {
+  FieldValidationError,
+  MalformedRequestError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+} from './http-api.errors';
 
 /** An answer as a value: what ApiResponder.send writes. */
 export interface ApiAnswer {
@@ -64,7 +70,11 @@ export class ApiResponder {
       case 'replayed':
         res.setHeader(REPLAYED_HEADER, 'true');
         if (!outcome.answer) return this.sendAccepted(res, outcome.messageId);
-        return this.send(res, { status: outcome.answer.status, headers: { 'Content-Type': outcome.answer.contentType }, body: outcome.answer.body });
+        return this.send(res, {
+          status: outcome.answer.status,
+          headers: { 'Content-Type': outcome.answer.contentType },
+          body: outcome.answer.body,
+        });
     }
   }
 

@@ -14,7 +14,12 @@ describe('BasicAuthGuard', () => {
   });
 
   describe('with WEB_USERNAME and WEB_PASSWORD', () => {
-    const { guard } = buildBasicAuthGuard({ WEB_USERNAME: 'user', WEB_PASSWORD: 'p:ss wörd', AUTH_FAILURE_RATE: '0', AUTH_NAME_FAILURE_RATE: '0' });
+    const { guard } = buildBasicAuthGuard({
+      WEB_USERNAME: 'user',
+      WEB_PASSWORD: 'p:ss wörd',
+      AUTH_FAILURE_RATE: '0',
+      AUTH_NAME_FAILURE_RATE: '0',
+    });
 
     it('accepts the right credentials (a password may hold ":" and non-ASCII), synchronously', () => {
       expect(guard.canActivate(authContext(basic('user:p:ss wörd')).context)).toBe(true);
@@ -47,7 +52,12 @@ describe('BasicAuthGuard', () => {
 
   describe('failed authentications, throttled before any hashing', () => {
     it('gives each client address AUTH_FAILURE_BURST failures, then 429 with the time to the next token', async () => {
-      const { guard, failures } = buildBasicAuthGuard({ WEB_USERNAME: 'ops', WEB_PASSWORD: 'ops pw', AUTH_FAILURE_RATE: '0.5', AUTH_FAILURE_BURST: '3' });
+      const { guard, failures } = buildBasicAuthGuard({
+        WEB_USERNAME: 'ops',
+        WEB_PASSWORD: 'ops pw',
+        AUTH_FAILURE_RATE: '0.5',
+        AUTH_FAILURE_BURST: '3',
+      });
       for (let i = 0; i < 3; i++) {
         await expect(outcome(guard, authContext(basic(`ops:guess ${i}`)).context)).rejects.toBeInstanceOf(UnauthorizedError);
       }
@@ -62,7 +72,12 @@ describe('BasicAuthGuard', () => {
     });
 
     it('refills the address bucket with time', async () => {
-      const { guard, clock } = buildBasicAuthGuard({ WEB_USERNAME: 'ops', WEB_PASSWORD: 'ops pw', AUTH_FAILURE_RATE: '1', AUTH_FAILURE_BURST: '1' });
+      const { guard, clock } = buildBasicAuthGuard({
+        WEB_USERNAME: 'ops',
+        WEB_PASSWORD: 'ops pw',
+        AUTH_FAILURE_RATE: '1',
+        AUTH_FAILURE_BURST: '1',
+      });
       await expect(outcome(guard, authContext(basic('ops:x')).context)).rejects.toBeInstanceOf(UnauthorizedError);
       await expect(outcome(guard, authContext(basic('ops:x')).context)).rejects.toBeInstanceOf(AuthThrottledError);
       clock.now += 1000;
@@ -94,7 +109,13 @@ describe('BasicAuthGuard', () => {
     });
 
     it('counts failures only: a right password gives its tokens back', async () => {
-      const { guard } = buildBasicAuthGuard({ CALLERS: ALICE, AUTH_FAILURE_RATE: '0.01', AUTH_FAILURE_BURST: '1', AUTH_NAME_FAILURE_RATE: '0.01', AUTH_NAME_FAILURE_BURST: '1' });
+      const { guard } = buildBasicAuthGuard({
+        CALLERS: ALICE,
+        AUTH_FAILURE_RATE: '0.01',
+        AUTH_FAILURE_BURST: '1',
+        AUTH_NAME_FAILURE_RATE: '0.01',
+        AUTH_NAME_FAILURE_BURST: '1',
+      });
       await expect(outcome(guard, authContext(basic('alice:alice pw')).context)).resolves.toBe(true);
       // The bucket of one is still full: this wrong guess is judged, not throttled.
       await expect(outcome(guard, authContext(basic('alice:wrong')).context)).rejects.toBeInstanceOf(UnauthorizedError);
@@ -102,7 +123,13 @@ describe('BasicAuthGuard', () => {
     });
 
     it('takes X-Forwarded-For for the address only from TRUST_PROXY', async () => {
-      const env = { WEB_USERNAME: 'ops', WEB_PASSWORD: 'ops pw', AUTH_FAILURE_RATE: '0.01', AUTH_FAILURE_BURST: '1', AUTH_NAME_FAILURE_RATE: '0' };
+      const env = {
+        WEB_USERNAME: 'ops',
+        WEB_PASSWORD: 'ops pw',
+        AUTH_FAILURE_RATE: '0.01',
+        AUTH_FAILURE_BURST: '1',
+        AUTH_NAME_FAILURE_RATE: '0',
+      };
       const viaProxy = (client: string, peer = '10.0.0.2') => {
         const built = authContext(basic('ops:x'), peer);
         (built.request.headers as Record<string, string>)['x-forwarded-for'] = client;
@@ -121,7 +148,13 @@ describe('BasicAuthGuard', () => {
 
   describe('bounded password checks', () => {
     it('runs at most AUTH_MAX_VERIFICATIONS at once and refuses the next at once, giving its tokens back', async () => {
-      const { guard, hashes, failures } = buildBasicAuthGuard({ CALLERS: ALICE, AUTH_MAX_VERIFICATIONS: '1', AUTH_FAILURE_RATE: '0.01', AUTH_FAILURE_BURST: '2', AUTH_NAME_FAILURE_RATE: '0' });
+      const { guard, hashes, failures } = buildBasicAuthGuard({
+        CALLERS: ALICE,
+        AUTH_MAX_VERIFICATIONS: '1',
+        AUTH_FAILURE_RATE: '0.01',
+        AUTH_FAILURE_BURST: '2',
+        AUTH_NAME_FAILURE_RATE: '0',
+      });
       const first = outcome(guard, authContext(basic('alice:one')).context);
       const second = outcome(guard, authContext(basic('alice:two')).context);
       await expect(second).rejects.toBeInstanceOf(VerificationsBusyError);

@@ -30,7 +30,11 @@ export function buildBasicAuthGuard(env: Record<string, string> = {}, limiter?: 
   events.onFailure((failure) => failures.push(failure));
   events.onHash((algorithm) => hashes.push(algorithm));
   const credentials = new CallerCredentials(config, events);
-  const throttle = new AuthFailureThrottle(config, limiter ?? new MemoryRateLimiter(1000, () => clock.now), new MemoryKnownAddresses(() => clock.now));
+  const throttle = new AuthFailureThrottle(
+    config,
+    limiter ?? new MemoryRateLimiter(1000, () => clock.now),
+    new MemoryKnownAddresses(() => clock.now),
+  );
   const guard = new BasicAuthGuard(config, new ClientIdentity(config), throttle, events, credentials);
   return { guard, config, credentials, failures, hashes, clock };
 }

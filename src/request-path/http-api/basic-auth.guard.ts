@@ -47,8 +47,7 @@ export class BasicAuthGuard implements CanActivate {
     private readonly events: AuthEvents,
     @Optional() callers?: CallerCredentials,
   ) {
-    this.expected =
-      config.webUsername !== undefined ? digest(`${config.webUsername}:${config.webPassword ?? ''}`) : null;
+    this.expected = config.webUsername !== undefined ? digest(`${config.webUsername}:${config.webPassword ?? ''}`) : null;
     this.webCaller = config.webUsername !== undefined ? { name: config.webUsername } : null;
     this.list = callers?.configured ? callers : null;
   }

@@ -1,13 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiConsumes,
-  ApiExtraModels,
-  ApiOperation,
-  ApiQuery,
-  ApiResponse,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiExtraModels, ApiOperation, ApiQuery, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ApiErrorDto, FieldErrorsDto, MessageAcceptedDto } from './api-answers.dto';
 import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
 import { TEXT_PLAIN_UTF8 } from '../../common/content-types';
@@ -23,7 +15,9 @@ import { TEXT_PLAIN_UTF8 } from '../../common/content-types';
 const TEXT = TEXT_PLAIN_UTF8;
 const JSON_TYPE = 'application/json';
 const FORM = 'application/x-www-form-urlencoded';
-const REQUEST_ID = { 'X-Request-Id': { description: 'The request id of the log lines (the caller\'s own when sane).', schema: { type: 'string' } } };
+const REQUEST_ID = {
+  'X-Request-Id': { description: "The request id of the log lines (the caller's own when sane).", schema: { type: 'string' } },
+};
 const error = (example: ApiErrorDto) => ({ [JSON_TYPE]: { schema: { $ref: getSchemaPath(ApiErrorDto) }, example } });
 
 export function ApiPathAnswers(): MethodDecorator & ClassDecorator {
@@ -75,7 +69,8 @@ export function ApiPathAnswers(): MethodDecorator & ClassDecorator {
     }),
     ApiResponse({
       status: 503,
-      description: 'The broker is unreachable or did not confirm within PUBLISH_TIMEOUT, too many requests are held, or the service is shutting down. Nothing was published; retry.',
+      description:
+        'The broker is unreachable or did not confirm within PUBLISH_TIMEOUT, too many requests are held, or the service is shutting down. Nothing was published; retry.',
       headers: {
         ...REQUEST_ID,
         'Retry-After': { description: 'Seconds (RETRY_AFTER).', schema: { type: 'integer', example: 5 } },

@@ -29,14 +29,7 @@ export class HttpApiModule implements NestModule {
       module: HttpApiModule,
       imports: [CallersModule, ClientIdentityModule, IdempotencyModule, RateLimitModule],
       controllers: [HttpApiController],
-      providers: [
-        ApiResponder,
-        HttpApiExceptionFilter,
-        BasicAuthGuard,
-        RequestFieldsPipe,
-        VumiFieldsValidationPipe,
-        RateLimitGuard,
-      ],
+      providers: [ApiResponder, HttpApiExceptionFilter, BasicAuthGuard, RequestFieldsPipe, VumiFieldsValidationPipe, RateLimitGuard],
     };
   }
 

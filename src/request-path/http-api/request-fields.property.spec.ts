@@ -84,11 +84,13 @@ describe('request parser (property-based)', () => {
 
   it('parses any JSON body or refuses it with MalformedRequestError', () => {
     fc.assert(
-      fc.property(jsonText, (text) => parsesOrRefuses(() => {
-        const fields: RequestFields = new Map();
-        parseJsonBody(Buffer.from(text, 'utf8'), 1000, fields);
-        return fields;
-      })),
+      fc.property(jsonText, (text) =>
+        parsesOrRefuses(() => {
+          const fields: RequestFields = new Map();
+          parseJsonBody(Buffer.from(text, 'utf8'), 1000, fields);
+          return fields;
+        }),
+      ),
       { numRuns: 2000 },
     );
   });

@@ -1,14 +1,6 @@
 import fc from 'fast-check';
 import { MalformedRequestError } from './http-api.errors';
-import {
-  bodyKindOf,
-  collectRequestFields,
-  decodeUtf8,
-  parseJsonBody,
-  parseUrlEncoded,
-  queryOf,
-  RequestFields,
-} from './request-fields';
+import { bodyKindOf, collectRequestFields, decodeUtf8, parseJsonBody, parseUrlEncoded, queryOf, RequestFields } from './request-fields';
 
 const MAX = 100;
 

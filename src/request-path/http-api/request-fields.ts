@@ -119,11 +119,7 @@ export function bodyKindOf(contentType: string | undefined, bodyLength: number):
   const type = (contentType ?? '').split(';', 1)[0].trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded') return 'form';
   if (type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))) return 'json';
-  throw new MalformedRequestError(
-    'unsupported_media_type',
-    'Send fields as application/x-www-form-urlencoded or application/json',
-    415,
-  );
+  throw new MalformedRequestError('unsupported_media_type', 'Send fields as application/x-www-form-urlencoded or application/json', 415);
 }
 
 /**

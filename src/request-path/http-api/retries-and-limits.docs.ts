@@ -13,7 +13,7 @@ const error = (example: ApiErrorDto) => ({ [JSON_TYPE]: { schema: { $ref: getSch
 const RATE_LIMIT_FIELDS = {
   'RateLimit-Policy': {
     description:
-      'The caller\'s token bucket as a quota (IETF draft-ietf-httpapi-ratelimit-headers): q = burst, w = seconds to refill it. ' +
+      "The caller's token bucket as a quota (IETF draft-ietf-httpapi-ratelimit-headers): q = burst, w = seconds to refill it. " +
       'Sent on every answer while a limit applies.',
     schema: { type: 'string', example: '"default";q=10;w=5' },
   },
@@ -38,16 +38,22 @@ export function ApiRetriesAndLimits(): MethodDecorator {
       status: 409,
       description: 'A request with this Idempotency-Key is still in flight (publishing, or held for its reply). Retry later.',
       headers: { 'Retry-After': { description: 'Seconds.', schema: { type: 'integer', example: 1 } } },
-      content: error({ error: 'idempotency_key_in_flight', message: 'A request with this Idempotency-Key is still being processed; retry later' }),
+      content: error({
+        error: 'idempotency_key_in_flight',
+        message: 'A request with this Idempotency-Key is still being processed; retry later',
+      }),
     }),
     ApiResponse({
       status: 422,
       description: 'This Idempotency-Key was used for a request with different fields (after defaults). Use a new key.',
-      content: error({ error: 'idempotency_key_reused', message: 'This Idempotency-Key was used for a request with different fields; use a new key' }),
+      content: error({
+        error: 'idempotency_key_reused',
+        message: 'This Idempotency-Key was used for a request with different fields; use a new key',
+      }),
     }),
     ApiResponse({
       status: 429,
-      description: 'The caller\'s rate limit (or the client address\'s, without auth) is spent. Nothing was published.',
+      description: "The caller's rate limit (or the client address's, without auth) is spent. Nothing was published.",
       headers: {
         'Retry-After': { description: 'Seconds until the next request is allowed.', schema: { type: 'integer', example: 2 } },
         ...RATE_LIMIT_FIELDS,

@@ -35,9 +35,10 @@ function declineReason(server: Server, express: ExpressApp): string | null {
   const stack = express.router?.stack;
   if (!Array.isArray(stack)) return "Express's router has no layer stack (not Express 5?)";
   for (const layer of stack) {
-    const usable = typeof layer.match === 'function' && typeof layer.handleRequest === 'function' && typeof layer.handleError === 'function';
+    const usable =
+      typeof layer.match === 'function' && typeof layer.handleRequest === 'function' && typeof layer.handleError === 'function';
     if (!usable || (layer.route && typeof layer.route._handlesMethod !== 'function')) {
-      return "a router layer lacks match/handleRequest/handleError/route._handlesMethod (router package changed?)";
+      return 'a router layer lacks match/handleRequest/handleError/route._handlesMethod (router package changed?)';
     }
   }
   return null;

@@ -33,10 +33,7 @@ export class ExpressHttpAdapter extends ExpressAdapter {
     class ExpressResponse<R extends IncomingMessage = IncomingMessage> extends ServerResponse<R> {}
     copyChain(app.request, IncomingMessage.prototype, ExpressRequest.prototype);
     copyChain(app.response, ServerResponse.prototype, ExpressResponse.prototype);
-    this.httpServer = createServer(
-      { IncomingMessage: ExpressRequest, ServerResponse: ExpressResponse },
-      this.getInstance(),
-    );
+    this.httpServer = createServer({ IncomingMessage: ExpressRequest, ServerResponse: ExpressResponse }, this.getInstance());
     // forceCloseConnections without ExpressAdapter's private socket tracking: Node's own
     // server.closeAllConnections() (public since Node 18.2) destroys the same sockets at close.
     this.closeConnectionsOnClose = options?.forceCloseConnections === true;

@@ -94,7 +94,11 @@ describe('IdempotencyService', () => {
     await tick();
     const repeat = send('"big"');
     await expect(repeat).rejects.toBeInstanceOf(IdempotencyAnswerNotKeptError);
-    await expect(repeat).rejects.toMatchObject({ code: 'idempotency_answer_not_kept', messageId: 'm1', message: expect.stringContaining('m1') });
+    await expect(repeat).rejects.toMatchObject({
+      code: 'idempotency_answer_not_kept',
+      messageId: 'm1',
+      message: expect.stringContaining('m1'),
+    });
     expect(published()).toBe(1);
     // A small answer is kept as before.
     await send('"small"');

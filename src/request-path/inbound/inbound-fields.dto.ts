@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { SESSION_EVENTS, SessionEvent } from '../../wire/vumi-message';
 
-const SENT_AS =
-  'Sent in the query string, or for POST/PUT in a form or JSON object body (a body value replaces the query value).';
+const SENT_AS = 'Sent in the query string, or for POST/PUT in a form or JSON object body (a body value replaces the query value).';
 
 /**
  * A request's fields after Vumi's validation: what becomes an inbound user
