@@ -193,7 +193,7 @@ export class MessagePublisher implements OnModuleDestroy {
 
   /** The properties of every publish (the one place to add headers, e.g. trace context). */
   private publishOptions(mandatory: boolean, messageId: string | undefined): Options.Publish {
-    // traceparent, tracestate, x-request-id when tracing (src/tracing); else none, and no context lookup per publish
+    // traceparent, tracestate, x-request-id when tracing (src/platform/tracing); else none, and no context lookup per publish
     const headers = this.config.otelEnabled ? traceHeaders() : undefined;
     if (!mandatory && messageId === undefined && headers === undefined) return PLAIN_PUBLISH;
     return { ...PLAIN_PUBLISH, mandatory, messageId, headers };

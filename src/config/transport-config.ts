@@ -454,7 +454,7 @@ export class TransportConfig {
   @IsBoolean()
   logRequests = false;
 
-  /** OpenTelemetry tracing (src/tracing): a span per request, carried across the broker in AMQP headers. Off = the SDK is never loaded. */
+  /** OpenTelemetry tracing (src/platform/tracing): a span per request, carried across the broker in AMQP headers. Off = the SDK is never loaded. */
   @Setting({ env: 'OTEL_ENABLED', kind: 'bool', section: 'observability' })
   @IsBoolean()
   otelEnabled = false;
