@@ -281,7 +281,7 @@ export class TransportConfig {
   @MinLength(1)
   callersFile?: string;
 
-  /** The same list as JSON in a variable (checked in detail by src/callers/credentials/caller-list.ts). */
+  /** The same list as JSON in a variable (checked in detail by src/config/caller-entries.ts). */
   @Setting({ env: 'CALLERS', kind: 'object', section: 'auth' })
   @IsOptional()
   @IsArray()
@@ -454,7 +454,7 @@ export class TransportConfig {
   @IsBoolean()
   logRequests = false;
 
-  /** OpenTelemetry tracing (src/tracing): a span per request, carried across the broker in AMQP headers. Off = the SDK is never loaded. */
+  /** OpenTelemetry tracing (src/platform/tracing): a span per request, carried across the broker in AMQP headers. Off = the SDK is never loaded. */
   @Setting({ env: 'OTEL_ENABLED', kind: 'bool', section: 'observability' })
   @IsBoolean()
   otelEnabled = false;

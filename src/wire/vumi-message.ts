@@ -1,7 +1,8 @@
 /**
- * The Vumi message shapes this transport speaks (wire-protocol.md). Every field
- * is always present on the wire, `null` where it has no value, because Vumi's
- * Python `Message` classes read them with `msg['field']`.
+ * The Vumi message shapes this transport speaks (the golden fixtures in
+ * __fixtures__/ pin them). Every field is always present on the wire, `null`
+ * where it has no value, because Vumi's Python `Message` classes read them
+ * with `msg['field']`.
  */
 
 export const MESSAGE_VERSION = '20110921';

@@ -12,7 +12,7 @@ export interface TracingSdk {
  * work down to the publish), the W3C trace-context propagator, and spans
  * batched to OTLP over HTTP at OTEL_EXPORTER_OTLP_ENDPOINT. The SDK modules
  * are required here, lazily, so a service with tracing off never loads them
- * (src/tracing's other files use only @opentelemetry/api, a no-op without a
+ * (src/platform/tracing's other files use only @opentelemetry/api, a no-op without a
  * provider). Tests pass `processor` (an in-memory exporter's) instead.
  */
 export function startTracing(config: TransportConfig, processor?: SpanProcessor): TracingSdk {

@@ -85,7 +85,7 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
           const tracing = this.config.otelEnabled;
           const { consumerTag } = await channel.consume(
             queue,
-            // withTraceFrom: the reply's handling joins the trace in its headers (src/tracing), if any.
+            // withTraceFrom: the reply's handling joins the trace in its headers (src/platform/tracing), if any.
             (message) => {
               if (!message) return;
               if (!tracing) return this.track(this.handle(acks, queue, forwarded, message));
