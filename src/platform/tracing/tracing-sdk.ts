@@ -1,3 +1,5 @@
+// Owns: OpenTelemetry: the SDK (loaded only with OTEL_ENABLED), a span per request, traceparent in AMQP headers.
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/lifecycle, platform/logging.
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { TransportConfig } from '../../config/transport-config';
 
