@@ -1,3 +1,5 @@
+// Owns: the composition root: every feature module, in order.
+// May import: any folder of src/ (top-level files sit above every layer; only bootstrap.ts imports this one).
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from './config/config.module';
 import { TransportConfig } from './config/transport-config';

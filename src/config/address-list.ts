@@ -17,7 +17,7 @@ export function normaliseAddress(address: string): string {
 }
 
 /**
- * An address or CIDR, IPv4 or IPv6, or null. Here (not in client-identity/)
+ * An address or CIDR, IPv4 or IPv6, or null. Here (not in callers/identity/)
  * because TRUST_PROXY is checked at boot with the rest of the configuration.
  */
 export function parseAddressOrCidr(entry: string): AddressOrCidr | null {

@@ -1,3 +1,5 @@
+// Owns: the one typed, validated TransportConfig, provided to every module.
+// May import: wire only (rule config-imports-only-wire in .dependency-cruiser.cjs).
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from './config.constants';
 import { TransportConfig } from './transport-config';

@@ -1,6 +1,6 @@
 /**
  * The two password-hash formats of the callers list, as text: config/ checks
- * them at boot, callers/password-hash.ts verifies passwords against them.
+ * them at boot, callers/credentials/password-hash.ts verifies passwords against them.
  *
  * - `scrypt$<N>$<r>$<p>$<salt>$<hash>`: salt and hash in base64 (padding
  *   optional), N a power of two.

@@ -281,7 +281,7 @@ export class TransportConfig {
   @MinLength(1)
   callersFile?: string;
 
-  /** The same list as JSON in a variable (checked in detail by src/callers/credentials/caller-list.ts). */
+  /** The same list as JSON in a variable (checked in detail by src/config/caller-entries.ts). */
   @Setting({ env: 'CALLERS', kind: 'object', section: 'auth' })
   @IsOptional()
   @IsArray()

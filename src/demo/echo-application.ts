@@ -1,3 +1,5 @@
+// Owns: the demo echo application (npm run dev, the demo profiles, the bench): a Vumi application, not the service.
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/*, request-path/*, operations/*.
 import 'reflect-metadata';
 import { connect } from 'amqp-connection-manager';
 import { Channel, ConsumeMessage } from 'amqplib';

@@ -19,7 +19,7 @@ jest.mock('./vumi-ids', () => ({ ...jest.requireActual('./vumi-ids'), newVumiId:
 // 2026-11-27 10:27:54.123456 UTC: the fixtures' timestamp, with real microseconds.
 jest.mock('./vumi-clock', () => ({ nowMicros: () => 1795775274123456 }));
 
-/** A golden JSON fixture: the exact shapes of wire-protocol.md. */
+/** A golden JSON fixture (__fixtures__/): the exact shapes Vumi's workers send and expect. */
 function fixture(name: string): JsonObject {
   return JSON.parse(readFileSync(join(__dirname, '__fixtures__', `${name}.json`), 'utf8')) as JsonObject;
 }

@@ -1,7 +1,10 @@
+// Owns: the Vumi wire format, pure TypeScript: message shapes (here), ids, timestamps, codec, routing keys.
+// May import: nothing of the app and no framework (rules vumi-is-pure, vumi-no-frameworks in .dependency-cruiser.cjs).
 /**
- * The Vumi message shapes this transport speaks (wire-protocol.md). Every field
- * is always present on the wire, `null` where it has no value, because Vumi's
- * Python `Message` classes read them with `msg['field']`.
+ * The Vumi message shapes this transport speaks (the golden fixtures in
+ * __fixtures__/ pin them). Every field is always present on the wire, `null`
+ * where it has no value, because Vumi's Python `Message` classes read them
+ * with `msg['field']`.
  */
 
 export const MESSAGE_VERSION = '20110921';

@@ -1,3 +1,5 @@
+// Owns: failed-login throttles (per address, per user name), the failure log, the known addresses, auth events.
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/identity, callers/rate-limit.
 import { Module } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';

@@ -1,3 +1,5 @@
+// Owns: the "who" of a request: its client address (TRUST_PROXY) and its caller, for every per-client limit.
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*.
 import { Module } from '@nestjs/common';
 import { ClientIdentity } from './client-identity';
 

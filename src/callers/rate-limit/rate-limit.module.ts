@@ -1,3 +1,5 @@
+// Owns: the token buckets per caller or address (memory, or Redis across instances) and their events.
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/identity.
 import { Module } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';

@@ -1,3 +1,5 @@
+// Owns: HEALTH_PATH, liveness and readiness: Terminus indicators for the broker, draining and response times.
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/*, request-path/*, operations/status.
 import { DynamicModule, Module } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { TerminusModule } from '@nestjs/terminus';

@@ -1,3 +1,5 @@
+// Owns: the MANAGEMENT_PORT listener that takes METRICS_PATH and DOCS_PATH off the public port.
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/*, request-path/*, operations/status, operations/health, operations/shutdown, operations/metrics, operations/openapi.
 import { INestApplication } from '@nestjs/common';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';

@@ -1,3 +1,5 @@
+// Owns: the Prometheus registry and METRICS_PATH; every metric fed by listeners on the features it counts.
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/*, request-path/*, operations/status, operations/health, operations/shutdown.
 import { DynamicModule, Module } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { TransportConfig } from '../../config/transport-config';

@@ -19,7 +19,7 @@ function tooSlow(status: 'degraded' | 'down', type: string, message: string, lim
   return { status, type, message, reasons: [`Response took longer than ${limit}s`], details: { response_time: seconds } };
 }
 
-/** The `response` component's status rows of wire-protocol.md. */
+/** The `response` component's status, as Vumi's HTTP RPC transport reports it: `response_sent`, `slow_response` or `very_slow_response`. */
 export function classifyResponse(seconds: number, t: ResponseTimeThresholds): ResponseStatus {
   if (seconds > t.downSeconds) return tooSlow('down', 'very_slow_response', 'Very slow response', t.downSeconds, seconds);
   if (seconds > t.degradedSeconds) return tooSlow('degraded', 'slow_response', 'Slow response', t.degradedSeconds, seconds);

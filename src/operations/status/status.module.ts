@@ -1,3 +1,5 @@
+// Owns: the `response` component: response times classified, Vumi status messages published.
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/*, request-path/*.
 import { Module, OnModuleInit } from '@nestjs/common';
 import { AmqpModule } from '../../broker/amqp.module';
 import { PendingRequestsModule } from '../../reply-path/pending-requests/pending-requests.module';

@@ -1,3 +1,5 @@
+// Owns: the draining flag.
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config.
 import { Global, Module } from '@nestjs/common';
 import { LifecycleService } from './lifecycle.service';
 

@@ -1,3 +1,5 @@
+// Owns: pino logs, the Nest logger on top, request ids and the request log.
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/lifecycle.
 import { DynamicModule, Global, INestApplication, Module } from '@nestjs/common';
 import pino from 'pino';
 import { TransportConfig } from '../../config/transport-config';

@@ -1,3 +1,5 @@
+// Owns: the one shared Redis connection (only with REDIS_URL).
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/lifecycle, platform/logging, platform/tracing.
 import { Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';

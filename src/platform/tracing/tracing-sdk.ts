@@ -1,3 +1,5 @@
+// Owns: OpenTelemetry: the SDK (loaded only with OTEL_ENABLED), a span per request, traceparent in AMQP headers.
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/lifecycle, platform/logging.
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { TransportConfig } from '../../config/transport-config';
 
@@ -12,7 +14,7 @@ export interface TracingSdk {
  * work down to the publish), the W3C trace-context propagator, and spans
  * batched to OTLP over HTTP at OTEL_EXPORTER_OTLP_ENDPOINT. The SDK modules
  * are required here, lazily, so a service with tracing off never loads them
- * (src/tracing's other files use only @opentelemetry/api, a no-op without a
+ * (src/platform/tracing's other files use only @opentelemetry/api, a no-op without a
  * provider). Tests pass `processor` (an in-memory exporter's) instead.
  */
 export function startTracing(config: TransportConfig, processor?: SpanProcessor): TracingSdk {

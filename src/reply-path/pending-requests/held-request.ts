@@ -1,7 +1,8 @@
 /**
  * How a held request ended, the one value `PendingRequestsService.hold()` settles with: the
  * application's reply, the time-out, shutdown, or its caller went away first. What that becomes on
- * the wire is the HTTP layer's business (ApiResponder); nothing here knows of status codes.
+ * the wire is the HTTP layer's business (ApiResponder): an outcome carries no status code. Only
+ * FinishedRequest, below, names the status its answer gets, for the observers (status, metrics).
  */
 export type HeldOutcome =
   | { readonly kind: 'reply'; readonly content: string }

@@ -1,3 +1,5 @@
+// Owns: the API path: body middleware, guards, pipes, the controller, errors and ApiResponder (the one writer of answers).
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/*, request-path/http-server, request-path/inbound, request-path/idempotency.
 import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { TransportConfig } from '../../config/transport-config';

@@ -1,3 +1,5 @@
+// Owns: the HTTP server: the Express adapter and the API route shortcut.
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/*.
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ExpressAdapter } from '@nestjs/platform-express';
 

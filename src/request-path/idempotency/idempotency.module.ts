@@ -1,3 +1,5 @@
+// Owns: Idempotency-Key: leases and stored answers (memory, or Redis across instances).
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/*, request-path/http-server, request-path/inbound.
 import { Module } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';

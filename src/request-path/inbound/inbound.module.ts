@@ -1,3 +1,5 @@
+// Owns: validated fields to an inbound message published (and, in reply mode, held); no HTTP.
+// May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/*, request-path/http-server.
 import { Module } from '@nestjs/common';
 import { AmqpModule } from '../../broker/amqp.module';
 import { LifecycleModule } from '../../platform/lifecycle/lifecycle.module';
