@@ -106,7 +106,13 @@ describe('loadConfig defaults', () => {
       logRequests: false,
       otelEnabled: false,
       otelExporterOtlpEndpoint: undefined, // the exporter's default
+      otelExporterOtlpTracesEndpoint: undefined,
+      otelExporterOtlpHeaders: undefined,
       otelServiceName: 'vumi-http-api-transport',
+      otelResourceAttributes: undefined,
+      otelTracesSampler: 'parentbased_always_on',
+      otelTracesSamplerArg: 1,
+      otelBspScheduleDelay: 5000,
       metricsEnabled: true,
       metricsPath: '/metrics',
       docsEnabled: true,

@@ -1,5 +1,6 @@
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 import { isAddressOrCidrList } from './address-list';
+import { parseOtelKeyValues } from './otel-key-values';
 
 /** class-validator decorator for TRUST_PROXY. */
 export function IsAddressOrCidrList(options?: ValidationOptions): PropertyDecorator {
@@ -31,5 +32,17 @@ export function DiffersFromWebPort(options?: ValidationOptions): PropertyDecorat
           return value === undefined || value === 0 || value !== webPort;
         },
       },
+    });
+}
+
+/** class-validator decorator for OpenTelemetry's `key=value,...` lists (OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_HEADERS). */
+export function IsOtelKeyValues(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isOtelKeyValues',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: 'must be a list of key=value pairs separated by commas (values percent-encoded)', ...options },
+      validator: { validate: (value: unknown) => typeof value === 'string' && parseOtelKeyValues(value) !== undefined },
     });
 }

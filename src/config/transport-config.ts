@@ -16,11 +16,21 @@ import {
 } from 'class-validator';
 import { CallerEntry } from './caller-entries';
 import { Setting } from './setting';
-import { DiffersFromWebPort, IsAddressOrCidrList } from './setting-validators';
+import { DiffersFromWebPort, IsAddressOrCidrList, IsOtelKeyValues } from './setting-validators';
 
 export type ValidationMode = 'strict' | 'permissive';
 export type AmqpQueueType = 'classic' | 'quorum';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+/** OpenTelemetry's sampler names (OTEL_TRACES_SAMPLER), as its environment specification lists them. */
+export const OTEL_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+export type OtelSampler = (typeof OTEL_SAMPLERS)[number];
 
 /** Fields Vumi's HttpApiTransport accepts by default (DEFAULT_ALLOWED_FIELDS). */
 export const DEFAULT_ALLOWED_FIELDS = ['content', 'to_addr', 'from_addr', 'group', 'session_event'];
@@ -459,17 +469,56 @@ export class TransportConfig {
   @IsBoolean()
   otelEnabled = false;
 
-  /** Where spans go (OTLP over HTTP), e.g. http://otel-collector:4318/v1/traces; unset = the exporter's default (localhost:4318). */
+  /**
+   * The OTLP/HTTP base URL, as OpenTelemetry defines it: spans go to `<endpoint>/v1/traces`
+   * (e.g. http://otel-collector:4318); unset = http://localhost:4318.
+   */
   @Setting({ env: 'OTEL_EXPORTER_OTLP_ENDPOINT', kind: 'string', section: 'observability' })
   @IsOptional()
   @Matches(/^https?:\/\/.+/, { message: 'must be an http:// or https:// URL' })
   otelExporterOtlpEndpoint?: string;
+
+  /** The full OTLP/HTTP traces URL, used as given (no path appended); wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+  @Setting({ env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', kind: 'string', section: 'observability' })
+  @IsOptional()
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http:// or https:// URL' })
+  otelExporterOtlpTracesEndpoint?: string;
+
+  /** Headers on every export, `key=value,key2=value2` (values percent-encoded), e.g. a collector's API key. */
+  @Setting({ env: 'OTEL_EXPORTER_OTLP_HEADERS', kind: 'string', section: 'observability' })
+  @IsOptional()
+  @IsOtelKeyValues()
+  otelExporterOtlpHeaders?: string;
 
   /** The service.name resource attribute of every span. */
   @Setting({ env: 'OTEL_SERVICE_NAME', kind: 'string', section: 'observability' })
   @IsString()
   @Matches(/\S/, { message: 'must not be empty' })
   otelServiceName = 'vumi-http-api-transport';
+
+  /** More resource attributes, `key=value,key2=value2` (e.g. deployment.environment=prod); OTEL_SERVICE_NAME wins for service.name. */
+  @Setting({ env: 'OTEL_RESOURCE_ATTRIBUTES', kind: 'string', section: 'observability' })
+  @IsOptional()
+  @IsOtelKeyValues()
+  otelResourceAttributes?: string;
+
+  /** Which traces are kept, by OpenTelemetry's sampler names; parentbased_* follow the caller's sampled flag. */
+  @Setting({ env: 'OTEL_TRACES_SAMPLER', kind: 'string', section: 'observability' })
+  @IsIn(OTEL_SAMPLERS)
+  otelTracesSampler: OtelSampler = 'parentbased_always_on';
+
+  /** The ratio kept by traceidratio and parentbased_traceidratio, 0 to 1. */
+  @Setting({ env: 'OTEL_TRACES_SAMPLER_ARG', kind: 'float', section: 'observability' })
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  otelTracesSamplerArg = 1.0;
+
+  /** Milliseconds between two batches of spans sent to the collector. */
+  @Setting({ env: 'OTEL_BSP_SCHEDULE_DELAY', kind: 'int', section: 'observability' })
+  @IsInt()
+  @Min(1)
+  otelBspScheduleDelay = 5000;
 
   /** Serve Prometheus metrics at metricsPath (no auth, like health); off = no metrics collected at all. */
   @Setting({ env: 'METRICS_ENABLED', kind: 'bool', section: 'observability' })
