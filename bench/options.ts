@@ -37,6 +37,12 @@ export interface BenchOptions {
   serviceEnv: Record<string, string>;
   /** Headers of every load request (BENCH_HEADERS, a JSON object); `[<id>]` becomes a new id per request. */
   headers: Record<string, string>;
+  /** The throughput part's load generator: wrk in its own process (installed from Debian when missing), else autocannon. */
+  generator: 'wrk' | 'autocannon';
+  /** wrk threads (BENCH_WRK_THREADS). */
+  wrkThreads: number;
+  /** Also run both targets at half the baseline's maximum rate, p99 side by side (BENCH_FIXED_RATE=0 turns it off). */
+  fixedRate: boolean;
 }
 
 export const KNOBS = `Env knobs: BENCH_QUICK=1 (about a minute), BENCH_DURATION (s per round, 8), BENCH_ROUNDS (3),
@@ -44,6 +50,7 @@ BENCH_CONNECTIONS (64), BENCH_WARMUP (s, 3), BENCH_MODES (fire,reply), BENCH_PAR
 BENCH_HELD (levels, 10000,50000), BENCH_HELD_TIMEOUT (s, 60), BENCH_PREFETCH (20), BENCH_ENTRY (dist|ts),
 BENCH_PROFILE=1 (CPU profiles in bench/results/profiles), BENCH_SERVICE_ENV (JSON object: extra service env),
 BENCH_HEADERS (JSON object: request headers, [<id>] replaced by a new id per request),
+BENCH_LOAD (wrk|autocannon, wrk), BENCH_WRK_THREADS (1), BENCH_FIXED_RATE (1: a paced round per target at half the baseline's rate),
 BENCH_HOSTILE_CONNECTIONS (password flood connections, 30), BENCH_HOSTILE_SECONDS (s per flood, 10). Flags: --quick, --only=held,sweep,hostile.`;
 
 function flag(name: string): string | undefined {
@@ -105,5 +112,8 @@ export function readOptions(): BenchOptions {
     runId: `bench_${randomBytes(3).toString('hex')}`,
     serviceEnv: stringMap('BENCH_SERVICE_ENV'),
     headers: stringMap('BENCH_HEADERS'),
+    generator: process.env.BENCH_LOAD === 'autocannon' ? 'autocannon' : 'wrk',
+    wrkThreads: Math.round(number('BENCH_WRK_THREADS', 1)),
+    fixedRate: process.env.BENCH_FIXED_RATE !== '0',
   };
 }

@@ -21,15 +21,19 @@ export interface RoundFigures {
 
 export type LoadResult = Omit<RoundFigures, 'round' | 'peakRss' | 'cpuMicros'>;
 
-/** Fixed connections for a fixed time, autocannon as a library (latencies in ms); `[<id>]` in a header is a new id per request. */
+/**
+ * Fixed connections for a fixed time, autocannon as a library (latencies in ms); `[<id>]` in a header is a new id per request.
+ * The fallback load generator (bench/support/wrk.ts is the first choice): in the bench's own process it caps near 6k req/s.
+ */
 export async function runLoad(
   url: string,
   connections: number,
   seconds: number,
   headers: Record<string, string> = {},
+  overallRate?: number,
 ): Promise<LoadResult> {
   const idReplacement = Object.values(headers).some((value) => value.includes('[<id>]'));
-  const result = await autocannon({ url, connections, duration: seconds, timeout: 30, headers, idReplacement });
+  const result = await autocannon({ url, connections, duration: seconds, timeout: 30, headers, idReplacement, overallRate });
   const ok = result['2xx'];
   return {
     seconds: result.duration,

@@ -5,7 +5,7 @@ import type { HeldMemoryResult } from '../held-memory';
 import type { HostileAuthResult } from '../hostile-auth';
 import type { BenchOptions } from '../options';
 import type { SweepCostRow } from '../sweep-cost';
-import type { ModeResult } from '../throughput';
+import type { FixedRateResult, ModeResult } from '../throughput';
 import type { TargetSummary } from './load';
 import type { Mode } from './targets';
 
@@ -88,6 +88,21 @@ export function tables(result: BenchResult): Table[] {
     const rows: string[][] = [];
     for (const [mode, r] of Object.entries(result.throughput) as Array<[Mode, ModeResult]>) {
       rows.push(targetRow(MODE_NAMES[mode], 'service', r.service), targetRow('', 'baseline', r.baseline));
+      const gen = r.generatorCpuMicros;
+      if (gen.service !== null && gen.baseline !== null) {
+        rows.push([
+          '',
+          `${r.generator} (load generator)`,
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+          `${gen.service.toFixed(0)} / ${gen.baseline.toFixed(0)}`,
+        ]);
+      } else rows.push(['', `${r.generator} (load generator, in-process)`, '', '', '', '', '', '', '', 'n/a']);
       rows.push([
         '',
         'service/baseline',
@@ -102,9 +117,47 @@ export function tables(result: BenchResult): Table[] {
       ]);
     }
     out.push({
-      title: `Throughput: ${o.connections} connections, ${o.rounds} alternating rounds x ${o.duration} s per target after ${o.warmup} s warm-up (p50/p99: median of rounds)`,
+      title:
+        `Throughput: ${o.connections} connections, ${o.rounds} alternating rounds x ${o.duration} s per target after ${o.warmup} s warm-up ` +
+        `(p50/p99: median of rounds; the load generator's row: its CPU per request while driving the service / the baseline)`,
       labels: 2,
       header: ['mode', 'target', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'peak RSS', 'CPU us/req'],
+      rows,
+    });
+  }
+  const paced = Object.entries(result.throughput ?? {}).filter(([, r]) => r.fixedRate) as Array<[Mode, ModeResult]>;
+  if (paced.length > 0) {
+    const rows: string[][] = [];
+    for (const [mode, r] of paced) {
+      const f = r.fixedRate!;
+      const row = (name: string, t: FixedRateResult['service']) => [
+        name === 'service' ? MODE_NAMES[mode] : '',
+        name,
+        String(f.offeredRate),
+        t.reqPerSec.toFixed(0),
+        String(t.p50),
+        String(t.p99),
+        String(t.max),
+        String(t.errors + t.non2xx),
+        t.cpuMicros.toFixed(0),
+      ];
+      rows.push(row('service', f.service), row('baseline', f.baseline));
+      rows.push([
+        '',
+        'service/baseline',
+        '',
+        ratio(f.service.reqPerSec / f.baseline.reqPerSec),
+        '',
+        ratio(f.p99Ratio),
+        '',
+        '',
+        ratio(f.service.cpuMicros / f.baseline.cpuMicros),
+      ]);
+    }
+    out.push({
+      title: `Fixed rate: both targets offered half the baseline's maximum (${o.duration} s each, ${o.connections} paced connections)`,
+      labels: 2,
+      header: ['mode', 'target', 'offered/s', 'got req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'CPU us/req'],
       rows,
     });
   }
