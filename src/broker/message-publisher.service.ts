@@ -3,13 +3,13 @@ import { ChannelWrapper } from 'amqp-connection-manager';
 import { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
-import { isValidRoutingKey, VUMI_EXCHANGE, routingKeysFor } from '../wire/vumi-topology';
+import { isValidRoutingKey, VUMI_EXCHANGE } from '../wire/vumi-topology';
 import { newVumiId } from '../wire/vumi-ids';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { BrokerUnavailableError, InvalidRoutingKeyError } from './amqp.errors';
 import { CONFIRM_TIMEOUT, ConfirmWindow } from './confirm-window';
 import { bodyBytes, PublishFrames } from './publish-frames';
-import { declareVumiQueues } from './queue-declarations';
+import { AmqpTopology } from './amqp-topology';
 import { traceHeaders } from '../platform/tracing/trace-context';
 
 /** Replaced channels still settling at most; past it a nacked channel is kept until one of them closes. */
@@ -63,15 +63,14 @@ export class MessagePublisher implements OnModuleDestroy {
 
   /** A confirm channel on the publishing connection, declaring what must exist before anything is published. */
   private openChannel(): ChannelWrapper {
-    const keys = routingKeysFor(this.config.transportName);
-    // Declared here so that nothing is dropped as unroutable before an application starts.
-    const queues = this.config.publishStatus ? [keys.inbound, keys.event, keys.status] : [keys.inbound, keys.event];
+    const topology = AmqpTopology.of(this.config);
     const channel: ChannelWrapper = this.connection.publishing.manager.createChannel({
       name: 'publisher',
       confirm: true,
       json: false,
       setup: async (confirmChannel: ConfirmChannel) => {
-        await declareVumiQueues(confirmChannel, queues, this.config.amqpQueueType);
+        // Declared here so that nothing is dropped as unroutable before an application starts.
+        await topology.declarePublished(confirmChannel, this.config.publishStatus);
         confirmChannel.on('return', (message: ConsumeMessage) => {
           if (message.properties.messageId) this.returned.add(message.properties.messageId);
         });
