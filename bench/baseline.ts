@@ -16,7 +16,9 @@
  */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { connect, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { buildAck, buildInboundMessage, decodeOutboundMessage, encodeMessage } from '../src/wire/vumi-codec';
+import { buildAck, buildInboundMessage } from '../src/wire/vumi-builders';
+import { decodeOutboundMessage } from '../src/wire/vumi-decoder';
+import { encodeMessage } from '../src/wire/vumi-serializer';
 import { VUMI_EXCHANGE, routingKeysFor } from '../src/wire/vumi-topology';
 import { AmqpTopology } from '../src/broker/amqp-topology';
 

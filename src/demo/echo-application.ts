@@ -3,7 +3,7 @@ import { connect } from 'amqp-connection-manager';
 import { Channel, ConsumeMessage } from 'amqplib';
 import { loadConfig } from '../config/config-loader';
 import { nodeAddress } from '../config/url-redaction';
-import { encodeMessage } from '../wire/vumi-codec';
+import { encodeMessage } from '../wire/vumi-serializer';
 import { buildReply, decodeJsonObject } from '../wire/vumi-application';
 import { VUMI_EXCHANGE } from '../wire/vumi-topology';
 import { AmqpTopology } from '../broker/amqp-topology';

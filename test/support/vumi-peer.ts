@@ -1,7 +1,7 @@
 import { Channel, ChannelModel, connect, ConsumeMessage } from 'amqplib';
 import { VUMI_EXCHANGE, routingKeysFor } from '../../src/wire/vumi-topology';
 import { AmqpTopology } from '../../src/broker/amqp-topology';
-import { encodeMessage } from '../../src/wire/vumi-codec';
+import { encodeMessage } from '../../src/wire/vumi-serializer';
 import { buildReply, decodeJsonObject } from '../../src/wire/vumi-application';
 import { JsonObject } from '../../src/wire/vumi-message';
 

@@ -4,7 +4,7 @@ import { VumiOutboundServer } from '../../reply-path/outbound/vumi-outbound.serv
 import { METRICS_PREFIX } from './metrics.constants';
 import { MetricsService } from './metrics.service';
 import { nackReasonLabel, NackReasonLabel } from './metric-labels';
-import { MalformedVumiMessageCode } from '../../wire/vumi-codec';
+import { MalformedVumiMessageCode } from '../../wire/vumi-decoder';
 import { LeanCounter, LeanCounterChild } from './lean-metrics';
 
 const RESULTS: readonly (DispatchResult | 'malformed')[] = ['replied', 'forwarded', 'nacked', 'malformed'];

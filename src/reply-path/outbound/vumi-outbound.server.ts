@@ -6,7 +6,7 @@ import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
 import { AmqpConnectionService } from '../../broker/amqp-connection.service';
 import { AmqpTopology } from '../../broker/amqp-topology';
-import { decodeOutboundMessage, MalformedVumiMessageCode, MalformedVumiMessageError } from '../../wire/vumi-codec';
+import { decodeOutboundMessage, MalformedVumiMessageCode, MalformedVumiMessageError } from '../../wire/vumi-decoder';
 import { Listeners } from '../../common/listeners';
 import { withTraceFrom } from '../../platform/tracing/trace-context';
 import { DeliveryAcks } from './delivery-acks';
