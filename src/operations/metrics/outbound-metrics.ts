@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { DispatchResult, ReplyDispatcher } from '../../reply-path/outbound/reply-dispatcher.service';
+import { DispatchResult, ReplyDispatcher } from '../../reply-path/outbound/reply-dispatcher';
 import { VumiOutboundServer } from '../../reply-path/outbound/vumi-outbound.server';
 import { METRICS_PREFIX } from './metrics.constants';
 import { MetricsService } from './metrics.service';

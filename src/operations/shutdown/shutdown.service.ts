@@ -3,7 +3,7 @@ import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
 import { PendingRequestsService } from '../../reply-path/pending-requests/pending-requests.service';
 import { VumiOutboundServer } from '../../reply-path/outbound/vumi-outbound.server';
-import { MessagePublisher } from '../../broker/message-publisher.service';
+import { MessagePublisher } from '../../broker/message-publisher';
 import { LifecycleService } from '../../platform/lifecycle/lifecycle.service';
 
 export interface DrainReport {

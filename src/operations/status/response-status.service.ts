@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
-import { MessagePublisher } from '../../broker/message-publisher.service';
+import { MessagePublisher } from '../../broker/message-publisher';
 import { buildStatus } from '../../wire/vumi-builders';
 import { encodeMessage } from '../../wire/vumi-serializer';
 import { routingKeysFor } from '../../wire/vumi-topology';

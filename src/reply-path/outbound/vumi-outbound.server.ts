@@ -10,7 +10,7 @@ import { decodeOutboundMessage, MalformedVumiMessageCode, MalformedVumiMessageEr
 import { Listeners } from '../../common/listeners';
 import { withTraceFrom } from '../../platform/tracing/trace-context';
 import { DeliveryAcks } from './delivery-acks';
-import { ReplyDispatcher } from './reply-dispatcher.service';
+import { ReplyDispatcher } from './reply-dispatcher';
 
 /**
  * A Nest microservice transport speaking Vumi's own format: it consumes
