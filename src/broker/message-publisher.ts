@@ -46,7 +46,7 @@ export class MessagePublisher implements OnModuleDestroy {
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
     private readonly connection: AmqpConnectionService,
   ) {
-    this.timeoutMs = config.publishTimeout * 1000;
+    this.timeoutMs = config.publishTimeoutMs;
     this.maxInFlight = config.maxPendingPublishes;
     this.confirms = new ConfirmWindow(this.timeoutMs);
     const topology = AmqpTopology.of(config);

@@ -1,3 +1,4 @@
+import { applyServerTimeouts } from '../../config/server-timeouts';
 import { INestApplication } from '@nestjs/common';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -77,9 +78,7 @@ export async function startManagementListener(app: INestApplication, config: Tra
     req[ON_MANAGEMENT] = true;
     express(req, res);
   });
-  server.headersTimeout = config.httpHeadersTimeout * 1000;
-  server.requestTimeout = config.httpRequestTimeout * 1000;
-  server.keepAliveTimeout = config.httpKeepAliveTimeout * 1000;
+  applyServerTimeouts(server, config);
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -113,7 +113,7 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
   }
 
   async close(): Promise<void> {
-    if (this.accepting) await this.stopConsuming(this.config.publishTimeout * 1000);
+    if (this.accepting) await this.stopConsuming(this.config.publishTimeoutMs);
     this.flushAcks(); // the acks of the last turn, before the channel's close frame
     await this.channel?.close();
     this.channel = undefined;
