@@ -16,8 +16,11 @@
  */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { connect, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { buildAck, buildInboundMessage, decodeOutboundMessage, encodeMessage } from '../src/wire/vumi-codec';
-import { VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, VUMI_QUEUE_OPTIONS, routingKeysFor } from '../src/wire/vumi-topology';
+import { buildAck, buildInboundMessage } from '../src/wire/vumi-builders';
+import { decodeOutboundMessage } from '../src/wire/vumi-decoder';
+import { encodeMessage } from '../src/wire/vumi-serializer';
+import { VUMI_EXCHANGE, routingKeysFor } from '../src/wire/vumi-topology';
+import { AmqpTopology } from '../src/broker/amqp-topology';
 
 function setting(name: string, env: string, fallback: string): string {
   const flag = process.argv.find((arg) => arg.startsWith(`--${name}=`));
@@ -111,11 +114,7 @@ function sweep(): void {
 async function main(): Promise<void> {
   const connection = await connect(amqpUrl);
   const channel = await connection.createConfirmChannel();
-  await channel.assertExchange(VUMI_EXCHANGE, VUMI_EXCHANGE_TYPE, { durable: true });
-  for (const queue of [keys.inbound, keys.event, keys.outbound]) {
-    await channel.assertQueue(queue, VUMI_QUEUE_OPTIONS);
-    await channel.bindQueue(queue, VUMI_EXCHANGE, queue);
-  }
+  await new AmqpTopology(transportName).declareQueues(channel, [keys.inbound, keys.event, keys.outbound]);
   if (replyMode) {
     const consumer = await connection.createConfirmChannel();
     await consumer.prefetch(prefetch);

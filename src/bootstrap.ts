@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { TransportConfig } from './config/transport-config';
+import { applyServerTimeouts } from './config/server-timeouts';
 import { PendingRequestsService } from './reply-path/pending-requests/pending-requests.service';
 import { VumiOutboundServer } from './reply-path/outbound/vumi-outbound.server';
 import { ShutdownService, DrainReport } from './operations/shutdown/shutdown.service';
@@ -83,15 +84,7 @@ function configureExpress(app: NestExpressApplication, config: TransportConfig):
   // Fields are parsed by the API itself (request-fields.ts), with UTF-8 checks Express's parser lacks.
   app.set('query parser', false);
   const server = app.getHttpServer();
-  server.headersTimeout = config.httpHeadersTimeout * 1000;
-  server.requestTimeout = config.httpRequestTimeout * 1000;
-  server.keepAliveTimeout = config.httpKeepAliveTimeout * 1000;
-  // Node enforces the two time-outs above only when it sweeps its connections, every 30 s by
-  // default: a slow client would hold a socket up to 30 s past them. Node reads this on 'listening'.
-  (server as typeof server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(
-    1000,
-    config.httpHeadersTimeout * 250,
-  );
+  applyServerTimeouts(server, config);
   // Requests Node's parser refuses (e.g. raw non-ASCII in the target) get a JSON 400 like the API's own.
   server.on('clientError', answerClientError);
 }

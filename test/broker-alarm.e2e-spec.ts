@@ -1,4 +1,4 @@
-import { encodeMessage } from '../src/wire/vumi-codec';
+import { encodeMessage } from '../src/wire/vumi-serializer';
 import { buildReply, decodeJsonObject } from '../src/wire/vumi-application';
 import { JsonObject } from '../src/wire/vumi-message';
 import { routingKeysFor, VUMI_EXCHANGE } from '../src/wire/vumi-topology';

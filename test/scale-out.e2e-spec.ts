@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { startTestService, TestService, uniqueTransportName, AMQP_URL } from './support/test-service';
 import { ServiceProcess } from './support/service-process';
-import { ReplyDispatcher, DispatchResult } from '../src/reply-path/outbound/reply-dispatcher.service';
+import { ReplyDispatcher, DispatchResult } from '../src/reply-path/outbound/reply-dispatcher';
 import { VumiOutboundServer } from '../src/reply-path/outbound/vumi-outbound.server';
 
 const ROOT = `${__dirname}/..`;

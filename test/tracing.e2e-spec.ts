@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/config-loader';
 import { startTracing, TracingSdk } from '../src/platform/tracing/tracing-sdk';
-import { encodeMessage } from '../src/wire/vumi-codec';
+import { encodeMessage } from '../src/wire/vumi-serializer';
 import { buildReply } from '../src/wire/vumi-application';
 import { VUMI_EXCHANGE } from '../src/wire/vumi-topology';
 import { AMQP_URL, startTestService, TestService } from './support/test-service';

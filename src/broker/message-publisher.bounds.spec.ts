@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/config-loader';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { BrokerUnavailableError, InvalidRoutingKeyError } from './amqp.errors';
-import { MessagePublisher } from './message-publisher.service';
+import { MessagePublisher } from './message-publisher';
 
 /** A channel wrapper whose publishes wait until the test confirms them. */
 class FakeChannel {

@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/config-loader';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { BrokerUnavailableError } from './amqp.errors';
-import { MessagePublisher } from './message-publisher.service';
+import { MessagePublisher } from './message-publisher';
 
 /** A channel wrapper that nacks every publish, like a 3.10 channel stuck on a dead quorum leader. */
 class NackingChannel {

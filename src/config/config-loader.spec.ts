@@ -118,6 +118,15 @@ describe('loadConfig defaults', () => {
       docsEnabled: true,
       docsPath: '/docs',
       managementPort: undefined, // metrics and docs on WEB_PORT unless asked
+      // derived: the durations in milliseconds, converted once here
+      publishTimeoutMs: 5000,
+      requestTimeoutMs: 240_000,
+      requestCleanupIntervalMs: 5000,
+      shutdownTimeoutMs: 30_000,
+      idempotencyWindowMs: 86_400_000,
+      httpHeadersTimeoutMs: 10_000,
+      httpRequestTimeoutMs: 30_000,
+      httpKeepAliveTimeoutMs: 5000,
     };
     for (const [property, value] of Object.entries(expected)) {
       expect([property, config[property as keyof TransportConfig]]).toEqual([property, value]);

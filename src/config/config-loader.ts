@@ -174,5 +174,22 @@ export function loadConfig(env: Env = process.env): TransportConfig {
   problems.push(...callerList.problems);
   if (problems.length > 0) throw new InvalidConfigError(problems);
   config.callerEntries = Object.freeze(callerList.entries.map((entry) => Object.freeze(entry)));
+  Object.assign(config, millisecondsOf(config));
   return Object.freeze(config);
 }
+
+/** The milliseconds of TransportConfig's `…Ms` properties: the one place seconds become milliseconds. */
+export function millisecondsOf(config: TransportConfig): Pick<TransportConfig, DurationMs> {
+  return {
+    publishTimeoutMs: config.publishTimeout * 1000,
+    requestTimeoutMs: config.requestTimeout * 1000,
+    requestCleanupIntervalMs: config.requestCleanupInterval * 1000,
+    shutdownTimeoutMs: config.shutdownTimeout * 1000,
+    idempotencyWindowMs: config.idempotencyWindow * 1000,
+    httpHeadersTimeoutMs: config.httpHeadersTimeout * 1000,
+    httpRequestTimeoutMs: config.httpRequestTimeout * 1000,
+    httpKeepAliveTimeoutMs: config.httpKeepAliveTimeout * 1000,
+  };
+}
+
+type DurationMs = Extract<keyof TransportConfig, `${string}Ms`>;

@@ -14,7 +14,17 @@ import { TransportConfig } from './transport-config';
 
 const ROOT = join(__dirname, '..', '..');
 /** Properties the loader fills from settings, not settings of their own. */
-const DERIVED = new Set<string>(['callerEntries']);
+const DERIVED = new Set<string>([
+  'callerEntries',
+  'publishTimeoutMs',
+  'requestTimeoutMs',
+  'requestCleanupIntervalMs',
+  'shutdownTimeoutMs',
+  'idempotencyWindowMs',
+  'httpHeadersTimeoutMs',
+  'httpRequestTimeoutMs',
+  'httpKeepAliveTimeoutMs',
+]);
 const DEFAULTS = new TransportConfig() as unknown as Record<string, unknown>;
 
 /** A default as `.env.example` and README spell it: lists comma-separated, objects as JSON. */

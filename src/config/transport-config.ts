@@ -553,4 +553,17 @@ export class TransportConfig {
   @Max(65535)
   @DiffersFromWebPort()
   managementPort?: number;
+
+  // ---- derived by the loader (config-loader.ts), not settings ----
+  // The durations above in milliseconds, converted once where the configuration is built:
+  // timers, deadlines and the HTTP server read these, never `seconds * 1000` of their own.
+
+  publishTimeoutMs: number;
+  requestTimeoutMs: number;
+  requestCleanupIntervalMs: number;
+  shutdownTimeoutMs: number;
+  idempotencyWindowMs: number;
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  httpKeepAliveTimeoutMs: number;
 }

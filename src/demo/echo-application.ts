@@ -5,10 +5,10 @@ import { connect } from 'amqp-connection-manager';
 import { Channel, ConsumeMessage } from 'amqplib';
 import { loadConfig } from '../config/config-loader';
 import { nodeAddress } from '../config/url-redaction';
-import { encodeMessage } from '../wire/vumi-codec';
+import { encodeMessage } from '../wire/vumi-serializer';
 import { buildReply, decodeJsonObject } from '../wire/vumi-application';
-import { VUMI_EXCHANGE, routingKeysFor } from '../wire/vumi-topology';
-import { declareVumiQueues } from '../broker/queue-declarations';
+import { VUMI_EXCHANGE } from '../wire/vumi-topology';
+import { AmqpTopology } from '../broker/amqp-topology';
 
 /**
  * A minimal Vumi application for demos, tests and benchmarks: it consumes
@@ -19,13 +19,14 @@ import { declareVumiQueues } from '../broker/queue-declarations';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const keys = routingKeysFor(config.transportName);
+  const topology = AmqpTopology.of(config);
+  const keys = topology.keys;
   const connection = connect([...config.amqpUrls], { reconnectTimeInSeconds: 1 });
   connection.on('connect', ({ url }) => process.stdout.write(`echo application connected to ${nodeAddress(String(url))}\n`));
   const channel = connection.createChannel({
     confirm: true,
     setup: async (ch: Channel) => {
-      await declareVumiQueues(ch, [keys.inbound, keys.outbound], config.amqpQueueType);
+      await topology.declareQueues(ch, [keys.inbound, keys.outbound]);
       await ch.prefetch(Math.max(config.amqpPrefetchCount, 100));
       await ch.consume(keys.inbound, (message) => message && void echo(ch, message), { noAck: false });
     },

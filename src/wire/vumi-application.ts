@@ -1,4 +1,4 @@
-import { MalformedVumiMessageError } from './vumi-codec';
+import { MalformedVumiMessageError } from './vumi-decoder';
 import { JsonObject, MESSAGE_VERSION } from './vumi-message';
 import { newVumiId } from './vumi-ids';
 import { formatVumiTimestamp } from './vumi-timestamp';
@@ -7,7 +7,7 @@ import { formatVumiTimestamp } from './vumi-timestamp';
  * The application's side of the wire, which the transport itself never plays:
  * reading any Vumi message and building the reply `msg.reply(content)` sends.
  * For the demo echo application and the tests' Vumi peers; the transport's
- * own codec (vumi-codec.ts) decodes only what it consumes, as untrusted input.
+ * own decoder (vumi-decoder.ts) decodes only what it consumes, as untrusted input.
  */
 
 const PREVIEW_CHARS = 200;

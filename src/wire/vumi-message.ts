@@ -10,6 +10,9 @@
 export const MESSAGE_VERSION = '20110921';
 export const TRANSPORT_TYPE = 'http_api';
 
+/** Where this service records which instance holds the HTTP request (scale-out): `transport_metadata.http_api`. */
+export const TRANSPORT_METADATA_KEY = 'http_api';
+
 export type SessionEvent = 'new' | 'resume' | 'close';
 export const SESSION_EVENTS: readonly SessionEvent[] = ['new', 'resume', 'close'];
 

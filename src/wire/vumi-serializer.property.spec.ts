@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { buildAck, buildInboundMessage, buildNack, encodeMessage } from './vumi-codec';
+import { buildAck, buildInboundMessage, buildNack } from './vumi-builders';
+import { encodeMessage } from './vumi-serializer';
 import { eventJson, userMessageJson } from './vumi-serializer';
 import { SessionEvent, UserMessage, VumiEvent } from './vumi-message';
 

@@ -1,8 +1,8 @@
-import { MESSAGE_VERSION, TRANSPORT_TYPE, JsonObject, UserMessage, VumiEvent } from './vumi-message';
-import { TRANSPORT_METADATA_KEY } from './vumi-codec';
+import { MESSAGE_VERSION, TRANSPORT_TYPE, JsonObject, StatusMessage, TRANSPORT_METADATA_KEY, UserMessage, VumiEvent } from './vumi-message';
 
 /**
- * Compiled serializers for the two messages published per request: the
+ * Turns Vumi messages into bytes: `encodeMessage` for any message, and
+ * compiled serializers for the two messages published per request: the
  * inbound user message and the ack/nack event. The field order is fixed (the
  * order of the typed object, so the bytes are those of `JSON.stringify` of
  * it), the keys and the constant values are pre-encoded, and only the other
@@ -12,6 +12,11 @@ import { TRANSPORT_METADATA_KEY } from './vumi-codec';
  *
  * Anything of another shape goes through `encodeMessage` (`JSON.stringify`).
  */
+
+/** Any message as UTF-8 JSON (`JSON.stringify`): status events, replies built by applications, tests. */
+export function encodeMessage(message: UserMessage | VumiEvent | StatusMessage | JsonObject): Buffer {
+  return Buffer.from(JSON.stringify(message), 'utf8');
+}
 
 /** A string `JSON.stringify` writes as itself between quotes: no `"`, `\`, C0 control or surrogate. */
 function isPlain(value: string): boolean {

@@ -1,6 +1,7 @@
 import { Channel, ChannelModel, connect, ConsumeMessage } from 'amqplib';
-import { VUMI_EXCHANGE, VUMI_QUEUE_OPTIONS, routingKeysFor } from '../../src/wire/vumi-topology';
-import { encodeMessage } from '../../src/wire/vumi-codec';
+import { VUMI_EXCHANGE, routingKeysFor } from '../../src/wire/vumi-topology';
+import { AmqpTopology } from '../../src/broker/amqp-topology';
+import { encodeMessage } from '../../src/wire/vumi-serializer';
 import { buildReply, decodeJsonObject } from '../../src/wire/vumi-application';
 import { JsonObject } from '../../src/wire/vumi-message';
 
@@ -52,14 +53,11 @@ export class VumiPeer {
   static async connect(url: string, transportName: string): Promise<VumiPeer> {
     const connection = await connect(url);
     const channel = await connection.createChannel();
-    await channel.assertExchange(VUMI_EXCHANGE, 'direct', { durable: true });
-    const peer = new VumiPeer(connection, channel, transportName);
-    const keys = routingKeysFor(transportName);
-    for (const queue of [keys.inbound, keys.event, keys.outbound, keys.status]) {
-      await channel.assertQueue(queue, VUMI_QUEUE_OPTIONS);
-      await channel.bindQueue(queue, VUMI_EXCHANGE, queue);
-    }
-    return peer;
+    // As a Vumi worker declares them: classic, durable, no arguments.
+    const topology = new AmqpTopology(transportName);
+    const { inbound, event, outbound, status } = topology.keys;
+    await topology.declareQueues(channel, [inbound, event, outbound, status]);
+    return new VumiPeer(connection, channel, transportName);
   }
 
   get keys() {

@@ -2,7 +2,7 @@
 // May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/identity, callers/rate-limit, callers/auth.
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
-import { CallerCredentials } from './caller-credentials.service';
+import { CallerCredentials } from './caller-credentials';
 
 /** The multi-caller credentials list and its bounded password checks, for BasicAuthGuard. */
 @Module({ imports: [AuthModule], providers: [CallerCredentials], exports: [CallerCredentials, AuthModule] })

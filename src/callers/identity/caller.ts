@@ -1,4 +1,4 @@
-import { TRANSPORT_METADATA_KEY } from '../../wire/vumi-codec';
+import { TRANSPORT_METADATA_KEY } from '../../wire/vumi-message';
 import { CallerRateLimit } from '../../config/caller-entries';
 
 /** An authenticated caller, as BasicAuthGuard puts it on the request. */

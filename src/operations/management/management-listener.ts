@@ -1,5 +1,6 @@
 // Owns: the MANAGEMENT_PORT listener that takes METRICS_PATH and DOCS_PATH off the public port.
 // May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/*, request-path/*, operations/status, operations/health, operations/shutdown, operations/metrics, operations/openapi.
+import { applyServerTimeouts } from '../../config/server-timeouts';
 import { INestApplication } from '@nestjs/common';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -79,9 +80,7 @@ export async function startManagementListener(app: INestApplication, config: Tra
     req[ON_MANAGEMENT] = true;
     express(req, res);
   });
-  server.headersTimeout = config.httpHeadersTimeout * 1000;
-  server.requestTimeout = config.httpRequestTimeout * 1000;
-  server.keepAliveTimeout = config.httpKeepAliveTimeout * 1000;
+  applyServerTimeouts(server, config);
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

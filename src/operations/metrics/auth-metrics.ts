@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { AUTH_FAILURE_REASONS, AuthEvents, AuthFailureReason, HASH_ALGORITHMS, HashAlgorithm } from '../../callers/auth/auth-events';
-import { CallerCredentials } from '../../callers/credentials/caller-credentials.service';
+import { CallerCredentials } from '../../callers/credentials/caller-credentials';
 import { METRICS_PREFIX } from './metrics.constants';
 import { MetricsService } from './metrics.service';
 

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { AmqpConnectionService, BrokerState, ConnectionRole } from '../../broker/amqp-connection.service';
-import { MessagePublisher } from '../../broker/message-publisher.service';
+import { MessagePublisher } from '../../broker/message-publisher';
 import { CONFIRM_DURATION_BUCKETS, METRICS_PREFIX } from './metrics.constants';
 import { MetricsService } from './metrics.service';
 import { LeanHistogram, LeanHistogramChild } from './lean-metrics';

@@ -4,11 +4,11 @@ import {
   missingFieldsReason,
   NO_MATCHING_REQUEST,
   REPLIES_NOT_EXPECTED,
-} from '../../wire/vumi-codec';
+} from '../../wire/vumi-decoder';
 import { buildReply } from '../../wire/vumi-application';
 import { methodLabel, nackReasonLabel } from './metric-labels';
 
-/** The code the codec gives for refusing `body` (the malformed metric's reason label). */
+/** The code the decoder gives for refusing `body` (the malformed metric's reason label). */
 function refusal(body: string | Buffer, maxBytes = 1024): string {
   try {
     decodeOutboundMessage(Buffer.from(body), maxBytes);
@@ -27,7 +27,7 @@ describe('metric labels', () => {
     expect(methodLabel(undefined)).toBe('other');
   });
 
-  it('maps every nack reason the codec gives, without the field names', () => {
+  it('maps every nack reason the decoder gives, without the field names', () => {
     const reply = buildReply({ message_id: 'a'.repeat(32), to_addr: '1', from_addr: '2' }, 'hi');
     const invalid = decodeOutboundMessage(Buffer.from(JSON.stringify({ ...reply, content: 5 })), 1024);
     const missing = decodeOutboundMessage(Buffer.from(JSON.stringify({ ...reply, in_reply_to: null })), 1024);
@@ -39,7 +39,7 @@ describe('metric labels', () => {
     expect(nackReasonLabel(undefined)).toBe('other');
   });
 
-  it('gives every refusal of the codec its code, the label itself', () => {
+  it('gives every refusal of the decoder its code, the label itself', () => {
     expect(refusal('x'.repeat(2000))).toBe('too_large');
     expect(refusal('not json')).toBe('not_json');
     expect(refusal('[1]')).toBe('not_an_object');

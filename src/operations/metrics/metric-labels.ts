@@ -1,4 +1,4 @@
-import { NO_MATCHING_REQUEST, REPLIES_NOT_EXPECTED } from '../../wire/vumi-codec';
+import { NO_MATCHING_REQUEST, REPLIES_NOT_EXPECTED } from '../../wire/vumi-decoder';
 
 /**
  * Label values come from small fixed sets: a label fed with free text (a
@@ -14,7 +14,7 @@ export function methodLabel(method: string | undefined): string {
 
 export type NackReasonLabel = 'no_matching_request' | 'replies_not_expected' | 'invalid_fields' | 'missing_fields' | 'other';
 
-/** Vumi's nack reasons (vumi-codec.ts), without the field names some of them carry. */
+/** Vumi's nack reasons (wire/vumi-decoder.ts), without the field names some of them carry. */
 export function nackReasonLabel(reason: string | undefined): NackReasonLabel {
   if (reason === NO_MATCHING_REQUEST) return 'no_matching_request';
   if (reason === REPLIES_NOT_EXPECTED) return 'replies_not_expected';

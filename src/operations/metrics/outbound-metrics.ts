@@ -1,10 +1,10 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { DispatchResult, ReplyDispatcher } from '../../reply-path/outbound/reply-dispatcher.service';
+import { DispatchResult, ReplyDispatcher } from '../../reply-path/outbound/reply-dispatcher';
 import { VumiOutboundServer } from '../../reply-path/outbound/vumi-outbound.server';
 import { METRICS_PREFIX } from './metrics.constants';
 import { MetricsService } from './metrics.service';
 import { nackReasonLabel, NackReasonLabel } from './metric-labels';
-import { MalformedVumiMessageCode } from '../../wire/vumi-codec';
+import { MalformedVumiMessageCode } from '../../wire/vumi-decoder';
 import { LeanCounter, LeanCounterChild } from './lean-metrics';
 
 const RESULTS: readonly (DispatchResult | 'malformed')[] = ['replied', 'forwarded', 'nacked', 'malformed'];

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
-import { CallerCredentials } from '../../callers/credentials/caller-credentials.service';
+import { CallerCredentials } from '../../callers/credentials/caller-credentials';
 import { IdempotencyEvents } from '../../request-path/idempotency/idempotency-events';
 import { IDEMPOTENCY_STORE } from '../../request-path/idempotency/idempotency.constants';
 import { IdempotencyStore } from '../../request-path/idempotency/idempotency-store';

@@ -3,7 +3,7 @@ import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
 import { PendingRequestsService } from '../../reply-path/pending-requests/pending-requests.service';
 import { VumiOutboundServer } from '../../reply-path/outbound/vumi-outbound.server';
-import { MessagePublisher } from '../../broker/message-publisher.service';
+import { MessagePublisher } from '../../broker/message-publisher';
 import { LifecycleService } from '../../platform/lifecycle/lifecycle.service';
 
 export interface DrainReport {
@@ -36,9 +36,9 @@ export class ShutdownService {
     this.lifecycle.startDraining();
     const heldAtStart = this.pending.size;
     this.logger.log(`Draining: ${heldAtStart} held requests, up to ${this.config.shutdownTimeout}s`);
-    const timedOut = await this.pending.drain(this.config.shutdownTimeout * 1000);
+    const timedOut = await this.pending.drain(this.config.shutdownTimeoutMs);
     this.pending.stopSweeping();
-    await this.consumer.stopConsuming(this.config.publishTimeout * 1000);
+    await this.consumer.stopConsuming(this.config.publishTimeoutMs);
     await this.publisher.close();
     const seconds = (performance.now() - started) / 1000;
     this.logger.log(`Drained in ${seconds.toFixed(3)}s (${timedOut} held requests timed out)`);

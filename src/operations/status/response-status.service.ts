@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
-import { MessagePublisher } from '../../broker/message-publisher.service';
-import { buildStatus, encodeMessage } from '../../wire/vumi-codec';
+import { MessagePublisher } from '../../broker/message-publisher';
+import { buildStatus } from '../../wire/vumi-builders';
+import { encodeMessage } from '../../wire/vumi-serializer';
 import { routingKeysFor } from '../../wire/vumi-topology';
 import { ComponentStatus } from '../../wire/vumi-message';
 import { ResponseStatus, ResponseTimeThresholds, classifyResponse, classifyTimeout } from './response-time-classifier';

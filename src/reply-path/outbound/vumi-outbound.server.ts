@@ -5,13 +5,12 @@ import { Channel, ConsumeMessage } from 'amqplib';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
 import { AmqpConnectionService } from '../../broker/amqp-connection.service';
-import { declareVumiQueues } from '../../broker/queue-declarations';
-import { decodeOutboundMessage, MalformedVumiMessageCode, MalformedVumiMessageError } from '../../wire/vumi-codec';
+import { AmqpTopology } from '../../broker/amqp-topology';
+import { decodeOutboundMessage, MalformedVumiMessageCode, MalformedVumiMessageError } from '../../wire/vumi-decoder';
 import { Listeners } from '../../common/listeners';
-import { VUMI_EXCHANGE, routingKeysFor } from '../../wire/vumi-topology';
 import { withTraceFrom } from '../../platform/tracing/trace-context';
 import { DeliveryAcks } from './delivery-acks';
-import { ReplyDispatcher } from './reply-dispatcher.service';
+import { ReplyDispatcher } from './reply-dispatcher';
 
 /**
  * A Nest microservice transport speaking Vumi's own format: it consumes
@@ -59,28 +58,21 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
   }
 
   listen(callback: (...optionalParams: unknown[]) => void): void {
-    const keys = routingKeysFor(this.config.transportName);
-    const ownQueue = keys.instanceOutbound(this.config.instanceId);
+    const topology = AmqpTopology.of(this.config);
     // The consuming connection: in a resource alarm the broker blocks the publishing one, and replies must keep flowing.
     this.channel = this.connection.consuming.manager.createChannel({
       name: 'outbound-consumer',
       json: false,
       setup: async (channel: Channel) => {
-        await declareVumiQueues(channel, [keys.outbound], this.config.amqpQueueType);
-        // This instance's own queue: exclusive, so the broker deletes it when the instance goes away
-        // (and classic whatever AMQP_QUEUE_TYPE says: an exclusive queue cannot be a quorum queue).
-        await channel.assertQueue(ownQueue, { exclusive: true, autoDelete: true, durable: false });
-        await channel.bindQueue(ownQueue, VUMI_EXCHANGE, ownQueue);
+        // The shared `.outbound` queue, then this instance's own (forwarded replies).
+        const queues = await topology.declareConsumed(channel, this.config.instanceId);
         await channel.prefetch(this.config.amqpPrefetchCount);
         if (!this.accepting) return;
         const acks = new DeliveryAcks(channel, (error) => this.logger.warn(`Could not settle outbound message: ${error.message}`));
         this.acks.set(channel, acks);
         channel.once('close', () => this.acks.delete(channel));
         const tags: string[] = [];
-        for (const [queue, forwarded] of [
-          [keys.outbound, false],
-          [ownQueue, true],
-        ] as const) {
+        for (const { queue, forwarded } of queues) {
           const spanName = `${queue} process`;
           const tracing = this.config.otelEnabled;
           const { consumerTag } = await channel.consume(
@@ -121,7 +113,7 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
   }
 
   async close(): Promise<void> {
-    if (this.accepting) await this.stopConsuming(this.config.publishTimeout * 1000);
+    if (this.accepting) await this.stopConsuming(this.config.publishTimeoutMs);
     this.flushAcks(); // the acks of the last turn, before the channel's close frame
     await this.channel?.close();
     this.channel = undefined;

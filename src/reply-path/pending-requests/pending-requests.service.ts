@@ -39,7 +39,7 @@ export class PendingRequestsService implements OnModuleDestroy {
   private disconnectCount = 0;
 
   constructor(@Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig) {
-    this.timeoutMs = config.requestTimeout * 1000;
+    this.timeoutMs = config.requestTimeoutMs;
     this.maxPerClient = maxPendingPerClientOf(config);
   }
 
@@ -89,7 +89,7 @@ export class PendingRequestsService implements OnModuleDestroy {
   /** Starts the time-out schedule; with `request_cleanup_interval < 1` requests wait forever (Vumi). */
   startSweeping(): void {
     if (this.config.requestCleanupInterval < 1 || this.sweepTimer) return;
-    this.sweepTimer = setInterval(() => this.sweep(), this.config.requestCleanupInterval * 1000);
+    this.sweepTimer = setInterval(() => this.sweep(), this.config.requestCleanupIntervalMs);
     this.sweepTimer.unref();
   }
 

@@ -4,7 +4,7 @@ import { TransportConfig } from '../../config/transport-config';
 import { AuthEvents, AuthFailure } from '../../callers/auth/auth-events';
 import { AuthFailureThrottle } from '../../callers/auth/auth-failure-throttle';
 import { MemoryKnownAddresses } from '../../callers/auth/known-addresses';
-import { CallerCredentials } from '../../callers/credentials/caller-credentials.service';
+import { CallerCredentials } from '../../callers/credentials/caller-credentials';
 import { ClientIdentity } from '../../callers/identity/client-identity';
 import { MemoryRateLimiter } from '../../callers/rate-limit/memory-rate-limiter';
 import { RateLimiter } from '../../callers/rate-limit/rate-limiter';

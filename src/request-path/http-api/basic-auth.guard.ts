@@ -4,7 +4,7 @@ import { Request } from 'express';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
 import { attachCaller, Caller } from '../../callers/identity/caller';
-import { CallerCredentials } from '../../callers/credentials/caller-credentials.service';
+import { CallerCredentials } from '../../callers/credentials/caller-credentials';
 import { ClientIdentity } from '../../callers/identity/client-identity';
 import { AuthEvents, AuthFailureReason } from '../../callers/auth/auth-events';
 import { AdmittedAttempt, AuthFailureThrottle } from '../../callers/auth/auth-failure-throttle';

@@ -8,10 +8,18 @@ const LEASE_MARGIN_MS = 10_000;
  * REQUEST_TIMEOUT plus one sweep (without time-outs, as long as the window).
  */
 export function claimLeaseMs(
-  config: Pick<TransportConfig, 'idempotencyWindow' | 'requestCleanupInterval' | 'requestTimeout' | 'publishTimeout' | 'replyExpected'>,
+  config: Pick<
+    TransportConfig,
+    | 'idempotencyWindowMs'
+    | 'requestCleanupInterval'
+    | 'requestCleanupIntervalMs'
+    | 'requestTimeoutMs'
+    | 'publishTimeoutMs'
+    | 'replyExpected'
+  >,
 ): number {
-  const windowMs = config.idempotencyWindow * 1000;
+  const windowMs = config.idempotencyWindowMs;
   const timeoutsOff = config.requestCleanupInterval < 1;
-  const holdMs = timeoutsOff ? windowMs : (config.requestTimeout + config.requestCleanupInterval) * 1000;
-  return Math.ceil(config.publishTimeout * 1000 + LEASE_MARGIN_MS + (config.replyExpected ? holdMs : 0));
+  const holdMs = timeoutsOff ? windowMs : config.requestTimeoutMs + config.requestCleanupIntervalMs;
+  return Math.ceil(config.publishTimeoutMs + LEASE_MARGIN_MS + (config.replyExpected ? holdMs : 0));
 }

@@ -20,7 +20,7 @@ import { claimLeaseMs } from './idempotency-lease';
 function createStore(config: TransportConfig, redis: Redis | null): IdempotencyStore {
   const limits = idempotencyLimitsOf(config);
   if (!redis) return new MemoryIdempotencyStore(config.idempotencyMaxKeys, limits);
-  const longest = Math.max(config.idempotencyWindow * 1000, claimLeaseMs(config));
+  const longest = Math.max(config.idempotencyWindowMs, claimLeaseMs(config));
   return new RedisIdempotencyStore(redis, `${config.redisKeyPrefix}${config.transportName}:idem:`, limits, longest);
 }
 

@@ -68,7 +68,7 @@ export class IdempotencyService {
     private readonly inbound: InboundMessageService,
     private readonly events: IdempotencyEvents,
   ) {
-    this.windowMs = config.idempotencyWindow * 1000;
+    this.windowMs = config.idempotencyWindowMs;
     this.leaseMs = claimLeaseMs(config);
     this.maxEntryBytes = idempotencyLimitsOf(config).maxEntryBytes;
     this.answers = new HeldAnswers(config);

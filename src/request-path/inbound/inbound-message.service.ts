@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
-import { MessagePublisher } from '../../broker/message-publisher.service';
+import { MessagePublisher } from '../../broker/message-publisher';
 import { PendingRequestsService } from '../../reply-path/pending-requests/pending-requests.service';
 import { ClientWatch, HeldOutcome } from '../../reply-path/pending-requests/held-request';
 import { LifecycleService } from '../../platform/lifecycle/lifecycle.service';
-import { buildInboundMessage } from '../../wire/vumi-codec';
+import { buildInboundMessage } from '../../wire/vumi-builders';
 import { userMessageJson } from '../../wire/vumi-serializer';
 import { routingKeysFor } from '../../wire/vumi-topology';
 import { InboundFieldsDto } from './inbound-fields.dto';

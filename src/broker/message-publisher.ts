@@ -1,19 +1,16 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { ChannelWrapper } from 'amqp-connection-manager';
-import { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Options } from 'amqplib';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { TransportConfig } from '../config/transport-config';
-import { isValidRoutingKey, VUMI_EXCHANGE, routingKeysFor } from '../wire/vumi-topology';
+import { isValidRoutingKey, VUMI_EXCHANGE } from '../wire/vumi-topology';
 import { newVumiId } from '../wire/vumi-ids';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { BrokerUnavailableError, InvalidRoutingKeyError } from './amqp.errors';
 import { CONFIRM_TIMEOUT, ConfirmWindow } from './confirm-window';
 import { bodyBytes, PublishFrames } from './publish-frames';
-import { declareVumiQueues } from './queue-declarations';
+import { AmqpTopology } from './amqp-topology';
+import { PublisherChannel } from './publisher-channel';
 import { traceHeaders } from '../platform/tracing/trace-context';
-
-/** Replaced channels still settling at most; past it a nacked channel is kept until one of them closes. */
-const MAX_RETIRED_CHANNELS = 8;
 
 /** The properties of every publish without mandatory, message id or trace headers: most of them. */
 const PLAIN_PUBLISH: Options.Publish = { persistent: true, contentType: 'application/json', contentEncoding: 'utf-8', mandatory: false };
@@ -27,26 +24,20 @@ export type PublishOutcome = 'routed' | 'unroutable';
  * Publishes Vumi messages on a confirm channel. A publish resolves only once
  * the broker has confirmed it, and fails fast (BrokerUnavailableError) when
  * the broker is away, too slow, or too many publishes already wait: nothing
- * queues up in memory without bound while the broker is down.
+ * queues up in memory without bound while the broker is down. The channel's
+ * life (open, renew after a nack, retire, close) is PublisherChannel's.
  */
 @Injectable()
 export class MessagePublisher implements OnModuleDestroy {
-  private readonly logger = new Logger('MessagePublisher');
-  private channel: ChannelWrapper;
-  /** Channels replaced after a nack, closed once their publishes had time to settle. */
-  private readonly retired = new Set<ChannelWrapper>();
-  private renewalsCount = 0;
+  /** The confirm channel's life: open, renewed after a nack, retired, closed. */
+  private readonly channels: PublisherChannel;
   private readonly timeoutMs: number;
   private readonly maxInFlight: number;
   private inFlightCount = 0;
   /** The bounded share of inFlightCount: callers' messages, which MAX_PENDING_PUBLISHES limits. */
   private boundedInFlight = 0;
   private closing = false;
-  /** Ids of mandatory publishes the broker returned as unroutable (basic.return precedes basic.ack). */
-  private readonly returned = new Set<string>();
   private readonly confirmListeners: Array<(seconds: number, ok: boolean) => void> = [];
-  /** The amqplib channel under each wrapper while it is up: publishes go straight to it (ConfirmWindow). */
-  private readonly rawChannels = new Map<ChannelWrapper, ConfirmChannel>();
   private readonly confirms: ConfirmWindow;
   /** Plain publishes framed from pre-encoded bytes (the same bytes amqplib would send). */
   private readonly plainFrames = new PublishFrames(VUMI_EXCHANGE, PLAIN_PUBLISH);
@@ -55,63 +46,17 @@ export class MessagePublisher implements OnModuleDestroy {
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
     private readonly connection: AmqpConnectionService,
   ) {
-    this.timeoutMs = config.publishTimeout * 1000;
+    this.timeoutMs = config.publishTimeoutMs;
     this.maxInFlight = config.maxPendingPublishes;
     this.confirms = new ConfirmWindow(this.timeoutMs);
-    this.channel = this.openChannel();
-  }
-
-  /** A confirm channel on the publishing connection, declaring what must exist before anything is published. */
-  private openChannel(): ChannelWrapper {
-    const keys = routingKeysFor(this.config.transportName);
-    // Declared here so that nothing is dropped as unroutable before an application starts.
-    const queues = this.config.publishStatus ? [keys.inbound, keys.event, keys.status] : [keys.inbound, keys.event];
-    const channel: ChannelWrapper = this.connection.publishing.manager.createChannel({
-      name: 'publisher',
-      confirm: true,
-      json: false,
-      setup: async (confirmChannel: ConfirmChannel) => {
-        await declareVumiQueues(confirmChannel, queues, this.config.amqpQueueType);
-        confirmChannel.on('return', (message: ConsumeMessage) => {
-          if (message.properties.messageId) this.returned.add(message.properties.messageId);
-        });
-        // Declared and listened to: from now on publishes may go straight to it, until it closes.
-        this.rawChannels.set(channel, confirmChannel);
-        confirmChannel.once('close', () => {
-          if (this.rawChannels.get(channel) === confirmChannel) this.rawChannels.delete(channel);
-        });
-      },
-    });
-    channel.on('error', (error) => this.logger.warn(`Publisher channel error: ${error.message}`));
-    return channel;
-  }
-
-  /**
-   * After a nack, publish on a fresh channel. On RabbitMQ 3.10 a channel whose
-   * first publish to a quorum queue comes while the queue's recorded leader is
-   * on a dead node (the first seconds after a node is lost) has every later
-   * publish nacked until that node returns (rabbit_fifo_client:enqueue/3): a
-   * service that failed over fast would answer only 503s. A new channel looks
-   * the leader up again. Publishes still in flight on the old channel settle
-   * there (confirm or time-out) before it is closed.
-   */
-  private renewChannelAfterNack(nacked: ChannelWrapper): void {
-    if (nacked !== this.channel || this.closing) return; // one renewal per channel, however many nacks
-    // A broker that nacks everything (e.g. a queue refusing publishes when full) must not make channels pile up.
-    if (this.retired.size >= MAX_RETIRED_CHANNELS) return;
-    this.renewalsCount++;
-    this.logger.warn('The broker nacked a publish: opening a fresh confirm channel');
-    this.channel = this.openChannel();
-    this.retired.add(nacked);
-    setTimeout(() => {
-      this.retired.delete(nacked);
-      void nacked.close().catch(() => undefined);
-    }, this.timeoutMs).unref();
+    const topology = AmqpTopology.of(config);
+    // Declared before the first publish, so that nothing is dropped as unroutable before an application starts.
+    this.channels = new PublisherChannel(connection, (channel) => topology.declarePublished(channel, config.publishStatus), this.timeoutMs);
   }
 
   /** Channels opened again after a nack (metrics). */
   get channelRenewals(): number {
-    return this.renewalsCount;
+    return this.channels.renewals;
   }
 
   get inFlight(): number {
@@ -143,7 +88,7 @@ export class MessagePublisher implements OnModuleDestroy {
     if (!isValidRoutingKey(routingKey)) return 'unroutable';
     const id = newVumiId();
     await this.send(routingKey, body, true, id, false); // forwarding: from the consumer, bounded by its prefetch
-    const unroutable = this.returned.delete(id);
+    const unroutable = this.channels.takeReturned(id);
     return unroutable ? 'unroutable' : 'routed';
   }
 
@@ -162,9 +107,9 @@ export class MessagePublisher implements OnModuleDestroy {
     if (bounded) this.boundedInFlight++;
     const started = performance.now();
     let ok = false;
-    const channel = this.channel;
+    const channel = this.channels.current;
     try {
-      const raw = this.rawChannels.get(channel);
+      const raw = this.channels.rawOf(channel);
       if (raw !== undefined) {
         const options = this.publishOptions(mandatory, messageId);
         const plain = options === PLAIN_PUBLISH ? this.plainFrames : undefined;
@@ -179,7 +124,7 @@ export class MessagePublisher implements OnModuleDestroy {
       ok = true;
     } catch (error) {
       const message = error instanceof Error ? error.message : '';
-      if (message === NACKED) this.renewChannelAfterNack(channel);
+      if (message === NACKED) this.channels.renewAfterNack(channel);
       throw new BrokerUnavailableError(message === CONFIRM_TIMEOUT ? 'timeout' : 'rejected', routingKey, error);
     } finally {
       this.inFlightCount--;
@@ -199,7 +144,7 @@ export class MessagePublisher implements OnModuleDestroy {
     return { ...PLAIN_PUBLISH, mandatory, messageId, headers };
   }
 
-  /** Waits for publishes in flight (bounded by the publish time-out), then closes the channel. */
+  /** Waits for publishes in flight (bounded by the publish time-out), then closes the channels. */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
@@ -207,9 +152,7 @@ export class MessagePublisher implements OnModuleDestroy {
     while (this.inFlightCount > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    await Promise.all([this.channel, ...this.retired].map((channel) => channel.close().catch(() => undefined)));
-    this.retired.clear();
-    this.rawChannels.clear();
+    await this.channels.close();
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,16 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
-import { MessagePublisher } from '../../broker/message-publisher.service';
+import { MessagePublisher } from '../../broker/message-publisher';
 import { PendingRequestsService } from '../pending-requests/pending-requests.service';
-import {
-  buildAck,
-  buildNack,
-  missingFieldsReason,
-  NO_MATCHING_REQUEST,
-  OutboundMessage,
-  REPLIES_NOT_EXPECTED,
-} from '../../wire/vumi-codec';
+import { buildAck, buildNack } from '../../wire/vumi-builders';
+import { missingFieldsReason, NO_MATCHING_REQUEST, OutboundMessage, REPLIES_NOT_EXPECTED } from '../../wire/vumi-decoder';
 import { eventJson } from '../../wire/vumi-serializer';
 import { routingKeysFor, VumiRoutingKeys } from '../../wire/vumi-topology';
 

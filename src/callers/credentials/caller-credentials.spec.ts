@@ -3,7 +3,7 @@ import { hashSync } from '@node-rs/bcrypt';
 import { loadConfig } from '../../config/config-loader';
 import { AuthEvents } from '../auth/auth-events';
 import { VerificationsBusyError } from '../auth/auth.errors';
-import { CallerCredentials } from './caller-credentials.service';
+import { CallerCredentials } from './caller-credentials';
 import * as passwordHash from './password-hash';
 
 const ALICE_HASH = hashSync('alice pw', 4);

@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '../../config/config-loader';
-import { MessagePublisher, PublishOutcome } from '../../broker/message-publisher.service';
+import { MessagePublisher, PublishOutcome } from '../../broker/message-publisher';
 import { PendingRequestsService } from '../pending-requests/pending-requests.service';
-import { decodeOutboundMessage, encodeMessage } from '../../wire/vumi-codec';
+import { decodeOutboundMessage } from '../../wire/vumi-decoder';
+import { encodeMessage } from '../../wire/vumi-serializer';
 import { buildReply, decodeJsonObject } from '../../wire/vumi-application';
 import { JsonObject } from '../../wire/vumi-message';
-import { DispatchResult, ReplyDispatcher } from './reply-dispatcher.service';
+import { DispatchResult, ReplyDispatcher } from './reply-dispatcher';
 
 /** Records what would go to the broker; forwarding routes unless told otherwise. */
 class FakePublisher {

@@ -1,12 +1,7 @@
 import fc from 'fast-check';
-import {
-  buildInboundMessage,
-  decodeOutboundMessage,
-  encodeMessage,
-  MalformedVumiMessageError,
-  missingFieldsReason,
-  OutboundMessage,
-} from './vumi-codec';
+import { buildInboundMessage } from './vumi-builders';
+import { decodeOutboundMessage, MalformedVumiMessageError, missingFieldsReason, OutboundMessage } from './vumi-decoder';
+import { encodeMessage } from './vumi-serializer';
 import { buildReply } from './vumi-application';
 
 /**

@@ -1,18 +1,11 @@
-import {
-  ComponentStatus,
-  InboundFields,
-  JsonObject,
-  MESSAGE_VERSION,
-  StatusMessage,
-  TRANSPORT_TYPE,
-  UserMessage,
-  VumiEvent,
-} from './vumi-message';
-import { newVumiId } from './vumi-ids';
-import { formatVumiTimestamp } from './vumi-timestamp';
+import { JsonObject, TRANSPORT_METADATA_KEY } from './vumi-message';
 import { isWellFormedText } from './well-formed-text';
 
-/** The one place that turns Vumi messages into bytes and back. */
+/**
+ * Reads what the transport consumes from `<transport>.outbound`, as untrusted
+ * input: decodes and validates a reply, says why it cannot be answered
+ * (MalformedVumiMessageError: dropped) or what Vumi nacks it with.
+ */
 
 /** Why an outbound message cannot be answered at all, as a code (a metric label: a small fixed set). */
 export type MalformedVumiMessageCode = 'too_large' | 'not_json' | 'not_an_object' | 'no_message_id' | 'not_a_user_message';
@@ -26,111 +19,6 @@ export class MalformedVumiMessageError extends Error {
     super(`Malformed Vumi message: ${reason}`);
     this.name = 'MalformedVumiMessageError';
   }
-}
-
-/** Where this service records which instance holds the HTTP request (scale-out). */
-export const TRANSPORT_METADATA_KEY = 'http_api';
-
-export interface InboundMessageOptions {
-  transportName: string;
-  instanceId: string;
-  /** Beyond Vumi: who sent it (multi-caller auth), kept out of content fields. */
-  helperMetadata?: JsonObject;
-  messageId?: string;
-}
-
-export function buildInboundMessage(fields: InboundFields, options: InboundMessageOptions): UserMessage {
-  return {
-    message_version: MESSAGE_VERSION,
-    message_type: 'user_message',
-    timestamp: formatVumiTimestamp(),
-    message_id: options.messageId ?? newVumiId(),
-    to_addr: fields.to_addr,
-    from_addr: fields.from_addr,
-    content: fields.content,
-    group: fields.group,
-    session_event: fields.session_event,
-    in_reply_to: null,
-    provider: null,
-    transport_name: options.transportName,
-    transport_type: TRANSPORT_TYPE,
-    transport_metadata: { [TRANSPORT_METADATA_KEY]: { instance_id: options.instanceId } },
-    helper_metadata: options.helperMetadata ?? {},
-    routing_metadata: {},
-    to_addr_type: null,
-    from_addr_type: null,
-  };
-}
-
-/**
- * The ack and the nack as whole literals, one shape each (no spread of a common
- * base: the spread object reads about twice as slowly, in the serializer and in
- * `JSON.stringify`). The field order is the wire order (vumi-serializer.ts).
- */
-export function buildAck(outboundMessageId: string, transportName: string): VumiEvent {
-  return {
-    message_version: MESSAGE_VERSION,
-    message_type: 'event',
-    timestamp: formatVumiTimestamp(),
-    event_id: newVumiId(),
-    user_message_id: outboundMessageId,
-    transport_name: transportName,
-    transport_metadata: {},
-    helper_metadata: {},
-    routing_metadata: {},
-    event_type: 'ack',
-    sent_message_id: outboundMessageId,
-  };
-}
-
-/**
- * Vumi's `reject_message`: `user_message_id` and `sent_message_id` are both the
- * outbound message's id (Vumi's `test_nack` asserts it; vumi2 does the same).
- */
-export function buildNack(outboundMessageId: string, reason: string, transportName: string): VumiEvent {
-  return {
-    message_version: MESSAGE_VERSION,
-    message_type: 'event',
-    timestamp: formatVumiTimestamp(),
-    event_id: newVumiId(),
-    user_message_id: outboundMessageId,
-    transport_name: transportName,
-    transport_metadata: {},
-    helper_metadata: {},
-    routing_metadata: {},
-    event_type: 'nack',
-    sent_message_id: outboundMessageId,
-    nack_reason: reason,
-  };
-}
-
-export interface StatusFields {
-  component: string;
-  status: ComponentStatus;
-  type: string;
-  message: string;
-  reasons?: string[];
-  details?: JsonObject;
-}
-
-export function buildStatus(fields: StatusFields): StatusMessage {
-  return {
-    message_version: MESSAGE_VERSION,
-    message_type: 'status_event',
-    timestamp: formatVumiTimestamp(),
-    component: fields.component,
-    status: fields.status,
-    type: fields.type,
-    message: fields.message,
-    reasons: fields.reasons ?? [],
-    details: fields.details ?? {},
-    helper_metadata: {},
-    routing_metadata: {},
-  };
-}
-
-export function encodeMessage(message: UserMessage | VumiEvent | StatusMessage | JsonObject): Buffer {
-  return Buffer.from(JSON.stringify(message), 'utf8');
 }
 
 /** What the transport needs from a message taken off `<transport>.outbound`. */
