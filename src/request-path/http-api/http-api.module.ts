@@ -2,7 +2,6 @@ import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, RequestM
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { TransportConfig } from '../../config/transport-config';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
-import { normalisePath } from '../../config/paths';
 import { BasicAuthGuard } from './basic-auth.guard';
 import { ApiResponder } from './api-responder';
 import { HttpApiController } from './http-api.controller';
@@ -24,7 +23,7 @@ import { RateLimitGuard } from '../../callers/rate-limit/rate-limit.guard';
 export class HttpApiModule implements NestModule {
   static forRoot(config: TransportConfig): DynamicModule {
     // The path is configuration, not a literal: set it on the controller before Nest reads it.
-    Reflect.defineMetadata(PATH_METADATA, normalisePath(config.webPath), HttpApiController);
+    Reflect.defineMetadata(PATH_METADATA, config.webPath, HttpApiController);
     return {
       module: HttpApiModule,
       imports: [CallersModule, ClientIdentityModule, IdempotencyModule, RateLimitModule],
@@ -38,7 +37,7 @@ export class HttpApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     // Only where a body is read: forRoutes(HttpApiController) would mount it once per handler (HEAD,
     // GET, POST, PUT, ALL), and every request, GETs included, would pass through two of those mounts.
-    const path = normalisePath(this.config.webPath);
+    const path = this.config.webPath;
     consumer.apply(RequestBodyMiddleware).forRoutes({ path, method: RequestMethod.POST }, { path, method: RequestMethod.PUT });
   }
 }
