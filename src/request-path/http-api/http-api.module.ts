@@ -7,8 +7,8 @@ import { ApiResponder } from './api-responder';
 import { HttpApiController } from './http-api.controller';
 import { HttpApiExceptionFilter } from './http-api-exception.filter';
 import { RequestBodyMiddleware } from './request-body.middleware';
-import { RequestFieldsPipe } from './request-fields.pipe';
-import { VumiFieldsValidationPipe } from './vumi-fields-validation.pipe';
+import { VumiFieldsPipe } from './vumi-fields.pipe';
+import { VumiFieldsValidation } from './vumi-fields-validation';
 import { CallersModule } from '../../callers/credentials/callers.module';
 import { ClientIdentityModule } from '../../callers/identity/client-identity.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
@@ -28,7 +28,7 @@ export class HttpApiModule implements NestModule {
       module: HttpApiModule,
       imports: [CallersModule, ClientIdentityModule, IdempotencyModule, RateLimitModule],
       controllers: [HttpApiController],
-      providers: [ApiResponder, HttpApiExceptionFilter, BasicAuthGuard, RequestFieldsPipe, VumiFieldsValidationPipe, RateLimitGuard],
+      providers: [ApiResponder, HttpApiExceptionFilter, BasicAuthGuard, VumiFieldsPipe, VumiFieldsValidation, RateLimitGuard],
     };
   }
 
