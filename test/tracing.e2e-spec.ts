@@ -158,7 +158,7 @@ describe('tracing on (OTEL_ENABLED=true)', () => {
 describe('tracing off (the default)', () => {
   it('never loads the OpenTelemetry SDK: only @opentelemetry/api comes with the service', () => {
     const script =
-      "require('./src/bootstrap'); require('./src/tracing/tracing-sdk');" +
+      "require('./src/bootstrap'); require('./src/platform/tracing/tracing-sdk');" +
       'const loaded = new Set(Object.keys(require.cache).map((f) => (f.match(/node_modules\\/(@opentelemetry\\/[^/]+)/) || [])[1]).filter(Boolean));' +
       'console.log(JSON.stringify([...loaded].sort()))';
     const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
