@@ -17,7 +17,6 @@ import { setupOpenApi } from './operations/openapi/openapi.setup';
 import { ApiRouteShortcut } from './request-path/http-server/api-route-shortcut';
 import { mountApiErrorHandler } from './request-path/http-api/api-error-handler';
 import { ExpressHttpAdapter } from './request-path/http-server/express-http-adapter';
-import { normalisePath } from './config/paths';
 import { hideManagementPathsFromApiPort, startManagementListener } from './operations/management/management-listener';
 
 export interface RunningService {
@@ -51,18 +50,18 @@ export async function startService(config: TransportConfig, logger?: LoggerServi
   );
   if (usePino) app.useLogger(app.get(PinoNestLogger));
   configureExpress(app, config);
-  mountApiErrorHandler(app, normalisePath(config.webPath)); // the API path's next(error) answered by ApiResponder
+  mountApiErrorHandler(app, config.webPath); // the API path's next(error) answered by ApiResponder
   // Before listen(): Express middleware and routes added now come ahead of Nest's own.
   mountRequestLog(app);
   if (config.otelEnabled) mountRequestTracing(app, config);
   hideManagementPathsFromApiPort(app, config); // ahead of the metrics route and the docs
-  if (config.metricsEnabled) mountHttpMetrics(app, config);
+  if (config.metricsEnabled) mountHttpMetrics(app);
   if (config.docsEnabled) setupOpenApi(app, config);
   app.connectMicroservice({ strategy: app.get(VumiOutboundServer) }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   app.get(PendingRequestsService).startSweeping();
   await app.init(); // registers every route, so the shortcut can resolve the API path's layers
-  ApiRouteShortcut.install(app, normalisePath(config.webPath));
+  ApiRouteShortcut.install(app, config.webPath);
   await app.listen(config.webPort, config.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;

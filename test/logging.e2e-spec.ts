@@ -97,6 +97,24 @@ describe('structured logs', () => {
     expect(s.output()).not.toContain('sane');
   }, 60_000);
 
+  it('the API path with a trailing slash is logged as the API path: its line, the request id in the Inbound line and the answer', async () => {
+    const s = await start({ LOG_LEVEL: 'debug' });
+    const query = new URLSearchParams({ to_addr: '555', from_addr: '123', content: 'hi' }).toString();
+    const answer = await fetch(`${s.api().split('?')[0]}/?${query}`, { headers: { 'X-Request-Id': 'req-slash-1' } });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-request-id')).toBe('req-slash-1');
+    const inbound = await peer!.nextInbound(10_000);
+    await s.stop();
+
+    const ofRequest = jsonLines(s).filter((line) => line.request_id === 'req-slash-1');
+    expect(ofRequest.find((line) => line.context === 'Inbound')).toMatchObject({ level: 'debug', message_id: inbound.message_id });
+    expect(ofRequest.find((line) => line.res !== undefined)).toMatchObject({
+      level: 'debug',
+      req: { method: 'GET', path: '/http_api/' },
+      res: { status_code: 200 },
+    });
+  }, 60_000);
+
   it('LOG_LEVEL=info (the default): no line for requests, whatever they are answered', async () => {
     const s = await start({});
     const statuses: number[] = [];

@@ -59,6 +59,18 @@ describe('metrics', () => {
     expect(text).toContain(`transport_name="${s.config.transportName}"`);
   });
 
+  it('counts the API path under every spelling Express serves it: a trailing slash, any case', async () => {
+    const { s, metrics } = await start({});
+    const query = new URLSearchParams({ to_addr: '555', from_addr: '123', content: 'hi' }).toString();
+    for (const path of ['/http_api/', '/HTTP_API', '/http_api']) {
+      const response = await fetch(`${s.url}${path}?${query}`);
+      expect([path, response.status]).toEqual([path, 200]);
+      expect(await response.json()).toEqual({ message_id: (await s.peer.nextInbound()).message_id });
+    }
+    expect(await metrics.waitFor(`${P}http_requests_total`, { method: 'GET', status: '200' }, 3)).toBe(3);
+    expect(await metrics.value(`${P}http_request_duration_seconds_count`, { mode: 'fire_and_forget' })).toBe(3);
+  });
+
   it('fire-and-forget: a reply is nacked and an undecodable message dropped, each counted by reason', async () => {
     const { s, metrics } = await start({});
     await s.peer.publishOutbound(buildReply({ message_id: 'a'.repeat(32), to_addr: '1', from_addr: '2' }, 'hi'));

@@ -82,6 +82,20 @@ describe('tracing on (OTEL_ENABLED=true)', () => {
     expect(JSON.stringify(server.attributes)).not.toContain('hi'); // no query, no content
   });
 
+  it('traces the API path under every spelling Express serves it (a trailing slash), as the API route', async () => {
+    service = await startTestService({ OTEL_ENABLED: 'true' });
+    const query = new URLSearchParams({ to_addr: '555', from_addr: '123', content: 'hi' }).toString();
+    const response = await fetch(`${service.url}/http_api/?${query}`, { headers: { 'x-request-id': 'req-trace-slash' } });
+    expect(response.status).toBe(200);
+    await service.peer.nextInbound();
+    const server = await until(
+      () => spansNamed(/^GET /).find((span) => span.attributes['http.request.id'] === 'req-trace-slash'),
+      'server span',
+    );
+    expect(server.name).toBe('GET /http_api');
+    expect(server.attributes).toMatchObject({ 'url.path': '/http_api/', 'http.route': '/http_api', 'http.response.status_code': 200 });
+  });
+
   it('reply mode: one trace covers the request (a POST body), the application, the reply and its ack event', async () => {
     service = await startTestService({ OTEL_ENABLED: 'true', REPLY_EXPECTED: 'true', REQUEST_TIMEOUT: '20' });
     const inbound = await service.peer.read(service.peer.keys.inbound);

@@ -51,7 +51,7 @@ describe('loadConfig defaults', () => {
       host: '0.0.0.0',
       webPort: 8080,
       webPath: '/http_api',
-      healthPath: 'health',
+      healthPath: '/health', // Vumi's default 'health', given its leading slash
       livenessPath: '/health/live',
       readinessPath: '/health/ready',
       validationMode: 'strict',
@@ -147,6 +147,25 @@ describe('loadConfig defaults', () => {
   it('returns a frozen object', () => {
     const config = loadConfig({});
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('gives every configured path its leading slash, once, so the app reads them as they are', () => {
+    const config = loadConfig({
+      WEB_PATH: 'api',
+      HEALTH_PATH: '//ping',
+      LIVENESS_PATH: 'live',
+      READINESS_PATH: '/ready',
+      METRICS_PATH: 'stats',
+      DOCS_PATH: 'api-docs',
+    });
+    expect(config).toMatchObject({
+      webPath: '/api',
+      healthPath: '/ping',
+      livenessPath: '/live',
+      readinessPath: '/ready',
+      metricsPath: '/stats',
+      docsPath: '/api-docs',
+    });
   });
 
   it('counts an empty variable as unset', () => {

@@ -9,6 +9,10 @@ import { SettingKind, SettingSource } from './setting';
 import { TransportConfig } from './transport-config';
 import { redactValue } from './url-redaction';
 import { readCallerList } from './caller-entries';
+import { normalisePath } from './paths';
+
+/** The configured paths, each given a leading slash here once: the rest of the app reads them as they are. */
+const PATH_SETTINGS = ['webPath', 'healthPath', 'livenessPath', 'readinessPath', 'metricsPath', 'docsPath'] as const;
 
 /** Thrown at boot with one line per problem; main.ts prints them and exits 1. */
 export class InvalidConfigError extends Error {
@@ -173,6 +177,7 @@ export function loadConfig(env: Env = process.env): TransportConfig {
   const callerList = readCallerList({ ...config, callers });
   problems.push(...callerList.problems);
   if (problems.length > 0) throw new InvalidConfigError(problems);
+  for (const setting of PATH_SETTINGS) config[setting] = normalisePath(config[setting]);
   config.callerEntries = Object.freeze(callerList.entries.map((entry) => Object.freeze(entry)));
   Object.assign(config, millisecondsOf(config));
   return Object.freeze(config);

@@ -30,11 +30,3 @@ export function callerOf(request: object): Caller | undefined {
 export function callerHelperMetadata(caller: Caller | undefined): Record<string, unknown> | undefined {
   return caller ? { [TRANSPORT_METADATA_KEY]: { caller: caller.name } } : undefined;
 }
-
-/**
- * Sent fields carrying the caller's field defaults from RequestFieldsPipe to
- * VumiFieldsValidationPipe (the second pipe sees only the first one's output).
- */
-export interface CallerDefaultsCarrier {
-  callerDefaults?: Caller['fieldDefaults'];
-}

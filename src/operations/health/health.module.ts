@@ -7,7 +7,6 @@ import { TransportConfig } from '../../config/transport-config';
 import { AmqpModule } from '../../broker/amqp.module';
 import { PendingRequestsModule } from '../../reply-path/pending-requests/pending-requests.module';
 import { StatusModule } from '../status/status.module';
-import { normalisePath } from '../../config/paths';
 import { BrokerHealthIndicator } from './broker.health';
 import { HealthController } from './health.controller';
 import { ResponseTimeHealthIndicator } from './response-time.health';
@@ -18,9 +17,9 @@ export class HealthModule {
   static forRoot(config: TransportConfig): DynamicModule {
     // Paths are configuration: set them on the handlers before Nest reads them.
     const proto = HealthController.prototype;
-    Reflect.defineMetadata(PATH_METADATA, normalisePath(config.healthPath), proto.check);
-    Reflect.defineMetadata(PATH_METADATA, normalisePath(config.livenessPath), proto.live);
-    Reflect.defineMetadata(PATH_METADATA, normalisePath(config.readinessPath), proto.ready);
+    Reflect.defineMetadata(PATH_METADATA, config.healthPath, proto.check);
+    Reflect.defineMetadata(PATH_METADATA, config.livenessPath, proto.live);
+    Reflect.defineMetadata(PATH_METADATA, config.readinessPath, proto.ready);
     return {
       module: HealthModule,
       imports: [TerminusModule.forRoot({ logger: false }), AmqpModule, PendingRequestsModule, StatusModule],

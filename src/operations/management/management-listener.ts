@@ -5,7 +5,7 @@ import { INestApplication } from '@nestjs/common';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { TransportConfig } from '../../config/transport-config';
-import { normalisePath } from '../../config/paths';
+import { pathOf } from '../../config/paths';
 import { answerClientError } from '../../request-path/http-api/client-error';
 import { JSON_UTF8 } from '../../common/content-types';
 
@@ -28,24 +28,18 @@ export interface ManagementListener {
  * they test the listener callers use.
  */
 export function isManagementPath(config: TransportConfig, path: string): boolean {
-  const metrics = normalisePath(config.metricsPath);
-  const docs = normalisePath(config.docsPath);
+  const metrics = config.metricsPath;
+  const docs = config.docsPath;
   if (config.metricsEnabled && (path === metrics || path.startsWith(`${metrics}/`))) return true;
   if (!config.docsEnabled) return false;
   return path === docs || path.startsWith(`${docs}/`) || path === `${docs}-json` || path === `${docs}-yaml`;
-}
-
-function pathOf(url: string | undefined): string {
-  const raw = url ?? '/';
-  const query = raw.indexOf('?');
-  return query === -1 ? raw : raw.slice(0, query);
 }
 
 /** The answer of the API port to a path it does not serve: the same as Nest's for any unknown path. */
 function notFound(req: IncomingMessage, res: ServerResponse): void {
   // Inside app.use(prefix, ...) Express strips the prefix from req.url; originalUrl keeps it.
   const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url;
-  const body = JSON.stringify({ message: `Cannot ${req.method} ${pathOf(url)}`, error: 'Not Found', statusCode: 404 });
+  const body = JSON.stringify({ message: `Cannot ${req.method} ${pathOf(url ?? '/')}`, error: 'Not Found', statusCode: 404 });
   res.writeHead(404, { 'Content-Type': JSON_UTF8, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -59,9 +53,9 @@ function notFound(req: IncomingMessage, res: ServerResponse): void {
 export function hideManagementPathsFromApiPort(app: INestApplication, config: TransportConfig): void {
   if (config.managementPort === undefined) return;
   const hide = (req: Marked, res: ServerResponse, next: () => void) => (req[ON_MANAGEMENT] ? next() : notFound(req, res));
-  const docs = normalisePath(config.docsPath);
+  const docs = config.docsPath;
   const prefixes = [
-    ...(config.metricsEnabled ? [normalisePath(config.metricsPath)] : []),
+    ...(config.metricsEnabled ? [config.metricsPath] : []),
     ...(config.docsEnabled ? [docs, `${docs}-json`, `${docs}-yaml`] : []),
   ];
   for (const prefix of prefixes) app.use(prefix, hide);
@@ -76,7 +70,7 @@ export async function startManagementListener(app: INestApplication, config: Tra
   if (config.managementPort === undefined) return null;
   const express = app.getHttpAdapter().getInstance() as unknown as Handler;
   const server: Server = createServer((req: Marked, res) => {
-    if (!isManagementPath(config, pathOf(req.url))) return notFound(req, res);
+    if (!isManagementPath(config, pathOf(req.url ?? '/'))) return notFound(req, res);
     req[ON_MANAGEMENT] = true;
     express(req, res);
   });

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { NextFunction, Request, Response } from 'express';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
-import { targetsPath } from '../../config/paths';
+import { RoutePath } from '../../config/paths';
 import { METRICS_PREFIX, REQUEST_DURATION_BUCKETS } from './metrics.constants';
 import { MetricsService } from './metrics.service';
 import { methodLabel } from './metric-labels';
@@ -22,6 +22,7 @@ export class HttpMetrics {
   private readonly duration: LeanHistogramChild;
   /** Children by method and status number, so that counting a request neither allocates nor builds a key. */
   private readonly children = new Map<string, Map<number, LeanCounterChild>>();
+  private readonly apiPath: RoutePath;
 
   constructor(@Inject(TRANSPORT_CONFIG) config: TransportConfig, metrics: MetricsService) {
     this.requests = new LeanCounter({
@@ -38,13 +39,12 @@ export class HttpMetrics {
       registers: metrics.registers,
     });
     this.duration = histogram.child(config.replyExpected ? 'reply' : 'fire_and_forget');
+    this.apiPath = new RoutePath(config.webPath);
   }
 
-  /** Express middleware for the API path (mounted with `app.use(path, ...)`). */
+  /** Express middleware for every path (mountHttpMetrics); counts those Express routes to the API (`/http_api/` too). */
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
-    // Mounted on the API path, Express also routes its sub-paths here; Nest answers those 404 elsewhere.
-    // (req.url is what follows the mount path: '/' or '/?query'; Express's req.path would parse it.)
-    if (!targetsPath(req.url, '/')) return next();
+    if (!this.apiPath.routesHere(req.url)) return next();
     const started = performance.now();
     // 'close' comes once per response: `on` spares the wrapper `once` makes per request.
     res.on('close', () => {

@@ -3,7 +3,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { TransportConfig } from '../../config/transport-config';
-import { normalisePath } from '../../config/paths';
 import { AmqpModule } from '../../broker/amqp.module';
 import { OutboundModule } from '../../reply-path/outbound/outbound.module';
 import { PendingRequestsModule } from '../../reply-path/pending-requests/pending-requests.module';
@@ -29,7 +28,7 @@ import { AuthMetrics } from './auth-metrics';
 @Module({})
 export class MetricsModule {
   static forRoot(config: TransportConfig): DynamicModule {
-    Reflect.defineMetadata(PATH_METADATA, normalisePath(config.metricsPath), MetricsController);
+    Reflect.defineMetadata(PATH_METADATA, config.metricsPath, MetricsController);
     return {
       module: MetricsModule,
       imports: [AmqpModule, PendingRequestsModule, OutboundModule, StatusModule, CallersModule, IdempotencyModule, RateLimitModule],

@@ -1,13 +1,12 @@
 import { INestApplication } from '@nestjs/common';
-import { TransportConfig } from '../../config/transport-config';
-import { normalisePath } from '../../config/paths';
 import { HttpMetrics } from './http-metrics';
 
 /**
- * Mounts the request counter on the API path at the Express level, ahead of
- * every Nest middleware, guard and filter, so that it sees every answer:
- * 413 from the body middleware and 4xx/5xx from the exception filter too.
+ * Mounts the request counter at the Express level, ahead of every Nest
+ * middleware, guard and filter, so that it sees every answer on the API path:
+ * 413 from the body middleware and 4xx/5xx from the exception filter too. It
+ * picks the API path itself (RoutePath), by the rule every other part uses.
  */
-export function mountHttpMetrics(app: INestApplication, config: TransportConfig): void {
-  app.use(normalisePath(config.webPath), app.get(HttpMetrics).middleware);
+export function mountHttpMetrics(app: INestApplication): void {
+  app.use(app.get(HttpMetrics).middleware);
 }

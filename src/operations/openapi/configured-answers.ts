@@ -1,7 +1,6 @@
 import { OpenAPIObject } from '@nestjs/swagger';
 import { OperationObject, ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { TransportConfig } from '../../config/transport-config';
-import { normalisePath } from '../../config/paths';
 import { callersConfigured } from '../../config/caller-entries';
 import { TEXT_PLAIN_UTF8 } from '../../common/content-types';
 
@@ -14,7 +13,7 @@ const PUBLISHING = ['get', 'post', 'put'] as const;
  * WEB_USERNAME is set. Applied to the API path's publishing operations.
  */
 export function addConfiguredAnswers(document: OpenAPIObject, config: TransportConfig): void {
-  const item = document.paths[normalisePath(config.webPath)];
+  const item = document.paths[config.webPath];
   if (!item) return;
   for (const method of PUBLISHING) {
     const operation = item[method] as OperationObject | undefined;

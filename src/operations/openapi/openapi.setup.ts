@@ -4,7 +4,6 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { TransportConfig } from '../../config/transport-config';
-import { normalisePath } from '../../config/paths';
 import { HealthModule } from '../health/health.module';
 import { HttpApiModule } from '../../request-path/http-api/http-api.module';
 import { MetricsModule } from '../metrics/metrics.module';
@@ -57,7 +56,7 @@ function closeFieldErrors(document: OpenAPIObject): void {
  * request for it, when every module is in place.
  */
 export function setupOpenApi(app: INestApplication, config: TransportConfig): void {
-  const path = normalisePath(config.docsPath);
+  const path = config.docsPath;
   let document: OpenAPIObject | undefined;
   SwaggerModule.setup(path, app, () => (document ??= buildOpenApiDocument(app, config)), {
     jsonDocumentUrl: `${path}-json`,

@@ -3,7 +3,7 @@ import { NextFunction, Request, Response } from 'express';
 import { Level, Logger } from 'pino';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
-import { normalisePath, targetsPath } from '../../config/paths';
+import { pathOf, RoutePath } from '../../config/paths';
 import { PINO_LOGGER } from './logging.constants';
 import { chooseRequestId, requestIdFor } from './request-id';
 
@@ -14,12 +14,6 @@ import { chooseRequestId, requestIdFor } from './request-id';
 const REQUEST_LINE_LEVEL: Level = 'debug';
 const LOGGED_REQUEST_LINE_LEVEL: Level = 'info';
 const PROBE_LINE_LEVEL: Level = 'trace';
-
-/** The path of a request target, without its query (which carries message content and addresses). */
-function pathOf(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}
 
 /**
  * Every request gets an id (the caller's sane X-Request-Id, or a new UUID):
@@ -32,28 +26,26 @@ function pathOf(url: string): string {
  */
 @Injectable()
 export class RequestLog {
-  private readonly probes: ReadonlySet<string>;
+  private readonly probes: readonly RoutePath[];
   private readonly docs: string;
   private readonly requestLevel: Level;
-  private readonly apiPath: string;
+  private readonly apiPath: RoutePath;
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
     @Inject(PINO_LOGGER) private readonly pino: Logger,
   ) {
-    this.probes = new Set(
-      [config.healthPath, config.livenessPath, config.readinessPath, config.metricsPath].map((path) => normalisePath(path).toLowerCase()),
-    );
-    this.docs = normalisePath(config.docsPath).toLowerCase();
+    this.probes = [config.healthPath, config.livenessPath, config.readinessPath, config.metricsPath].map((path) => new RoutePath(path));
+    this.docs = config.docsPath.toLowerCase();
     this.requestLevel = config.logRequests ? LOGGED_REQUEST_LINE_LEVEL : REQUEST_LINE_LEVEL;
-    this.apiPath = normalisePath(config.webPath);
+    this.apiPath = new RoutePath(config.webPath);
   }
 
   /** Express middleware for every path (mounted by mountRequestLog). */
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
-    // The API path's one writer (ApiResponder) puts the id into its answer's headers itself.
-    // (Exactly the API path: any other spelling Express would route there still gets the header here.)
-    const id = targetsPath(req.url, this.apiPath) ? chooseRequestId(req) : requestIdFor(req, res);
+    // The API path's one writer (ApiResponder) puts the id into its answer's headers itself, under
+    // every spelling Express routes there (ApiPathErrorFilter answers those errors too).
+    const id = this.apiPath.routesHere(req.url) ? chooseRequestId(req) : requestIdFor(req, res);
     (req as Request & { id: string }).id = id;
     if (this.pino.isLevelEnabled(this.requestLevel)) this.watch(req, res, id);
     next();
@@ -61,8 +53,8 @@ export class RequestLog {
 
   /** The line's level for a request path; probes are frequent and dull, and the docs page loads many files. */
   levelFor(url: string): Level {
-    const path = pathOf(url).toLowerCase();
-    return this.probes.has(path) || path.startsWith(this.docs) ? PROBE_LINE_LEVEL : this.requestLevel;
+    if (this.probes.some((probe) => probe.routesHere(url))) return PROBE_LINE_LEVEL;
+    return pathOf(url).toLowerCase().startsWith(this.docs) ? PROBE_LINE_LEVEL : this.requestLevel;
   }
 
   private watch(req: Request, res: Response, id: string): void {

@@ -1,15 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { NextFunction, Request, Response } from 'express';
-import { normalisePath } from '../../config/paths';
+import { pathOf, RoutePath } from '../../config/paths';
 import { TransportConfig } from '../../config/transport-config';
 import { tracer, withRequestId } from './trace-context';
-
-/** The path of a request target, without its query (which carries message content and addresses). */
-function pathOf(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}
 
 /**
  * A SERVER span per API request (WEB_PATH only: probes and scrapes would
@@ -20,10 +14,12 @@ function pathOf(url: string): string {
  * finds it (traceHeaders). No attribute holds the query or the body.
  */
 export function requestTracingMiddleware(config: TransportConfig) {
-  const apiPath = normalisePath(config.webPath).toLowerCase();
+  const api = new RoutePath(config.webPath);
+  // The route as a span names it; lower case, as it always was (Express matches any case).
+  const apiPath = config.webPath.toLowerCase();
   return (req: Request, res: Response, next: NextFunction): void => {
+    if (!api.routesHere(req.url)) return next(); // every spelling Express serves as the API path
     const path = pathOf(req.url);
-    if (path.toLowerCase() !== apiPath) return next();
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const span = tracer().startSpan(
       `${req.method} ${apiPath}`,

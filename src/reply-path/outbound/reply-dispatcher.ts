@@ -63,6 +63,11 @@ export class ReplyDispatcher {
       // delivery comes back: its redelivery gets the ack again, not a "No matching request" nack
       // for a request that was answered.
       this.remember(message.message_id, inReplyTo);
+      // The order the README promises, "the reply written, then an ack event", is this hand-off:
+      // finishWithReply settles the held request's HandOff, whose listeners run before it returns,
+      // and ApiResponder's writes the HTTP answer there. So the ack is published only after the
+      // answer was written. (Only a reply that beats its message's own publish confirm finds no
+      // listener yet: its answer is written once the confirm is in, after this ack.)
       await this.publishEvent(eventJson(buildAck(message.message_id, this.config.transportName)));
       return this.done('replied');
     }

@@ -1,5 +1,7 @@
+import { HandOff } from '../../common/hand-off';
+
 /**
- * How a held request ended, the one value `PendingRequestsService.hold()` settles with: the
+ * How a held request ended, the one value the hand-off `PendingRequestsService.hold()` returns settles with: the
  * application's reply, the time-out, shutdown, or its caller went away first. What that becomes on
  * the wire is the HTTP layer's business (ApiResponder): an outcome carries no status code. Only
  * FinishedRequest, below, names the status its answer gets, for the observers (status, metrics).
@@ -18,10 +20,9 @@ export const CLIENT_GONE: HeldOutcome = Object.freeze({ kind: 'gone' });
 /**
  * What PendingRequestsService needs of the caller's connection, AbortSignal-like: to be told once
  * it is gone, and to stop listening when the request leaves otherwise. The HTTP layer implements it
- * over the response's 'close' (ResponseCloseWatch); `requestId` names the request in log lines.
+ * over the response's 'close' (ResponseCloseWatch).
  */
 export interface ClientWatch {
-  readonly requestId?: string;
   watch(onGone: () => void): void;
   unwatch(onGone: () => void): void;
 }
@@ -33,9 +34,11 @@ export interface HeldRequest {
   readonly scope: string;
   /** performance.now() at hold time, in ms. */
   readonly startedAt: number;
-  /** Settles the promise hold() returned; called exactly once, in `settle`. */
-  readonly resolve: (outcome: HeldOutcome) => void;
+  /** The hand-off hold() returned; settled exactly once, in `settle`. */
+  readonly outcome: HandOff<HeldOutcome>;
   readonly client: ClientWatch | undefined;
+  /** The HTTP request's id, for log lines about it (a time-out's, a caller gone). */
+  readonly requestId: string | undefined;
   readonly onGone: () => void;
 }
 

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { HandOff } from '../../common/hand-off';
 import { loadConfig } from '../../config/config-loader';
 import { ClientWatch, FinishedRequest, HeldOutcome, HeldRequest } from './held-request';
 import { TooManyPendingForClientError, TooManyPendingRequestsError } from './pending-requests.errors';
@@ -6,7 +7,6 @@ import { PendingRequestsService } from './pending-requests.service';
 
 /** A caller's connection as the HTTP layer reports it: gone once, watched by at most one listener. */
 class FakeClient implements ClientWatch {
-  readonly requestId = 'req-1';
   listeners: Array<() => void> = [];
   watch(onGone: () => void): void {
     this.listeners.push(onGone);
@@ -20,10 +20,10 @@ class FakeClient implements ClientWatch {
   }
 }
 
-/** Records what a hold() promise settled with, once it has (after a microtask). */
-function track(outcome: Promise<HeldOutcome>): { settled: HeldOutcome[] } {
+/** Records what a hold() hand-off settled with, once it has (at once). */
+function track(outcome: HandOff<HeldOutcome>): { settled: HeldOutcome[] } {
   const seen = { settled: [] as HeldOutcome[] };
-  void outcome.then((value) => seen.settled.push(value));
+  outcome.onSettled((value) => seen.settled.push(value));
   return seen;
 }
 
@@ -107,7 +107,7 @@ describe('PendingRequestsService', () => {
   it('times requests out oldest first, settling each with timeout and its status for observers', async () => {
     const service = create();
     const held = ['a', 'b', 'c'].map((id) => {
-      const seen = track(service.hold(id, `to-${id}`, 'addr:a', new FakeClient()));
+      const seen = track(service.hold(id, `to-${id}`, 'addr:a', new FakeClient(), 'req-1'));
       clock += 1_000;
       return seen;
     });
@@ -195,11 +195,11 @@ describe('PendingRequestsService', () => {
     });
   });
 
-  it('writes no HTTP: a held request keeps no response, only its id, address, scope and client watch', () => {
+  it('writes no HTTP: a held request keeps no response, only its id, address, scope, client watch, request id and outcome', () => {
     const service = create();
-    void service.hold('h', '555', 'addr:a', new FakeClient());
+    service.hold('h', '555', 'addr:a', new FakeClient(), 'req-h');
     const held = (service as unknown as { held: Map<string, HeldRequest> }).held.get('h')!;
-    expect(Object.keys(held).sort()).toEqual(['client', 'messageId', 'onGone', 'resolve', 'scope', 'startedAt', 'toAddr']);
+    expect(Object.keys(held).sort()).toEqual(['client', 'messageId', 'onGone', 'outcome', 'requestId', 'scope', 'startedAt', 'toAddr']);
   });
 
   it('refuses to hold past MAX_PENDING_REQUESTS, and takes more once one leaves', () => {
@@ -227,7 +227,7 @@ describe('PendingRequestsService', () => {
       service.hold('a1', '555', 'addr:a', new FakeClient());
       service.hold('a2', '555', 'addr:a', new FakeClient());
       expect(() => service.hold('a3', '555', 'addr:a', new FakeClient())).toThrow(TooManyPendingForClientError);
-      expect(() => service.admit('addr:a')).toThrow(TooManyPendingForClientError);
+      expect(() => service.hold('a4', '555', 'addr:a', new FakeClient())).toThrow(TooManyPendingForClientError);
       expect(() => service.hold('b1', '555', 'caller:b', new FakeClient())).not.toThrow();
       expect(refusals).toEqual(['client_share', 'client_share']);
       expect(service.heldBy('addr:a')).toBe(2);

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
+import { HandOff } from '../../common/hand-off';
 import { Listeners } from '../../common/listeners';
 import { CLIENT_GONE, ClientWatch, FinishedRequest, FinishReason, HeldOutcome, HeldRequest, SHUT_DOWN, TIMED_OUT } from './held-request';
 import { TooManyPendingForClientError, TooManyPendingRequestsError } from './pending-requests.errors';
@@ -12,10 +13,11 @@ export type RefusalReason = 'full' | 'client_share';
 /**
  * Holds the HTTP requests waiting for their application's reply, by message id.
  *
- * `hold()` returns a promise of the request's one outcome: a reply, a time-out, shutdown, or its
+ * `hold()` returns a hand-off of the request's one outcome: a reply, a time-out, shutdown, or its
  * caller gone. It settles exactly once, in `settle`, the one way out of the Map, where the
- * request's slot and its client's are given back. Nothing here writes HTTP: the HTTP layer awaits
- * the outcome and answers (ApiResponder).
+ * request's slot and its client's are given back; its listeners run inside `settle` (HandOff), so
+ * when finishWithReply returns, the HTTP layer has written its answer (ApiResponder), if it was
+ * listening already. Nothing here writes HTTP.
  *
  * Every request waits the same `request_timeout`, so insertion order is expiry order: a sweep walks
  * the Map from its oldest entry and stops at the first that has not expired, costing time in
@@ -66,11 +68,8 @@ export class PendingRequestsService implements OnModuleDestroy {
     return this.maxPerClient;
   }
 
-  /**
-   * Throws unless `scope` may hold one more request: the cheap check made before a message is built.
-   * Counted for metrics as a refusal.
-   */
-  admit(scope: string): void {
+  /** Throws unless `scope` may hold one more request (in hold(), before anything is taken); counted for metrics as a refusal. */
+  private admit(scope: string): void {
     if (this.isFull) {
       this.refused('full');
       throw new TooManyPendingRequestsError(this.config.maxPendingRequests);
@@ -109,18 +108,19 @@ export class PendingRequestsService implements OnModuleDestroy {
   }
 
   /**
-   * Holds a request before its message is published, so that even an instant reply finds it.
-   * `client`, when given, reports the caller gone (the outcome is then `gone`).
+   * Holds a request before its message is built and published, so that even an instant reply finds
+   * it, and a refusal (TooManyPendingRequestsError, TooManyPendingForClientError) costs no message.
+   * `client`, when given, reports the caller gone (the outcome is then `gone`); `requestId` names
+   * the request in log lines.
    */
-  hold(messageId: string, toAddr: string, scope: string, client?: ClientWatch): Promise<HeldOutcome> {
+  hold(messageId: string, toAddr: string, scope: string, client?: ClientWatch, requestId?: string): HandOff<HeldOutcome> {
     this.admit(scope);
     // An own copy of to_addr: a slice of the parsed body would keep the whole body's string alive.
     // V8 copies substrings shorter than 13 characters anyway (no slices below that): those need no copy.
     const to = toAddr.length < 13 ? toAddr : Buffer.from(toAddr, 'utf8').toString('utf8');
     const onGone = () => this.abandon(messageId);
-    let resolve!: (outcome: HeldOutcome) => void;
-    const outcome = new Promise<HeldOutcome>((settle) => (resolve = settle));
-    this.held.set(messageId, { messageId, toAddr: to, scope, startedAt: performance.now(), resolve, client, onGone });
+    const outcome = new HandOff<HeldOutcome>();
+    this.held.set(messageId, { messageId, toAddr: to, scope, startedAt: performance.now(), outcome, client, requestId, onGone });
     this.perScope.set(scope, this.heldBy(scope) + 1);
     client?.watch(onGone);
     return outcome;
@@ -136,7 +136,11 @@ export class PendingRequestsService implements OnModuleDestroy {
     if (request) this.leave(request);
   }
 
-  /** Settles a held request with the application's reply; false when none is held under that id. */
+  /**
+   * Settles a held request with the application's reply; false when none is held under that id.
+   * When it returns, the outcome's listeners have run: the HTTP answer is written (ReplyDispatcher
+   * publishes the `ack` event only then).
+   */
   finishWithReply(messageId: string, content: string): boolean {
     const request = this.held.get(messageId);
     if (!request) return false;
@@ -194,7 +198,7 @@ export class PendingRequestsService implements OnModuleDestroy {
       const seconds = (performance.now() - request.startedAt) / 1000;
       this.finished.emit({ reason, seconds, status });
     }
-    request.resolve(outcome);
+    request.outcome.settle(outcome);
   }
 
   /** The one way out of the Map: the request's slot, and its client's, are given back exactly once. */
@@ -213,6 +217,6 @@ export class PendingRequestsService implements OnModuleDestroy {
 
 /** `{ request_id }` for a log line about a held request, when its HTTP layer named one. */
 function requestIdOf(request: HeldRequest): { request_id?: string } {
-  const id = request.client?.requestId;
+  const id = request.requestId;
   return id === undefined ? {} : { request_id: id };
 }

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpServer, INestApplication } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { Request, Response } from 'express';
+import { RoutePath } from '../../config/paths';
 import { ApiResponder } from './api-responder';
 
 /**
@@ -17,24 +18,17 @@ export class ApiPathErrorFilter extends BaseExceptionFilter {
     adapter: HttpServer,
   ) {
     super(adapter);
-    this.apiPath = comparable(apiPath);
+    this.apiPath = new RoutePath(apiPath);
   }
 
-  private readonly apiPath: string;
+  private readonly apiPath: RoutePath;
 
   override catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
-    if (comparable(req.originalUrl ?? req.url ?? '') === this.apiPath) return this.responder.sendError(http.getResponse<Response>(), error);
+    if (this.apiPath.routesHere(req.originalUrl ?? req.url ?? '')) return this.responder.sendError(http.getResponse<Response>(), error);
     super.catch(error, host);
   }
-}
-
-/** The path of a request target as Express routes it: without the query, case and a trailing slash. */
-function comparable(url: string): string {
-  const q = url.indexOf('?');
-  const path = (q === -1 ? url : url.slice(0, q)).toLowerCase();
-  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
 
 /** Installs ApiPathErrorFilter; before app.init(), which builds Nest's error handler from the global filters. */

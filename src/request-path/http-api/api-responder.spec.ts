@@ -2,6 +2,8 @@ import { ServerResponse } from 'node:http';
 import { loadConfig } from '../../config/config-loader';
 import { BrokerUnavailableError } from '../../broker/amqp.errors';
 import { HeldOutcome } from '../../reply-path/pending-requests/held-request';
+import { HandOff } from '../../common/hand-off';
+import { HeldAnswers } from '../inbound/held-answer';
 import { TooManyPendingForClientError } from '../../reply-path/pending-requests/pending-requests.errors';
 import { ServiceDrainingError } from '../inbound/inbound.errors';
 import { IdempotencyAnswerNotKeptError, IdempotencyKeyInFlightError, InvalidIdempotencyKeyError } from '../idempotency/idempotency.errors';
@@ -34,6 +36,7 @@ class FakeResponse {
 
 const config = loadConfig({ INSTANCE_ID: 'unit', REQUEST_TIMEOUT_STATUS_CODE: '418', REQUEST_TIMEOUT_BODY: 'teapot', RETRY_AFTER: '7' });
 const responder = new ApiResponder(config);
+const answers = new HeldAnswers(config);
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 function answer(run: (res: ServerResponse) => void): FakeResponse {
@@ -71,14 +74,12 @@ describe('ApiResponder', () => {
     [{ kind: 'timeout' }, 418, 'teapot'],
     [{ kind: 'shutdown' }, 418, 'teapot'],
     [{ kind: 'gone' }, undefined, undefined],
-  ])('answers a held request once its outcome settles: %j', async (outcome, status, body) => {
-    let settle!: (outcome: HeldOutcome) => void;
-    const held = new Promise<HeldOutcome>((resolve) => (settle = resolve));
-    const res = answer((r) => responder.sendOutcome(r, { kind: 'held', messageId: 'm', outcome: held }));
+  ])('answers a held request inside the call that settles its outcome: %j', async (outcome, status, body) => {
+    const held = new HandOff<HeldOutcome>();
+    const res = answer((r) => responder.sendOutcome(r, { kind: 'held', messageId: 'm', answer: held.map((o) => answers.of(o)) }));
     await tick();
     expect(res.writes).toBe(0); // nothing before the outcome
-    settle(outcome);
-    await tick();
+    held.settle(outcome); // no tick: written before settle returns (ReplyDispatcher acks after it)
     expect(res.status).toBe(status);
     expect(res.body).toBe(body);
     expect(res.writes).toBe(status === undefined ? 0 : 1);

@@ -4,9 +4,8 @@ import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
 import { JSON_UTF8, TEXT_PLAIN_UTF8 } from '../../common/content-types';
 import { BrokerUnavailableError } from '../../broker/amqp.errors';
-import { HeldAnswers } from '../inbound/held-answer';
+import { HeldAnswer } from '../inbound/held-answer';
 import { ServiceDrainingError } from '../inbound/inbound.errors';
-import { HeldOutcome } from '../../reply-path/pending-requests/held-request';
 import { TooManyPendingRequestsError } from '../../reply-path/pending-requests/pending-requests.errors';
 import { ApiErrorDto, FieldErrorsDto } from './api-answers.dto';
 import { REQUEST_ID_HEADER, requestIdOf, requestIdOfResponse } from '../../platform/logging/request-id';
@@ -50,22 +49,20 @@ export const REPLAYED_HEADER = 'Idempotent-Replayed';
 @Injectable()
 export class ApiResponder {
   private readonly logger = new Logger('HttpApi');
-  private readonly held: HeldAnswers;
 
-  constructor(@Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig) {
-    this.held = new HeldAnswers(config);
-  }
+  constructor(@Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig) {}
 
   /**
-   * Answers an accepted request. A held one is answered when its outcome settles (a caller gone
-   * gets nothing); only `res` is kept until then, never the fields or the body.
+   * Answers an accepted request. A held one is answered when its answer settles, inside the call
+   * that settles it (HandOff; a caller gone gets nothing); only `res` is kept until then, never the
+   * fields or the body.
    */
   sendOutcome(res: ServerResponse, outcome: IdempotentOutcome): void {
     switch (outcome.kind) {
       case 'accepted':
         return this.sendAccepted(res, outcome.messageId);
       case 'held':
-        void outcome.outcome.then((held) => this.sendHeld(res, held));
+        outcome.answer.onSettled((answer) => this.sendHeld(res, answer));
         return;
       case 'replayed':
         res.setHeader(REPLAYED_HEADER, 'true');
@@ -78,11 +75,10 @@ export class ApiResponder {
     }
   }
 
-  /** A held request's outcome: the reply as text, or the configured time-out answer. */
-  sendHeld(res: ServerResponse, outcome: HeldOutcome): void {
-    if (outcome.kind === 'gone') return; // nobody to answer
-    const { status, contentType, body } = this.held.of(outcome);
-    this.send(res, { status, headers: { 'Content-Type': contentType }, body });
+  /** A held request's answer (HeldAnswers): the reply as text, or the configured time-out answer. */
+  sendHeld(res: ServerResponse, answer: HeldAnswer): void {
+    if (answer.callerGone) return; // nobody to answer
+    this.send(res, { status: answer.status, headers: { 'Content-Type': answer.contentType }, body: answer.body });
   }
 
   sendError(res: ServerResponse, error: unknown): void {

@@ -4,17 +4,16 @@ import { BasicAuthGuard } from './basic-auth.guard';
 import { HttpApiExceptionFilter } from './http-api-exception.filter';
 import { MethodNotAllowedError } from './http-api.errors';
 import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
-import { IdempotencyService } from '../idempotency/idempotency.service';
+import { IdempotencyService, IdempotentRequest } from '../idempotency/idempotency.service';
 import { IDEMPOTENCY_KEY_HEADER } from '../idempotency/idempotency-key';
 import { callerHelperMetadata, callerOf } from '../../callers/identity/caller';
+import { requestIdOfResponse } from '../../platform/logging/request-id';
 import { ClientIdentity } from '../../callers/identity/client-identity';
 import { ApiResponder } from './api-responder';
 import { ResponseCloseWatch } from './response-close-watch';
 import { RateLimitGuard } from '../../callers/rate-limit/rate-limit.guard';
 import { Sent } from './request-fields.decorator';
-import { releaseRawBody } from './request-body.middleware';
-import { RequestFieldsPipe } from './request-fields.pipe';
-import { VumiFieldsValidationPipe } from './vumi-fields-validation.pipe';
+import { VumiFieldsPipe } from './vumi-fields.pipe';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import { ApiFieldsInBody, ApiFieldsInQuery, ApiMethodNotAllowed, ApiPathAnswers } from './http-api.docs';
 import { ApiRetriesAndLimits } from './retries-and-limits.docs';
@@ -45,7 +44,7 @@ export class HttpApiController {
   @ApiFieldsInQuery()
   @ApiPathAnswers()
   @ApiRetriesAndLimits()
-  get(@Sent(RequestFieldsPipe, VumiFieldsValidationPipe) fields: InboundFieldsDto, @Req() req: Request, @Res() res: Response) {
+  get(@Sent(VumiFieldsPipe) fields: InboundFieldsDto, @Req() req: Request, @Res() res: Response) {
     return this.receive(fields, req, res);
   }
 
@@ -54,7 +53,7 @@ export class HttpApiController {
   @ApiFieldsInBody('POST')
   @ApiPathAnswers()
   @ApiRetriesAndLimits()
-  post(@Sent(RequestFieldsPipe, VumiFieldsValidationPipe) fields: InboundFieldsDto, @Req() req: Request, @Res() res: Response) {
+  post(@Sent(VumiFieldsPipe) fields: InboundFieldsDto, @Req() req: Request, @Res() res: Response) {
     return this.receive(fields, req, res);
   }
 
@@ -62,7 +61,7 @@ export class HttpApiController {
   @ApiFieldsInBody('PUT')
   @ApiPathAnswers()
   @ApiRetriesAndLimits()
-  put(@Sent(RequestFieldsPipe, VumiFieldsValidationPipe) fields: InboundFieldsDto, @Req() req: Request, @Res() res: Response) {
+  put(@Sent(VumiFieldsPipe) fields: InboundFieldsDto, @Req() req: Request, @Res() res: Response) {
     return this.receive(fields, req, res);
   }
 
@@ -78,15 +77,38 @@ export class HttpApiController {
    * Errors thrown here reach ApiResponder through HttpApiExceptionFilter.
    */
   private async receive(fields: InboundFieldsDto, req: Request, res: Response): Promise<void> {
-    releaseRawBody(req); // parsed into `fields`: a held request must not keep it
-    const caller = callerOf(req);
-    const outcome = await this.idempotency.accept(fields, {
-      scope: this.identity.scopeOf(req),
-      caller: caller?.name,
-      helperMetadata: callerHelperMetadata(caller),
-      idempotencyKey: req.headers[IDEMPOTENCY_KEY_HEADER],
-      client: new ResponseCloseWatch(res),
-    });
+    const outcome = await this.idempotency.accept(fields, new ApiSender(req, res, this.identity));
     this.responder.sendOutcome(res, outcome);
+  }
+}
+
+/**
+ * Who sent an API request, as plain values read off it for the layers below. Its scope
+ * (ClientIdentity.scopeOf, which may walk X-Forwarded-For) is worked out only when read: by an
+ * Idempotency-Key or a held slot's share; a fire-and-forget request without a key never reads it.
+ */
+class ApiSender implements IdempotentRequest {
+  readonly caller: string | undefined;
+  readonly helperMetadata: Record<string, unknown> | undefined;
+  readonly idempotencyKey: string | string[] | undefined;
+  readonly client: ResponseCloseWatch;
+  readonly requestId: string | undefined;
+  private clientScope: string | undefined;
+
+  constructor(
+    private readonly req: Request,
+    res: Response,
+    private readonly identity: ClientIdentity,
+  ) {
+    const caller = callerOf(req);
+    this.caller = caller?.name;
+    this.helperMetadata = callerHelperMetadata(caller);
+    this.idempotencyKey = req.headers[IDEMPOTENCY_KEY_HEADER];
+    this.client = new ResponseCloseWatch(res);
+    this.requestId = requestIdOfResponse(res);
+  }
+
+  get scope(): string {
+    return (this.clientScope ??= this.identity.scopeOf(this.req));
   }
 }

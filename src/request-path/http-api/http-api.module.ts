@@ -4,14 +4,13 @@ import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, RequestM
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { TransportConfig } from '../../config/transport-config';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
-import { normalisePath } from '../../config/paths';
 import { BasicAuthGuard } from './basic-auth.guard';
 import { ApiResponder } from './api-responder';
 import { HttpApiController } from './http-api.controller';
 import { HttpApiExceptionFilter } from './http-api-exception.filter';
 import { RequestBodyMiddleware } from './request-body.middleware';
-import { RequestFieldsPipe } from './request-fields.pipe';
-import { VumiFieldsValidationPipe } from './vumi-fields-validation.pipe';
+import { VumiFieldsPipe } from './vumi-fields.pipe';
+import { VumiFieldsValidation } from './vumi-fields-validation';
 import { CallersModule } from '../../callers/credentials/callers.module';
 import { ClientIdentityModule } from '../../callers/identity/client-identity.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
@@ -26,12 +25,12 @@ import { RateLimitGuard } from '../../callers/rate-limit/rate-limit.guard';
 export class HttpApiModule implements NestModule {
   static forRoot(config: TransportConfig): DynamicModule {
     // The path is configuration, not a literal: set it on the controller before Nest reads it.
-    Reflect.defineMetadata(PATH_METADATA, normalisePath(config.webPath), HttpApiController);
+    Reflect.defineMetadata(PATH_METADATA, config.webPath, HttpApiController);
     return {
       module: HttpApiModule,
       imports: [CallersModule, ClientIdentityModule, IdempotencyModule, RateLimitModule],
       controllers: [HttpApiController],
-      providers: [ApiResponder, HttpApiExceptionFilter, BasicAuthGuard, RequestFieldsPipe, VumiFieldsValidationPipe, RateLimitGuard],
+      providers: [ApiResponder, HttpApiExceptionFilter, BasicAuthGuard, VumiFieldsPipe, VumiFieldsValidation, RateLimitGuard],
     };
   }
 
@@ -40,7 +39,7 @@ export class HttpApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     // Only where a body is read: forRoutes(HttpApiController) would mount it once per handler (HEAD,
     // GET, POST, PUT, ALL), and every request, GETs included, would pass through two of those mounts.
-    const path = normalisePath(this.config.webPath);
+    const path = this.config.webPath;
     consumer.apply(RequestBodyMiddleware).forRoutes({ path, method: RequestMethod.POST }, { path, method: RequestMethod.PUT });
   }
 }

@@ -9,16 +9,8 @@ import { markRefused } from './client-error';
 const DISCARD_LIMIT = 4 * 1024 * 1024;
 
 export interface RequestWithBody extends Request {
-  /** The body as read; dropped (undefined) once the fields are parsed (releaseRawBody). */
+  /** The body as read; taken off (undefined) by its one reader, the @Sent decorator. */
   rawBody?: Buffer;
-}
-
-/**
- * Lets go of the body once the fields are parsed: a held request keeps its `req` (through its
- * response) for up to REQUEST_TIMEOUT, and must not keep a body of up to BODY_LIMIT with it.
- */
-export function releaseRawBody(req: Request): void {
-  (req as RequestWithBody).rawBody = undefined;
 }
 
 /**

@@ -2,7 +2,7 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { callerOf, Caller } from '../../callers/identity/caller';
 import { RequestWithBody } from './request-body.middleware';
 
-/** What the API's fields are read from; RequestFieldsPipe parses it. */
+/** What the API's fields are read from; VumiFieldsPipe parses and validates it. */
 export interface SentRequest {
   url: string;
   contentType: string | undefined;
@@ -11,9 +11,15 @@ export interface SentRequest {
   fieldDefaults?: Caller['fieldDefaults'];
 }
 
-/** The request's target, content type and raw body, for the field pipes. */
+/**
+ * The request's target, content type, raw body and caller's field defaults, for VumiFieldsPipe.
+ * The body is taken off the request here, its one reader: a held request keeps its `req` (through
+ * its response) for up to REQUEST_TIMEOUT, and must not keep a body of up to BODY_LIMIT with it.
+ */
 export const Sent = createParamDecorator((_: unknown, context: ExecutionContext): SentRequest => {
   const req = context.switchToHttp().getRequest<RequestWithBody>();
+  const body = req.rawBody;
+  req.rawBody = undefined;
   const fieldDefaults = callerOf(req)?.fieldDefaults;
-  return { url: req.originalUrl ?? req.url, contentType: req.headers['content-type'], body: req.rawBody, fieldDefaults };
+  return { url: req.originalUrl ?? req.url, contentType: req.headers['content-type'], body, fieldDefaults };
 });

@@ -1,6 +1,5 @@
 import { ServerResponse } from 'node:http';
 import { ClientWatch } from '../../reply-path/pending-requests/held-request';
-import { requestIdOf } from '../../platform/logging/request-id';
 
 /**
  * A held request's "client gone" hook over its response: Node emits 'close' on a response whose
@@ -9,10 +8,6 @@ import { requestIdOf } from '../../platform/logging/request-id';
  */
 export class ResponseCloseWatch implements ClientWatch {
   constructor(private readonly res: ServerResponse) {}
-
-  get requestId(): string | undefined {
-    return requestIdOf(this.res).request_id;
-  }
 
   watch(onGone: () => void): void {
     this.res.once('close', onGone);

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { TEXT_PLAIN_UTF8 } from '../../common/content-types';
-import { targetsPath } from '../../config/paths';
+import { RoutePath } from '../../config/paths';
 
 /** The slice of the `router` package's Layer this needs (Express 5). */
 interface RouterLayer {
@@ -50,8 +50,9 @@ function declineReason(server: Server, express: ExpressApp): string | null {
  * response (app.handle's Object.setPrototypeOf), which undoes what
  * ExpressHttpAdapter saves. The API path is fixed at boot, so the layers that
  * serve it (the middlewares, Nest's compiled route handlers with their guards,
- * pipes and filters) are resolved once per method here, and a request for
- * exactly that path runs them in the same order with the same arguments.
+ * pipes and filters) are resolved once per method here, and a request Express
+ * would route to that path (RoutePath.routesHere: any case, one optional
+ * trailing slash) runs them in the same order with the same arguments.
  * Every other request, and anything unusual, goes through Express unchanged.
  *
  * Not frozen at boot: when Express's layer stack changes (a middleware or
@@ -69,7 +70,7 @@ export class ApiRouteShortcut {
 
   private constructor(
     private readonly express: ExpressApp,
-    private readonly apiPath: string,
+    private readonly apiPath: RoutePath,
   ) {
     this.resolveAll();
   }
@@ -86,7 +87,7 @@ export class ApiRouteShortcut {
       ApiRouteShortcut.logger.warn(`Not installed (${reason}): every request goes through Express's router, correct but slower`);
       return false;
     }
-    const shortcut = new ApiRouteShortcut(express, apiPath);
+    const shortcut = new ApiRouteShortcut(express, new RoutePath(apiPath));
     server.removeListener('request', express);
     server.on('request', function apiRouteShortcut(req: IncomingMessage, res: ServerResponse) {
       shortcut.handle(req, res);
@@ -108,7 +109,7 @@ export class ApiRouteShortcut {
   private resolve(stack: RouterLayer[], method: string): Step[] {
     const steps: Step[] = [];
     for (const layer of stack) {
-      const match = layer.match(this.apiPath);
+      const match = layer.match(this.apiPath.path);
       if (!match) continue;
       if (layer.route && !(method === OTHER ? true : layer.route._handlesMethod!(method))) continue;
       steps.push({ layer, mountPath: layer.route ? '' : match.path });
@@ -126,7 +127,7 @@ export class ApiRouteShortcut {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    if (!targetsPath(req.url ?? '/', this.apiPath) || req.method === 'OPTIONS') return this.express(req, res);
+    if (!this.apiPath.routesHere(req.url ?? '/') || req.method === 'OPTIONS') return this.express(req, res);
     if (!this.stackUnchanged()) this.resolveAll();
     const method = req.method === 'GET' || req.method === 'POST' || req.method === 'PUT' || req.method === 'HEAD';
     this.run(this.chains.get(method ? (req.method as string) : OTHER)!, req, res);

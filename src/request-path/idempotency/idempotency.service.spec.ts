@@ -4,6 +4,8 @@ import { BrokerUnavailableError } from '../../broker/amqp.errors';
 import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
 import { InboundMessageService, InboundOutcome, InboundSender } from '../inbound/inbound-message.service';
 import { HeldOutcome } from '../../reply-path/pending-requests/held-request';
+import { HandOff } from '../../common/hand-off';
+import { HeldAnswers } from '../inbound/held-answer';
 import { IdempotencyAnswerNotKeptError, IdempotencyKeyInFlightError, IdempotencyStoreUnavailableError } from './idempotency.errors';
 import { IdempotencyEvents } from './idempotency-events';
 import { IdempotencyService } from './idempotency.service';
@@ -19,6 +21,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 /** IdempotencyService with a fake InboundMessageService (unit: the real one is exercised end to end). */
 function setUp(env: Record<string, string> = {}, store: IdempotencyStore = new MemoryIdempotencyStore(100, LIMITS)) {
   const config = loadConfig({ INSTANCE_ID: 'unit', ...env });
+  const answers = new HeldAnswers(config);
   /** Settles the held requests, in the order they were published. */
   const settle: Array<(outcome: HeldOutcome) => void> = [];
   let published = 0;
@@ -27,7 +30,9 @@ function setUp(env: Record<string, string> = {}, store: IdempotencyStore = new M
       published++;
       const messageId = `m${published}`;
       if (!config.replyExpected) return { kind: 'accepted', messageId };
-      return { kind: 'held', messageId, outcome: new Promise<HeldOutcome>((resolve) => settle.push(resolve)) };
+      const held = new HandOff<HeldOutcome>();
+      settle.push((outcome) => held.settle(outcome));
+      return { kind: 'held', messageId, answer: held.map((outcome) => answers.of(outcome)) };
     }),
   };
   const events = new IdempotencyEvents();

@@ -3,10 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
 import { ThrottledWarning } from '../../common/throttled-warning';
-import { HeldAnswers } from '../inbound/held-answer';
+import { HeldAnswer } from '../inbound/held-answer';
 import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
 import { InboundMessageService, InboundOutcome, InboundSender } from '../inbound/inbound-message.service';
-import { HeldOutcome } from '../../reply-path/pending-requests/held-request';
 import { IDEMPOTENCY_STORE } from './idempotency.constants';
 import {
   IdempotencyAnswerNotKeptError,
@@ -59,7 +58,6 @@ export class IdempotencyService {
   private readonly windowMs: number;
   private readonly leaseMs: number;
   private readonly maxEntryBytes: number;
-  private readonly answers: HeldAnswers;
   private readonly unavailableWarning = new ThrottledWarning();
 
   constructor(
@@ -71,7 +69,6 @@ export class IdempotencyService {
     this.windowMs = config.idempotencyWindowMs;
     this.leaseMs = claimLeaseMs(config);
     this.maxEntryBytes = idempotencyLimitsOf(config).maxEntryBytes;
-    this.answers = new HeldAnswers(config);
   }
 
   /**
@@ -103,8 +100,9 @@ export class IdempotencyService {
     const { messageId } = outcome;
     const remember = (stored: StoredOutcome) => this.remember(scope, storeKey, { fingerprint, token, outcome: stored });
     if (outcome.kind === 'held') {
-      // Kept once the held request has its outcome; one whose caller left counts as timed out (see the docs).
-      void outcome.outcome.then((held) => remember(this.keptOutcome(storeKey, fingerprint, token, messageId, held)));
+      // Kept once the held request has its answer (the one ApiResponder writes); one whose caller left
+      // counts as timed out (see the docs).
+      outcome.answer.onSettled((answer) => void remember(this.keptOutcome(storeKey, fingerprint, token, messageId, answer)));
     } else {
       await remember({ messageId });
     }
@@ -123,8 +121,8 @@ export class IdempotencyService {
   }
 
   /** The answer to keep; when the entry would exceed IDEMPOTENCY_MAX_ENTRY_BYTES, only the answer's size. */
-  private keptOutcome(key: string, fingerprint: string, token: string, messageId: string, held: HeldOutcome): StoredOutcome {
-    const { status, contentType, body } = this.answers.of(held);
+  private keptOutcome(key: string, fingerprint: string, token: string, messageId: string, answer: HeldAnswer): StoredOutcome {
+    const { status, contentType, body } = answer;
     const outcome: StoredOutcome = { messageId, answer: { status, contentType, body } };
     if (entryBytes(key, { fingerprint, token, outcome }) <= this.maxEntryBytes) return outcome;
     return { messageId, answerNotKept: Buffer.byteLength(body, 'utf8') };

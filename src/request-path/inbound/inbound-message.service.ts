@@ -3,31 +3,37 @@ import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
 import { MessagePublisher } from '../../broker/message-publisher';
 import { PendingRequestsService } from '../../reply-path/pending-requests/pending-requests.service';
-import { ClientWatch, HeldOutcome } from '../../reply-path/pending-requests/held-request';
+import { ClientWatch } from '../../reply-path/pending-requests/held-request';
+import { HandOff } from '../../common/hand-off';
 import { LifecycleService } from '../../platform/lifecycle/lifecycle.service';
 import { buildInboundMessage } from '../../wire/vumi-builders';
+import { newVumiId } from '../../wire/vumi-ids';
 import { userMessageJson } from '../../wire/vumi-serializer';
 import { routingKeysFor } from '../../wire/vumi-topology';
 import { InboundFieldsDto } from './inbound-fields.dto';
 import { ServiceDrainingError } from './inbound.errors';
 import { logsDebug } from '../../platform/logging/log-level';
+import { HeldAnswer, HeldAnswers } from './held-answer';
 
 /**
  * Fire-and-forget: the message is confirmed. Reply mode: it is confirmed and its request held;
- * `outcome` settles once with the reply, the time-out, shutdown or the caller gone.
+ * `answer` settles once, with the answer to the reply, the time-out, shutdown or the caller gone,
+ * and hands it to its listeners at once (HandOff: inside the reply's dispatch, before its `ack`).
  */
 export type InboundOutcome =
   | { readonly kind: 'accepted'; readonly messageId: string }
-  | { readonly kind: 'held'; readonly messageId: string; readonly outcome: Promise<HeldOutcome> };
+  | { readonly kind: 'held'; readonly messageId: string; readonly answer: HandOff<HeldAnswer> };
 
 /** Who sent the fields, as plain values (the HTTP layer reads them off its request). */
 export interface InboundSender {
-  /** The client's share of held slots (ClientIdentity.scopeOf). */
+  /** The client's share of held slots (ClientIdentity.scopeOf); read only in reply mode. */
   readonly scope: string;
   /** Goes into the message's helper_metadata (the caller's name, callerHelperMetadata). */
   readonly helperMetadata?: Record<string, unknown>;
-  /** Tells a held request its caller is gone; names the request in log lines. */
+  /** Tells a held request its caller is gone. */
   readonly client?: ClientWatch;
+  /** The HTTP request's id (RequestLog), for the log lines about its message. */
+  readonly requestId?: string;
 }
 
 /**
@@ -45,6 +51,7 @@ export class InboundMessageService {
     private readonly publisher: MessagePublisher,
     private readonly pending: PendingRequestsService,
     private readonly lifecycle: LifecycleService,
+    private readonly answers: HeldAnswers,
   ) {
     this.routingKey = routingKeysFor(config.transportName).inbound;
     this.debugLines = logsDebug(config);
@@ -56,32 +63,40 @@ export class InboundMessageService {
    */
   async accept(fields: InboundFieldsDto, sender: InboundSender): Promise<InboundOutcome> {
     if (this.lifecycle.isDraining) throw new ServiceDrainingError();
-    if (this.config.replyExpected) this.pending.admit(sender.scope); // cheap, before the message is built
-    const message = buildInboundMessage(fields, {
-      transportName: this.config.transportName,
-      instanceId: this.config.instanceId,
-      helperMetadata: sender.helperMetadata,
-    });
-    const id = message.message_id;
-    const body = userMessageJson(message);
-    // The line that ties the request's id (request context) to its message's id; NOISY adds the body.
-    if (this.config.noisy || this.debugLines) {
-      const requestId = sender.client?.requestId;
-      const line = { msg: `Inbound message ${id}`, ...(requestId !== undefined && { request_id: requestId }), message_id: id };
-      if (this.config.noisy) this.logger.log({ ...line, body: message });
-      else this.logger.debug(line);
-    }
     if (!this.config.replyExpected) {
+      const { id, body } = this.build(fields, sender);
       await this.publisher.publish(this.routingKey, body);
       return { kind: 'accepted', messageId: id };
     }
-    const outcome = this.pending.hold(id, fields.to_addr, sender.scope, sender.client);
+    // Held first, under the id the message will carry: a refused slot costs no message, and even an
+    // instant reply finds its request.
+    const id = newVumiId();
+    const outcome = this.pending.hold(id, fields.to_addr, sender.scope, sender.client, sender.requestId);
     try {
-      await this.publisher.publish(this.routingKey, body);
+      await this.publisher.publish(this.routingKey, this.build(fields, sender, id).body);
     } catch (error) {
       this.pending.release(id);
       throw error;
     }
-    return { kind: 'held', messageId: id, outcome };
+    return { kind: 'held', messageId: id, answer: outcome.map((held) => this.answers.of(held)) };
+  }
+
+  /** The message and its bytes; logs the line that ties the request's id to its message's id (NOISY adds the body). */
+  private build(fields: InboundFieldsDto, sender: InboundSender, messageId?: string): { id: string; body: string } {
+    const message = buildInboundMessage(fields, {
+      transportName: this.config.transportName,
+      instanceId: this.config.instanceId,
+      helperMetadata: sender.helperMetadata,
+      messageId, // undefined: a new id
+    });
+    const id = message.message_id;
+    const body = userMessageJson(message);
+    if (this.config.noisy || this.debugLines) {
+      const requestId = sender.requestId;
+      const line = { msg: `Inbound message ${id}`, ...(requestId !== undefined && { request_id: requestId }), message_id: id };
+      if (this.config.noisy) this.logger.log({ ...line, body: message });
+      else this.logger.debug(line);
+    }
+    return { id, body };
   }
 }

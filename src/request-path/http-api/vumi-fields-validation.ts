@@ -1,8 +1,8 @@
-import { Inject, Injectable, PipeTransform } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
 import { SESSION_EVENTS, SessionEvent } from '../../wire/vumi-message';
-import { CallerDefaultsCarrier } from '../../callers/identity/caller';
+import { Caller } from '../../callers/identity/caller';
 import { FieldValidationError } from './http-api.errors';
 import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
 import { RequestFields } from './request-fields';
@@ -15,7 +15,7 @@ const REQUIRED_FIELDS = ['content', 'to_addr', 'from_addr'] as const;
  * fields, then session_event. The rules are compiled once from the config.
  */
 @Injectable()
-export class VumiFieldsValidationPipe implements PipeTransform<RequestFields, InboundFieldsDto> {
+export class VumiFieldsValidation {
   private readonly allowed: ReadonlySet<string>;
   private readonly defaults: ReadonlyArray<[string, string]>;
   private readonly strict: boolean;
@@ -29,9 +29,9 @@ export class VumiFieldsValidationPipe implements PipeTransform<RequestFields, In
   }
 
   /** A caller's own defaults (already overlaid on FIELD_DEFAULTS) replace the global ones. */
-  transform(sent: RequestFields & CallerDefaultsCarrier): InboundFieldsDto {
+  validate(sent: RequestFields, callerDefaults?: Caller['fieldDefaults']): InboundFieldsDto {
     const values = new MessageFields();
-    for (const [name, value] of sent.callerDefaults ?? this.defaults) values.set(name, value);
+    for (const [name, value] of callerDefaults ?? this.defaults) values.set(name, value);
     let unexpected: string[] | undefined;
     for (const [name, value] of sent) {
       if (this.allowed.has(name)) values.set(name, value);

@@ -1,10 +1,10 @@
 import { loadConfig } from '../../config/config-loader';
 import { FieldValidationError } from './http-api.errors';
 import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
-import { VumiFieldsValidationPipe } from './vumi-fields-validation.pipe';
+import { VumiFieldsValidation } from './vumi-fields-validation';
 
-function pipeFor(env: Record<string, string> = {}): VumiFieldsValidationPipe {
-  return new VumiFieldsValidationPipe(loadConfig({ INSTANCE_ID: 'unit', ...env }));
+function pipeFor(env: Record<string, string> = {}): VumiFieldsValidation {
+  return new VumiFieldsValidation(loadConfig({ INSTANCE_ID: 'unit', ...env }));
 }
 
 function fields(...pairs: Array<[string, string]>): Map<string, string> {
@@ -12,9 +12,13 @@ function fields(...pairs: Array<[string, string]>): Map<string, string> {
 }
 
 /** The error JSON a request gets, or the DTO when it is valid. */
-function validate(pipe: VumiFieldsValidationPipe, sent: Map<string, string>): InboundFieldsDto | object {
+function validate(
+  pipe: VumiFieldsValidation,
+  sent: Map<string, string>,
+  callerDefaults?: ReadonlyArray<readonly [string, string]>,
+): InboundFieldsDto | object {
   try {
-    return pipe.transform(sent);
+    return pipe.validate(sent, callerDefaults);
   } catch (error) {
     expect(error).toBeInstanceOf(FieldValidationError);
     return (error as FieldValidationError).problems;
@@ -27,7 +31,17 @@ const COMPLETE: Array<[string, string]> = [
   ['content', 'hello'],
 ];
 
-describe('VumiFieldsValidationPipe', () => {
+describe('VumiFieldsValidation', () => {
+  it("takes a caller's own field defaults in place of FIELD_DEFAULTS", () => {
+    const pipe = pipeFor({ FIELD_DEFAULTS: '{"group":"global","from_addr":"1"}' });
+    const dto = validate(pipe, fields(['to_addr', '555'], ['content', 'hi']), [
+      ['from_addr', '2'],
+      ['group', 'own'],
+    ]);
+    expect(dto).toEqual({ to_addr: '555', from_addr: '2', content: 'hi', group: 'own', session_event: null });
+    expect(validate(pipe, fields(['to_addr', '555'], ['content', 'hi']))).toMatchObject({ from_addr: '1', group: 'global' });
+  });
+
   it('turns a complete request into an InboundFieldsDto, absent optional fields null', () => {
     const dto = validate(pipeFor(), fields(...COMPLETE));
     expect(dto).toBeInstanceOf(InboundFieldsDto);
