@@ -43,8 +43,3 @@ export class ThrottledLines {
 export function suppressedNote(suppressed: number, what: string): string {
   return suppressed > 0 ? ` (and ${suppressed} more ${what} since the last line)` : '';
 }
-
-/** Attacker-chosen text copied into a log line or an event, cut to `max` characters. */
-export function capText(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}...(${text.length} characters)` : text;
-}
