@@ -1,4 +1,5 @@
 import { hashSync } from '@node-rs/bcrypt';
+import { hashPassword } from '../src/callers/credentials/password-hash';
 import { randomBytes } from 'node:crypto';
 import { Answer, call } from './support/http-call';
 import { MetricsReader } from './support/metrics-scrape';
@@ -184,5 +185,63 @@ describe('password floods', () => {
     expect((await call(b.api(COMPLETE), { headers: basic('shop', guess()) })).status).toBe(429);
     // The real caller, verified on a before, still gets in there.
     expect((await call(a.api(COMPLETE), { headers: basic('shop', 'shop secret') })).status).toBe(200);
+  });
+
+  it('does not let a peer inside a trusted range choose its address: 30 wrong passwords with rotating X-Forwarded-For get 429s (issue 21)', async () => {
+    const s = await start({ TRUST_PROXY: '127.0.0.0/8', AUTH_FAILURE_RATE: '0.001', AUTH_NAME_FAILURE_RATE: '0' });
+    const answers: Answer[] = [];
+    for (let n = 0; n < 30; n++) {
+      answers.push(await call(s.api(COMPLETE), { headers: { ...basic('shop', `wrong${n}`), 'X-Forwarded-For': `127.0.9.${n}` } }));
+    }
+    // Every hop is in the trusted range, so the client is the peer: one bucket (burst 10), not 30.
+    expect(statuses(answers)).toEqual({ 401: 10, 429: 20 });
+  });
+});
+
+/**
+ * A cold instance knows its callers (issue 21): concurrent requests with the right, not yet
+ * verified password wait for the one check in flight and take no failed-authentication token.
+ * A fresh service per case, with the hashes `npm run hash-password` makes (scrypt, and bcrypt cost 12).
+ */
+describe('a cold instance under load with the right password', () => {
+  const cases: Array<[string, () => Promise<string>]> = [
+    ['scrypt', () => hashPassword('alice pw')],
+    ['bcrypt', () => Promise.resolve(hashSync('alice pw', 12))],
+  ];
+
+  it.each(cases)(
+    'lets 30 concurrent requests and a load of 600 in (%s): no 429, nothing logged or counted as a failure',
+    async (_name, hash) => {
+      const logger = new CapturingLogger();
+      const callers = JSON.stringify([{ username: 'alice', password_hash: await hash() }]);
+      const s = await startTestService({ CALLERS: callers, MANAGEMENT_PORT: '0', LOG_LEVEL: 'warn' }, logger);
+      try {
+        const right = () => basic('alice', 'alice pw');
+        const burst = await Promise.all(Array.from({ length: 30 }, () => call(s.api(COMPLETE), { headers: right() })));
+        expect(statuses(burst)).toEqual({ 200: 30 });
+        const load = await flood(s.api(COMPLETE), 600, 30, right);
+        expect(statuses(load)).toEqual({ 200: 600 });
+
+        const metrics = new MetricsReader(`${s.management!.url}/metrics`);
+        expect(await metrics.value(`${P}auth_failures_total`)).toBe(0);
+        expect(await metrics.value(`${P}password_hashes_total`)).toBe(1);
+        expect(logger.lines.filter((line) => line.context === 'Auth')).toEqual([]);
+      } finally {
+        await s.stop();
+      }
+    },
+  );
+
+  it('still charges each request waiting on a wrong password: 30 concurrent wrong ones get 10 x 401 and 20 x 429', async () => {
+    const s = await startTestService({ CALLERS, MANAGEMENT_PORT: '0', AUTH_FAILURE_RATE: '0.001', AUTH_NAME_FAILURE_RATE: '0' });
+    try {
+      const answers = await Promise.all(Array.from({ length: 30 }, () => call(s.api(COMPLETE), { headers: basic('shop', 'wrong') })));
+      expect(statuses(answers)).toEqual({ 401: 10, 429: 20 });
+      const metrics = new MetricsReader(`${s.management!.url}/metrics`);
+      expect(await metrics.value(`${P}auth_failures_total`)).toBe(30);
+      expect(await metrics.value(`${P}password_hashes_total`)).toBe(1);
+    } finally {
+      await s.stop();
+    }
   });
 });

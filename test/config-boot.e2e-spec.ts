@@ -163,6 +163,30 @@ describe('the service process refuses a bad configuration', () => {
     RUN_TIMEOUT_MS + 5_000,
   );
 
+  // Issue 21: a URL no client can parse, or a CALLERS that is not a list, is one redacted line and exit 1, not a
+  // stack trace with the password (REDIS_URL), a silent retry loop (AMQP_URL) or the hashes echoed (CALLERS).
+  it.each([
+    ['REDIS_URL', { REDIS_URL: 'redis://:S3cret@@host:x' }],
+    ['AMQP_URL (amqp_url)', { AMQP_URL: 'amqp://u:S3cret@[bad' }],
+    ['CALLERS', { CALLERS: '[{"username":"x","password_hash":"scrypt$S3cret' }],
+    ['CALLERS entry 1 (x): password_hash', { CALLERS: '[{"username":"x","password_hash":"scrypt$S3cret"}]' }],
+  ])(
+    'an unusable %s: exit 1, one line naming it, no secret, no connection tried',
+    async (setting, env) => {
+      const before = broker.connections;
+      const run = await runMain({ AMQP_URL: `amqp://127.0.0.1:${broker.port}/`, WEB_PORT: String(webPort.port), ...env });
+      expect(run).toMatchObject({ code: 1, signal: null });
+      const lines = nonEmptyLines(run.stderr);
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toBe('Invalid configuration:');
+      expect(lines[1].startsWith(`  - ${setting}`)).toBe(true);
+      expect(run.stdout + run.stderr).not.toContain('S3cret');
+      expect(run.stdout).toBe('');
+      expect(broker.connections).toBe(before);
+    },
+    RUN_TIMEOUT_MS + 5_000,
+  );
+
   it(
     'the same start with a good configuration does connect (the sentinel sees it)',
     async () => {

@@ -13,6 +13,7 @@ import { normalisePath } from './paths';
 
 /** The configured paths, each given a leading slash here once: the rest of the app reads them as they are. */
 const PATH_SETTINGS = ['webPath', 'healthPath', 'livenessPath', 'readinessPath', 'metricsPath', 'docsPath'] as const;
+import { urlSettingProblems } from './url-settings';
 
 /** Thrown at boot with one line per problem; main.ts prints them and exits 1. */
 export class InvalidConfigError extends Error {
@@ -103,13 +104,30 @@ function collectRaw(env: Env, problems: string[]): Record<string, unknown> {
  */
 const TYPE_CONSTRAINTS = ['isInt', 'isNumber', 'isBoolean', 'isString', 'isObject', 'isIn', 'matches'];
 
+/**
+ * Settings whose value is never echoed, not even redacted: a password, or the
+ * callers list (password hashes are offline-crackable, and a CALLERS that is
+ * not JSON is raw text no redaction can make safe). Their line names the
+ * setting and what is wrong with it, nothing of the value.
+ */
+const NEVER_ECHOED = new Set(['webPassword', 'callers']);
+
+function shown(property: string, value: unknown): string {
+  if (NEVER_ECHOED.has(property)) return '';
+  // Values are echoed redacted: a bad AMQP_URL or REDIS_URL must not print its password.
+  const given = JSON.stringify(redactValue(value)) ?? 'undefined';
+  return ` (got ${given.length > 80 ? `${given.slice(0, 80)}...` : given})`;
+}
+
+function nameOf(property: string): string {
+  const source = SETTING_SOURCES.find((s) => s.property === property);
+  return source ? describe(source) : property;
+}
+
 function flattenErrors(errors: ValidationError[]): string[] {
   const lines: string[] = [];
   for (const error of errors) {
-    const source = SETTING_SOURCES.find((s) => s.property === error.property);
-    const name = source ? describe(source) : error.property;
-    // Values are echoed redacted: a bad AMQP_URL or REDIS_URL must not print its password.
-    const given = JSON.stringify(redactValue(error.value)) ?? 'undefined';
+    const name = nameOf(error.property);
     const constraints = error.constraints ?? {};
     const key = TYPE_CONSTRAINTS.find((type) => type in constraints) ?? Object.keys(constraints)[0];
     if (key === undefined) continue;
@@ -117,7 +135,8 @@ function flattenErrors(errors: ValidationError[]): string[] {
     const text = constraints[key]
       .replace(new RegExp(`^(each value in )?${error.property} `), (_, each) => (each ? 'each value ' : ''))
       .replace('a number conforming to the specified constraints', 'a number');
-    lines.push(`${name}: ${text} (got ${given.length > 80 ? `${given.slice(0, 80)}...` : given})`);
+    const what = error.property === 'callers' ? 'must be a JSON array of callers (the value is not shown: it holds password hashes)' : text;
+    lines.push(`${name}: ${what}${shown(error.property, error.value)}`);
   }
   return lines;
 }
@@ -171,6 +190,7 @@ export function loadConfig(env: Env = process.env): TransportConfig {
   config.instanceId ??= defaultInstanceId();
   problems.push(...flattenErrors(validateSync(config, { forbidUnknownValues: false })));
   problems.push(...crossFieldProblems(config));
+  problems.push(...urlSettingProblems(config, nameOf));
   // The callers list is read here once (CALLERS_FILE from disk): a bad one is a boot error, and the
   // app uses the typed entries (callers/ reads nothing again).
   const callers = Array.isArray(config.callers) ? config.callers : undefined;

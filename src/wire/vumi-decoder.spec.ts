@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeOutboundMessage, MalformedVumiMessageError, missingFieldsReason, OutboundMessage } from './vumi-decoder';
+import { MAX_ID_CHARS, decodeOutboundMessage, MalformedVumiMessageError, missingFieldsReason, OutboundMessage } from './vumi-decoder';
 import { encodeMessage } from './vumi-serializer';
 import { decodeJsonObject } from './vumi-application';
 import { JsonObject } from './vumi-message';
@@ -97,6 +97,22 @@ describe('decodeOutboundMessage', () => {
     expect(error.reason).toBe(reason);
     expect(error.message).toBe(`Malformed Vumi message: ${reason}`);
     expect(error.bodyPreview).toBe(body.slice(0, 200));
+  });
+
+  it('caps ids at MAX_ID_CHARS (255): a longer message_id is malformed, a longer in_reply_to invalid, a longer holder none', () => {
+    const long = 'm'.repeat(MAX_ID_CHARS + 1);
+    expect(outbound({ message_id: 'm'.repeat(MAX_ID_CHARS) }).message_id).toHaveLength(MAX_ID_CHARS);
+    const error = refusal(JSON.stringify({ message_id: 'm'.repeat(1_000_000), in_reply_to: 'a', content: 'b' }), 2_000_000);
+    expect(error).toMatchObject({ code: 'no_message_id', reason: 'message_id is longer than 255 characters' });
+    expect(error.bodyPreview).toHaveLength(200);
+    const invalid = outbound({ in_reply_to: long, content: 'b' });
+    expect(invalid.in_reply_to).toBeNull();
+    expect(missingFieldsReason(invalid)).toBe('Invalid fields: in_reply_to');
+    expect(outbound({ transport_metadata: { http_api: { instance_id: long } } }).holder_instance_id).toBeNull();
+  });
+
+  it('cuts a long message_type in the reason', () => {
+    expect(refusal(JSON.stringify({ message_id: 'a', message_type: 't'.repeat(100_000) })).reason.length).toBeLessThan(100);
   });
 
   it('refuses a body above maxBytes before parsing it, with a short preview', () => {

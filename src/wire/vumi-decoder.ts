@@ -36,6 +36,17 @@ export interface OutboundMessage {
 
 const PREVIEW_CHARS = 200;
 
+/**
+ * The longest id (`message_id`, `in_reply_to`, the holder's instance id) an
+ * outbound message may carry. Vumi's own ids are 32 hex digits (a UUID4), a
+ * dashed UUID is 36, and 255 is AMQP's short-string limit (a routing key):
+ * past it an id is no id any application means, only a way to copy a megabyte
+ * into every log line and nack event about the message (issue 21). A longer
+ * `message_id` makes the message malformed (dropped, counted); a longer
+ * `in_reply_to` is an invalid field (nacked); a longer holder is ignored.
+ */
+export const MAX_ID_CHARS = 255;
+
 function preview(body: Buffer): string {
   return body
     .subarray(0, PREVIEW_CHARS * 4)
@@ -47,7 +58,7 @@ function optionalString(raw: JsonObject, field: string, invalid: string[]): stri
   const value = raw[field];
   if (value === undefined || value === null || value === '') return null;
   // A lone surrogate cannot be written to the HTTP caller as UTF-8: nacked, like a wrong type.
-  if (typeof value !== 'string' || !isWellFormedText(value)) {
+  if (typeof value !== 'string' || !isWellFormedText(value) || (field === 'in_reply_to' && value.length > MAX_ID_CHARS)) {
     invalid.push(field);
     return null;
   }
@@ -59,7 +70,8 @@ function holderInstanceId(raw: JsonObject): string | null {
   if (!isObject(metadata)) return null;
   const own = metadata[TRANSPORT_METADATA_KEY];
   if (!isObject(own)) return null;
-  return typeof own.instance_id === 'string' && own.instance_id !== '' ? own.instance_id : null;
+  const id = own.instance_id;
+  return typeof id === 'string' && id !== '' && id.length <= MAX_ID_CHARS ? id : null;
 }
 
 function isObject(value: unknown): value is JsonObject {
@@ -88,8 +100,16 @@ export function decodeOutboundMessage(body: Buffer, maxBytes: number): OutboundM
   if (typeof raw.message_id !== 'string' || raw.message_id === '') {
     throw new MalformedVumiMessageError('no_message_id', 'message_id is missing or not a string', preview(body));
   }
+  if (raw.message_id.length > MAX_ID_CHARS) {
+    // Counted as no message id: there is none a nack could name without copying it.
+    throw new MalformedVumiMessageError('no_message_id', `message_id is longer than ${MAX_ID_CHARS} characters`, preview(body));
+  }
   if (raw.message_type !== undefined && raw.message_type !== 'user_message') {
-    throw new MalformedVumiMessageError('not_a_user_message', `message_type is ${JSON.stringify(raw.message_type)}`, preview(body));
+    throw new MalformedVumiMessageError(
+      'not_a_user_message',
+      `message_type is ${JSON.stringify(raw.message_type)?.slice(0, 64)}`,
+      preview(body),
+    );
   }
   const invalid: string[] = [];
   const in_reply_to = optionalString(raw, 'in_reply_to', invalid);

@@ -23,7 +23,10 @@ interface AddressMemo {
  * X-Forwarded-For is read from the right, skipping trusted hops, and the
  * first untrusted hop is the client. Only the right-most hops were written by
  * proxies we trust; anything left of the first untrusted one is whatever the
- * client chose to send, so it is never used.
+ * client chose to send, so it is never used. When no hop is untrusted (or one
+ * is not an address), the client is the peer itself: a trusted range may hold
+ * callers as well as proxies, and any of them can write a list of in-range
+ * hops to look like a new client on every request.
  */
 @Injectable()
 export class ClientIdentity {
@@ -51,15 +54,16 @@ export class ClientIdentity {
     const header = req.headers['x-forwarded-for'];
     if (header === undefined) return peer;
     const hops = (Array.isArray(header) ? header.join(',') : header).split(',');
-    let nearest = peer;
     for (let i = hops.length - 1, seen = 0; i >= 0 && seen < MAX_HOPS; i--, seen++) {
       const hop = normaliseAddress(hops[i]);
       if (hop === '') continue;
-      // A hop that is not an address was not written by a sane proxy: stop at the last one we could trust.
-      if (isIP(hop) === 0) return nearest;
+      // A hop that is not an address was not written by a sane proxy: nothing left of it is believed.
+      if (isIP(hop) === 0) return peer;
       if (!this.trusted.has(hop)) return hop;
-      nearest = hop;
     }
-    return nearest;
+    // Every hop examined is "trusted", so none of them is known to be a proxy's writing rather than
+    // the sender's own: a peer inside a wide range (TRUST_PROXY=10.0.0.0/8) can write any list of
+    // in-range addresses. Only the TCP peer is certain, so it is the client (issue 21).
+    return peer;
   }
 }

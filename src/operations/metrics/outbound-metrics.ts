@@ -25,6 +25,9 @@ const MALFORMED_REASONS: readonly (MalformedVumiMessageCode | 'other')[] = [
   'other',
 ];
 
+/** The throttled per-message lines of the outbound side (ThrottledLines kinds). */
+const SUPPRESSED_KINDS = ['outbound_malformed', 'outbound_nack', 'outbound_failed', 'outbound_settle'];
+
 /** What became of each message taken off the outbound queues, and the Vumi events published about them. */
 @Injectable()
 export class OutboundMetrics implements OnModuleInit {
@@ -32,6 +35,7 @@ export class OutboundMetrics implements OnModuleInit {
   private readonly acks: LeanCounterChild;
   private readonly nacks = new Map<string, LeanCounterChild>();
   private readonly malformed = new Map<string, LeanCounterChild>();
+  private readonly suppressed = new Map<string, LeanCounterChild>();
 
   constructor(
     private readonly dispatcher: ReplyDispatcher,
@@ -57,6 +61,13 @@ export class OutboundMetrics implements OnModuleInit {
       labelNames: ['reason'],
       registers,
     });
+    const suppressed = new LeanCounter({
+      name: `${METRICS_PREFIX}log_lines_suppressed_total`,
+      help: 'Per-message log lines left out by their throttle (at most one line per kind per 10 s), by kind.',
+      labelNames: ['kind'],
+      registers,
+    });
+    for (const kind of SUPPRESSED_KINDS) this.suppressed.set(kind, suppressed.zeroed(kind));
     // Children made once and zeroed: no per-message label lookups, and every series exists from the start.
     for (const result of RESULTS) this.results.set(result, outbound.zeroed(result));
     this.acks = events.zeroed('ack', '');
@@ -70,6 +81,9 @@ export class OutboundMetrics implements OnModuleInit {
       if (result === 'replied') this.acks.inc();
       else if (result === 'nacked') this.nacks.get(nackReasonLabel(reason))?.inc();
     });
+    const countSuppressed = (kind: string) => this.suppressed.get(kind)?.inc();
+    this.dispatcher.onSuppressedLine(countSuppressed);
+    this.consumer.onSuppressedLine(countSuppressed);
     this.consumer.onMalformed((code) => {
       this.results.get('malformed')?.inc();
       this.malformed.get(code)?.inc();

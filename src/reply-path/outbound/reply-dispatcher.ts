@@ -7,6 +7,7 @@ import { buildAck, buildNack } from '../../wire/vumi-builders';
 import { missingFieldsReason, NO_MATCHING_REQUEST, OutboundMessage, REPLIES_NOT_EXPECTED } from '../../wire/vumi-decoder';
 import { eventJson } from '../../wire/vumi-serializer';
 import { routingKeysFor, VumiRoutingKeys } from '../../wire/vumi-topology';
+import { suppressedNote, ThrottledLines } from '../../common/throttled-lines';
 
 export type DispatchResult = 'replied' | 'forwarded' | 'nacked';
 
@@ -36,6 +37,8 @@ export class ReplyDispatcher {
   private readonly listeners: DispatchListener[] = [];
   /** Replies answered over HTTP lately: message_id to in_reply_to, oldest first. */
   private readonly answered = new Map<string, string>();
+  /** A nack line per message, at most one per 10 s: 20,000 unmatched replies are not 20,000 lines. */
+  private readonly nackLines = new ThrottledLines('outbound_nack');
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -47,6 +50,11 @@ export class ReplyDispatcher {
 
   onDispatch(listener: DispatchListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Each nack line left out by its throttle (a metric). */
+  onSuppressedLine(listener: (kind: string) => void): void {
+    this.nackLines.onSuppressed(listener);
   }
 
   /** `forwarded`: the message came from this instance's own queue, so it must not travel on. */
@@ -83,7 +91,15 @@ export class ReplyDispatcher {
   }
 
   private async nack(message: OutboundMessage, reason: string): Promise<DispatchResult> {
-    this.logger.warn({ msg: `Nack for outbound message ${message.message_id}: ${reason}`, ...idsOf(message), reason });
+    // The ids are at most MAX_ID_CHARS (the codec refuses longer ones): the line and the event stay small.
+    this.nackLines.write((since) =>
+      this.logger.warn({
+        msg: `Nack for outbound message ${message.message_id}: ${reason}${suppressedNote(since, 'nacks')}`,
+        ...idsOf(message),
+        reason,
+        suppressed: since,
+      }),
+    );
     await this.publishEvent(eventJson(buildNack(message.message_id, reason, this.config.transportName)));
     return this.done('nacked', reason);
   }

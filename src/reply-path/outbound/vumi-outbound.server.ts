@@ -8,6 +8,7 @@ import { AmqpConnectionService } from '../../broker/amqp-connection.service';
 import { AmqpTopology } from '../../broker/amqp-topology';
 import { decodeOutboundMessage, MalformedVumiMessageCode, MalformedVumiMessageError } from '../../wire/vumi-decoder';
 import { Listeners } from '../../common/listeners';
+import { suppressedNote, ThrottledLines } from '../../common/throttled-lines';
 import { withTraceFrom } from '../../platform/tracing/trace-context';
 import { DeliveryAcks } from './delivery-acks';
 import { ReplyDispatcher } from './reply-dispatcher';
@@ -24,6 +25,7 @@ import { ReplyDispatcher } from './reply-dispatcher';
  * Ack policy:
  * - handled (reply delivered, or a Vumi nack event published): ack.
  * - not a decodable Vumi message: log, count, ack (dropped; a requeue would loop forever).
+ *   Per-message lines are throttled (ThrottledLines): one per kind per 10 s, the rest counted.
  * - the handler failed (e.g. the broker went away mid-way): requeue once; a
  *   redelivered message that fails again is dropped with an error log.
  * Acks go out once per turn of the event loop, several in one frame (DeliveryAcks).
@@ -39,6 +41,10 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
   private accepting = true;
   private malformedCount = 0;
   private readonly malformedListeners = new Listeners<[code: MalformedVumiMessageCode]>();
+  /** Per-message lines, each kind at most one per 10 s (a flood of bad messages is not a flood of lines). */
+  private readonly malformedLines = new ThrottledLines('outbound_malformed');
+  private readonly failedLines = new ThrottledLines('outbound_failed');
+  private readonly settleLines = new ThrottledLines('outbound_settle');
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -57,6 +63,11 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
     this.malformedListeners.add(listener);
   }
 
+  /** Each per-message line left out by its throttle, by kind (a metric). */
+  onSuppressedLine(listener: (kind: string) => void): void {
+    for (const lines of [this.malformedLines, this.failedLines, this.settleLines]) lines.onSuppressed(listener);
+  }
+
   listen(callback: (...optionalParams: unknown[]) => void): void {
     const topology = AmqpTopology.of(this.config);
     // The consuming connection: in a resource alarm the broker blocks the publishing one, and replies must keep flowing.
@@ -68,7 +79,11 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
         const queues = await topology.declareConsumed(channel, this.config.instanceId);
         await channel.prefetch(this.config.amqpPrefetchCount);
         if (!this.accepting) return;
-        const acks = new DeliveryAcks(channel, (error) => this.logger.warn(`Could not settle outbound message: ${error.message}`));
+        const acks = new DeliveryAcks(channel, (error) =>
+          this.settleLines.write((since) =>
+            this.logger.warn(`Could not settle outbound message: ${error.message}${suppressedNote(since, 'settle failures')}`),
+          ),
+        );
         this.acks.set(channel, acks);
         channel.once('close', () => this.acks.delete(channel));
         const tags: string[] = [];
@@ -150,19 +165,24 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
       if (!(error instanceof MalformedVumiMessageError)) {
         // Not expected of the decoder; settled like a failed handler (requeued once) rather than left in hand.
         const again = !message.fields.redelivered;
-        this.logger.error(
-          `Could not decode an outbound message from ${queue} (${(error as Error)?.message ?? error}); ${again ? 'requeued' : 'dropped after a redelivery'}`,
+        this.failedLines.write((since) =>
+          this.logger.error(
+            `Could not decode an outbound message from ${queue} (${(error as Error)?.message ?? error}); ${again ? 'requeued' : 'dropped after a redelivery'}${suppressedNote(since, 'failed outbound messages')}`,
+          ),
         );
         return again ? acks.requeue(message) : acks.ack(message);
       }
       this.malformedCount++;
       this.malformedListeners.emit(error.code);
-      this.logger.error({
-        msg: `Dropping malformed outbound message from ${queue}: ${error.reason}`,
-        queue,
-        reason: error.reason,
-        body_preview: error.bodyPreview,
-      });
+      this.malformedLines.write((since) =>
+        this.logger.error({
+          msg: `Dropping malformed outbound message from ${queue}: ${error.reason}${suppressedNote(since, 'malformed outbound messages')}`,
+          queue,
+          reason: error.reason,
+          body_preview: error.bodyPreview,
+          suppressed: since,
+        }),
+      );
       return acks.ack(message);
     }
     try {
@@ -170,11 +190,14 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
       acks.ack(message);
     } catch (error) {
       const again = !message.fields.redelivered;
-      this.logger.error({
-        msg: `Outbound message ${decoded.message_id} failed (${(error as Error)?.message ?? error}); ${again ? 'requeued' : 'dropped after a redelivery'}`,
-        message_id: decoded.message_id,
-        in_reply_to: decoded.in_reply_to,
-      });
+      this.failedLines.write((since) =>
+        this.logger.error({
+          msg: `Outbound message ${decoded.message_id} failed (${(error as Error)?.message ?? error}); ${again ? 'requeued' : 'dropped after a redelivery'}${suppressedNote(since, 'failed outbound messages')}`,
+          message_id: decoded.message_id,
+          in_reply_to: decoded.in_reply_to,
+          suppressed: since,
+        }),
+      );
       if (again) acks.requeue(message);
       else acks.ack(message);
     }

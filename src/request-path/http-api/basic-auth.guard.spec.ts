@@ -177,6 +177,46 @@ describe('BasicAuthGuard', () => {
     });
   });
 
+  describe('a cold instance (issue 21)', () => {
+    const tight = {
+      CALLERS: ALICE,
+      AUTH_FAILURE_RATE: '0.001',
+      AUTH_FAILURE_BURST: '3',
+      AUTH_NAME_FAILURE_RATE: '0.001',
+      AUTH_NAME_FAILURE_BURST: '3',
+    };
+
+    it('lets 30 concurrent requests with the right, not yet verified password in: no token, no failure, one hash', async () => {
+      const { guard, hashes, failures } = buildBasicAuthGuard(tight);
+      const results = await Promise.allSettled(
+        Array.from({ length: 30 }, () => outcome(guard, authContext(basic('alice:alice pw')).context)),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(30);
+      expect(failures).toEqual([]);
+      expect(hashes).toHaveLength(1);
+      // The buckets are whole: three wrong guesses still fit, the fourth is throttled.
+      for (const n of [1, 2, 3])
+        await expect(outcome(guard, authContext(basic(`alice:guess ${n}`)).context)).rejects.toBeInstanceOf(UnauthorizedError);
+      await expect(outcome(guard, authContext(basic('alice:guess 4')).context)).rejects.toBeInstanceOf(AuthThrottledError);
+    });
+
+    it('charges every request waiting on a failing check one token, as if each had come alone', async () => {
+      const { guard, hashes, failures } = buildBasicAuthGuard(tight);
+      const results = await Promise.allSettled(Array.from({ length: 5 }, () => outcome(guard, authContext(basic('alice:wrong')).context)));
+      const errors = results.map((r) => (r.status === 'rejected' ? (r.reason as Error).constructor.name : 'fulfilled'));
+      expect(errors.filter((e) => e === 'UnauthorizedError')).toHaveLength(3);
+      expect(errors.filter((e) => e === 'AuthThrottledError')).toHaveLength(2);
+      expect(failures.map((f) => f.reason).sort()).toEqual([
+        'throttled',
+        'throttled',
+        'wrong_password',
+        'wrong_password',
+        'wrong_password',
+      ]);
+      expect(hashes).toHaveLength(1); // the wrong password is remembered: the followers cost no hash
+    });
+  });
+
   it('names the reason of every refusal, with the address and the name sent', async () => {
     const { guard, failures } = buildBasicAuthGuard({ CALLERS: ALICE });
     await outcome(guard, authContext().context).catch(() => undefined);

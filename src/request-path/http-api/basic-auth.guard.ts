@@ -8,6 +8,7 @@ import { CallerCredentials } from '../../callers/credentials/caller-credentials'
 import { ClientIdentity } from '../../callers/identity/client-identity';
 import { AuthEvents, AuthFailureReason } from '../../callers/auth/auth-events';
 import { AdmittedAttempt, AuthFailureThrottle } from '../../callers/auth/auth-failure-throttle';
+import { AttemptsInFlight } from '../../callers/auth/attempts-in-flight';
 import { AuthThrottledError, VerificationsBusyError } from '../../callers/auth/auth.errors';
 import { UnauthorizedError } from './http-api.errors';
 
@@ -24,9 +25,12 @@ function digest(text: string): Buffer {
  * 2. WEB_PASSWORD (a SHA-256 compared with timingSafeEqual: neither its
  *    length nor its first differing byte shows in the timing) or a listed
  *    caller's recently verified password → in, with no hash and no throttle;
- * 3. anything else is an attempt: the client address's and the user name's
+ * 3. the same credentials as an attempt in flight → wait for its verdict and
+ *    take no token: in if it got in, else an attempt of one's own (below);
+ *    a cold instance under load lets its real callers in (AttemptsInFlight);
+ * 4. anything else is an attempt: the client address's and the user name's
  *    failed-authentication buckets each give a token, or 429 (no hash);
- * 4. then the check (CallerCredentials: bounded, off the main thread); a
+ * 5. then the check (CallerCredentials: bounded, off the main thread); a
  *    right password gives the tokens back, so the buckets count failures,
  *    and makes its address known for the name (it then skips the name's
  *    bucket, whatever a flood from elsewhere did to it).
@@ -39,6 +43,7 @@ export class BasicAuthGuard implements CanActivate {
   private readonly expected: Buffer | null;
   private readonly webCaller: Caller | null;
   private readonly list: CallerCredentials | null;
+  private readonly inFlight = new AttemptsInFlight();
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -70,7 +75,19 @@ export class BasicAuthGuard implements CanActivate {
       attachCaller(request, known);
       return true;
     }
-    return this.attempt(request, decoded);
+    const leader = this.inFlight.leaderFor(decoded);
+    if (leader) return this.follow(leader, request, decoded);
+    return this.inFlight.lead(decoded, () => this.attempt(request, decoded));
+  }
+
+  /** Waits, with no token, for an attempt in flight with the same credentials; if it failed, attempts alone. */
+  private async follow(leader: Promise<boolean>, request: Request, decoded: string): Promise<boolean> {
+    const known = (await leader) ? this.list?.recall(decoded) : undefined;
+    if (known) {
+      attachCaller(request, known);
+      return true;
+    }
+    return this.inFlight.lead(decoded, () => this.attempt(request, decoded));
   }
 
   private async attempt(request: Request, decoded: string): Promise<boolean> {
