@@ -253,11 +253,12 @@ const each = (check: (r: Rendered) => void) => () => {
 const inOverlay = (r: Rendered, value: unknown) => [r.overlay, value];
 
 describe('Kubernetes: kustomize base, overlays and components', () => {
-  it('has a base, a dev and a production overlay, and the four optional components', () => {
+  it('has a base, a dev and a production overlay, and the optional components', () => {
     expect(existsSync(join(K8S_DIR, 'base/kustomization.yaml'))).toBe(true);
     expect(OVERLAYS).toEqual(['overlays/dev', 'overlays/production']);
     expect(COMPONENTS).toEqual([
       'components/ingress',
+      'components/kube-prometheus-stack',
       'components/networkpolicy',
       'components/prometheusrule',
       'components/servicemonitor',
@@ -439,6 +440,18 @@ describe('Kubernetes components, as production renders them', () => {
     const containerPort = r.container.ports.find((p: any) => p.name === servicePort.targetPort);
     expect(containerPort).toBeDefined();
     expect(monitor.endpoints[0].path).toBe(r.setting('METRICS_PATH') ?? DEFAULTS.metricsPath);
+  });
+
+  it("the ServiceMonitor and the PrometheusRule carry the `release` label kube-prometheus-stack's selectors match", () => {
+    const r = production();
+    const release = r.one('ServiceMonitor').metadata.labels.release;
+    expect(release).toEqual(expect.stringMatching(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/));
+    expect(r.one('PrometheusRule').metadata.labels).toMatchObject({ release, 'app.kubernetes.io/name': NAME });
+    expect(r.one('ServiceMonitor').metadata.labels['app.kubernetes.io/name']).toBe(NAME);
+    // The release name is set in one place: the component's patch.
+    expect(
+      readFileSync(join(K8S_DIR, 'components/kube-prometheus-stack/kustomization.yaml'), 'utf8').split(`value: ${release}`),
+    ).toHaveLength(2);
   });
 
   it('the PrometheusRule holds exactly the rules of docs/prometheus-alerts.yml (scripts/prometheus-rule.ts writes it)', () => {
