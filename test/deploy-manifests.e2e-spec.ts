@@ -7,7 +7,7 @@ import { load } from 'js-yaml';
 import { LOADER_VARIABLES, SETTING_SOURCES } from '../src/config/config-sources';
 import { loadConfig } from '../src/config/config-loader';
 import { TransportConfig } from '../src/config/transport-config';
-import { composeSchemaProblems, interpolate, interpolatedNames, readComposeFile } from './support/compose-file';
+import { ComposeService, composeSchemaProblems, interpolate, interpolatedNames, readComposeFile } from './support/compose-file';
 import { dockerfileProblems, dockerIgnores, execForm, readDockerfile, readDockerignore } from './support/dockerfile';
 import { envOf, readEnvExample } from './support/env-example';
 import {
@@ -190,6 +190,54 @@ describe('docker-compose.yml', () => {
     expect(replicas[0].environment!.INSTANCE_ID).toBe(''); // generated per container, never shared
     const hostPorts = replicas.map((service) => service.ports![0].split(':')[0]);
     expect(new Set(hostPorts).size).toBe(2);
+  });
+  it('has a monitoring profile: Prometheus scrapes every transport on MANAGEMENT_PORT and loads the alert rules, Grafana shows the dashboard', () => {
+    const monitoring = Object.entries(compose.services).filter(([, service]) => service.profiles?.includes('monitoring'));
+    expect(monitoring.map(([name]) => name).sort()).toEqual(['grafana', 'prometheus']);
+    /** The service's bind mounts: the file on the host (relative to the repository) and where the container sees it. */
+    const mounts = (service: ComposeService) =>
+      (service.volumes ?? [])
+        .filter((volume) => volume.startsWith('./'))
+        .map((volume) => ({ host: volume.split(':')[0].slice(2), container: volume.split(':')[1] }));
+    const parsed = (file: string): any =>
+      file.endsWith('.json') ? JSON.parse(readFileSync(at(file), 'utf8')) : load(readFileSync(at(file), 'utf8'));
+    for (const [, service] of monitoring) {
+      for (const { host } of mounts(service)) expect([host, existsSync(at(host)) && typeof parsed(host)]).toEqual([host, 'object']);
+    }
+    const seenAt = (service: ComposeService, host: string) => mounts(service).find((mount) => mount.host === host)?.container;
+    const { prometheus, grafana } = compose.services;
+
+    // Prometheus: its configuration, the rules it loads, and the job the rules match.
+    expect(seenAt(prometheus, 'deploy/prometheus/prometheus.yml')).toBe('/etc/prometheus/prometheus.yml');
+    const config = parsed('deploy/prometheus/prometheus.yml');
+    expect(config.rule_files).toEqual([seenAt(prometheus, 'docs/prometheus-alerts.yml')]);
+    expect(config.scrape_configs).toHaveLength(1);
+    const [job] = config.scrape_configs;
+    expect(readFileSync(at('docs/prometheus-alerts.yml'), 'utf8')).toContain(`up{job="${job.job_name}"}`);
+    expect(job.metrics_path).toBe(DEFAULTS.metricsPath);
+
+    // Every transport service (any profile) is a target, on its MANAGEMENT_PORT, which is not published.
+    const transports = Object.entries(compose.services).filter(([, service]) => service.environment?.WEB_PORT !== undefined);
+    expect(transports.length).toBe(3);
+    expect(job.dns_sd_configs.flatMap((sd: any) => sd.names).sort()).toEqual(transports.map(([name]) => name).sort());
+    for (const [name, service] of transports) {
+      const port = service.environment!.MANAGEMENT_PORT;
+      expect([name, port, service.environment!.METRICS_PATH]).toEqual([name, String(job.dns_sd_configs[0].port), undefined]);
+      expect([name, (service.ports ?? []).filter((published) => published.endsWith(`:${port}`))]).toEqual([name, []]);
+    }
+
+    // Grafana: the data source is that Prometheus; the dashboard file lies where the provider reads.
+    const datasources = parsed('deploy/grafana/provisioning/datasources/prometheus.yml').datasources;
+    expect(datasources).toEqual([expect.objectContaining({ type: 'prometheus', url: 'http://prometheus:9090', isDefault: true })]);
+    expect(prometheus.ports).toContain('127.0.0.1:9090:9090');
+    expect(seenAt(grafana, 'deploy/grafana/provisioning/datasources/prometheus.yml')).toMatch(
+      /^\/etc\/grafana\/provisioning\/datasources\/[^/]+\.yml$/,
+    );
+    expect(seenAt(grafana, 'deploy/grafana/provisioning/dashboards/vumi-http-api.yml')).toMatch(
+      /^\/etc\/grafana\/provisioning\/dashboards\/[^/]+\.yml$/,
+    );
+    const [provider] = parsed('deploy/grafana/provisioning/dashboards/vumi-http-api.yml').providers;
+    expect(seenAt(grafana, 'docs/grafana-dashboard.json')).toMatch(new RegExp(`^${provider.options.path}/[^/]+\\.json$`));
   });
 });
 
