@@ -305,6 +305,7 @@ describe('Kubernetes: kustomize base, overlays and components', () => {
     expect(existsSync(join(K8S_DIR, 'base/kustomization.yaml'))).toBe(true);
     expect(OVERLAYS).toEqual(['overlays/dev', 'overlays/production']);
     expect(COMPONENTS).toEqual([
+      'components/gateway-api',
       'components/ingress',
       'components/kube-prometheus-stack',
       'components/networkpolicy',
@@ -327,7 +328,7 @@ describe('Kubernetes: kustomize base, overlays and components', () => {
     expect(kustomize(join(K8S_DIR, 'base')).stdout).not.toMatch(/^kind: Secret$/m);
   });
 
-  it('every component renders on top of the base, and production uses them all', () => {
+  it('every component renders on top of the base, and production uses them all but the alternative to its Ingress', () => {
     const all = `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\ncomponents: [${COMPONENTS.map((c) => `../${c}`).join(', ')}]\n`;
     const documents = renderKustomization('all-components', { 'all-components/kustomization.yaml': all });
     expect(documents.map((d) => d.object.kind).sort()).toEqual(
@@ -335,6 +336,7 @@ describe('Kubernetes: kustomize base, overlays and components', () => {
         'ConfigMap',
         'Deployment',
         'HorizontalPodAutoscaler',
+        'HTTPRoute',
         'Ingress',
         'NetworkPolicy',
         'PodDisruptionBudget',
@@ -344,7 +346,9 @@ describe('Kubernetes: kustomize base, overlays and components', () => {
       ].sort(),
     );
     const production = load(readFileSync(join(K8S_DIR, 'overlays/production/kustomization.yaml'), 'utf8')) as { components: string[] };
-    expect(production.components.map((c) => c.replace('../../', '')).sort()).toEqual(COMPONENTS);
+    // The HTTPRoute is an alternative to the Ingress: an operator with a Gateway swaps one for the other.
+    const ALTERNATIVES = ['components/gateway-api'];
+    expect(production.components.map((c) => c.replace('../../', '')).sort()).toEqual(COMPONENTS.filter((c) => !ALTERNATIVES.includes(c)));
   });
 
   it('every manifest file under k8s/ is named by the kustomization beside it', () => {
@@ -529,6 +533,30 @@ describe('Kubernetes components, as production renders them', () => {
     expect(path.path).toBe(r.setting('WEB_PATH'));
     expect(path.backend.service.name).toBe(r.one('Service').metadata.name);
     expect(r.one('Service').spec.ports.map((p: any) => p.name)).toContain(path.backend.service.port.name);
+  });
+});
+
+describe('Kubernetes: the Gateway API component (not in production: in place of the Ingress)', () => {
+  it('routes WEB_PATH to the Service with a request time-out above REQUEST_TIMEOUT, and validates', () => {
+    const base = readFileSync(join(K8S_DIR, 'base/settings.env'), 'utf8');
+    const setting = (name: string) => base.match(new RegExp(`^${name}=(.*)$`, 'm'))?.[1];
+    const gateway = `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\ncomponents: [../components/gateway-api]\n`;
+    const documents = renderKustomization('gateway', { 'gateway/kustomization.yaml': gateway });
+    for (const d of documents) expect([d.where, schemaProblems(d.object)]).toEqual([d.where, undefined]);
+    const route = documents.find((d) => d.object.kind === 'HTTPRoute')!.object as any;
+    const service = documents.find((d) => d.object.kind === 'Service')!.object as any;
+    expect(route.spec.rules).toHaveLength(1);
+    const [rule] = route.spec.rules;
+    expect(rule.matches).toEqual([{ path: { type: 'PathPrefix', value: setting('WEB_PATH') ?? DEFAULTS.webPath } }]);
+    const http = service.spec.ports.find((p: any) => p.name === 'http');
+    expect(rule.backendRefs).toEqual([{ name: service.metadata.name, port: http.port }]);
+    const requestTimeout = Number(setting('REQUEST_TIMEOUT') ?? DEFAULTS.requestTimeout);
+    expect(seconds(rule.timeouts.request)).toBeGreaterThan(requestTimeout);
+    // The Ingress' nginx read time-out says the same.
+    const ingress = renderKustomization('ingress', {
+      'ingress/kustomization.yaml': gateway.replace('gateway-api', 'ingress'),
+    }).find((d) => d.object.kind === 'Ingress')!.object as any;
+    expect(Number(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBe(seconds(rule.timeouts.request));
   });
 });
 
