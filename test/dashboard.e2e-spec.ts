@@ -118,6 +118,14 @@ describe('Grafana dashboard and Prometheus alerts', () => {
       'vumi_http_api_component_status',
       'vumi_http_api_idempotent_replays_total',
       'vumi_http_api_rate_limited_total',
+      'vumi_http_api_auth_failures_total',
+      'vumi_http_api_held_requests_refused_total',
+      'vumi_http_api_idempotency_store_bytes',
+      'vumi_http_api_idempotency_store_keys',
+      'vumi_http_api_password_hashes_total',
+      'vumi_http_api_password_checks_in_flight',
+      'vumi_http_api_broker_node_info',
+      'vumi_http_api_publisher_channel_renewals_total',
       // Node's process metrics under their standard names, as stock Node.js dashboards query them.
       'process_cpu_seconds_total',
       'process_resident_memory_bytes',
@@ -126,6 +134,26 @@ describe('Grafana dashboard and Prometheus alerts', () => {
     ]) {
       expect([essential, used.has(essential)]).toEqual([essential, true]);
     }
+  });
+
+  it('the dashboard selects by namespace, job and transport, and shows requests, errors, latency and held requests per caller', () => {
+    const dashboard = JSON.parse(readFileSync(`${DOCS}/grafana-dashboard.json`, 'utf8'));
+    const variables = (dashboard.templating.list as Array<{ name: string }>).map((variable) => variable.name);
+    expect(variables).toEqual(['datasource', 'namespace', 'job', 'transport_name']);
+    const expressions = expressionsIn(dashboard.panels);
+    // Every query is narrowed by the three selectors.
+    for (const expr of expressions) {
+      for (const name of ['namespace', 'job', 'transport_name']) expect([expr, expr.includes(`${name}=~"$${name}"`)]).toEqual([expr, true]);
+    }
+    for (const name of [
+      'vumi_http_api_http_requests_total',
+      'vumi_http_api_http_request_duration_seconds_bucket',
+      'vumi_http_api_held_requests',
+    ]) {
+      const perCaller = expressions.filter((expr) => /\bby \((le, )?caller\)/.test(expr) && metricNamesIn(expr).includes(name));
+      expect([name, perCaller.length > 0]).toEqual([name, true]);
+    }
+    expect(expressions.some((expr) => /by \(caller\).*status=~"5\.\."/.test(expr))).toBe(true);
   });
 
   it('the alert rules are well formed, cover the Vumi statuses and the broker, and query only exported metrics', () => {
