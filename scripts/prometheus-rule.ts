@@ -19,5 +19,6 @@ const rule = {
 };
 const header =
   '# GENERATED from docs/prometheus-alerts.yml by scripts/prometheus-rule.ts: edit those\n' +
-  '# rules, then run the script. A Prometheus whose ruleSelector matches these labels loads it.\n';
+  '# rules, then run the script. A Prometheus whose ruleSelector matches these labels loads it\n' +
+  '# (kube-prometheus-stack selects on `release`: add k8s/components/kube-prometheus-stack after this one).\n';
 writeFileSync(join(root, 'k8s/components/prometheusrule/prometheusrule.yaml'), header + dump(rule, { lineWidth: 120, noRefs: true }));

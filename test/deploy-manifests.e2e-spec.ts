@@ -7,7 +7,7 @@ import { load } from 'js-yaml';
 import { LOADER_VARIABLES, SETTING_SOURCES } from '../src/config/config-sources';
 import { loadConfig } from '../src/config/config-loader';
 import { TransportConfig } from '../src/config/transport-config';
-import { composeSchemaProblems, interpolate, interpolatedNames, readComposeFile } from './support/compose-file';
+import { ComposeService, composeSchemaProblems, interpolate, interpolatedNames, readComposeFile } from './support/compose-file';
 import { dockerfileProblems, dockerIgnores, execForm, readDockerfile, readDockerignore } from './support/dockerfile';
 import { envOf, readEnvExample } from './support/env-example';
 import {
@@ -191,6 +191,54 @@ describe('docker-compose.yml', () => {
     const hostPorts = replicas.map((service) => service.ports![0].split(':')[0]);
     expect(new Set(hostPorts).size).toBe(2);
   });
+  it('has a monitoring profile: Prometheus scrapes every transport on MANAGEMENT_PORT and loads the alert rules, Grafana shows the dashboard', () => {
+    const monitoring = Object.entries(compose.services).filter(([, service]) => service.profiles?.includes('monitoring'));
+    expect(monitoring.map(([name]) => name).sort()).toEqual(['grafana', 'prometheus']);
+    /** The service's bind mounts: the file on the host (relative to the repository) and where the container sees it. */
+    const mounts = (service: ComposeService) =>
+      (service.volumes ?? [])
+        .filter((volume) => volume.startsWith('./'))
+        .map((volume) => ({ host: volume.split(':')[0].slice(2), container: volume.split(':')[1] }));
+    const parsed = (file: string): any =>
+      file.endsWith('.json') ? JSON.parse(readFileSync(at(file), 'utf8')) : load(readFileSync(at(file), 'utf8'));
+    for (const [, service] of monitoring) {
+      for (const { host } of mounts(service)) expect([host, existsSync(at(host)) && typeof parsed(host)]).toEqual([host, 'object']);
+    }
+    const seenAt = (service: ComposeService, host: string) => mounts(service).find((mount) => mount.host === host)?.container;
+    const { prometheus, grafana } = compose.services;
+
+    // Prometheus: its configuration, the rules it loads, and the job the rules match.
+    expect(seenAt(prometheus, 'deploy/prometheus/prometheus.yml')).toBe('/etc/prometheus/prometheus.yml');
+    const config = parsed('deploy/prometheus/prometheus.yml');
+    expect(config.rule_files).toEqual([seenAt(prometheus, 'docs/prometheus-alerts.yml')]);
+    expect(config.scrape_configs).toHaveLength(1);
+    const [job] = config.scrape_configs;
+    expect(readFileSync(at('docs/prometheus-alerts.yml'), 'utf8')).toContain(`up{job="${job.job_name}"}`);
+    expect(job.metrics_path).toBe(DEFAULTS.metricsPath);
+
+    // Every transport service (any profile) is a target, on its MANAGEMENT_PORT, which is not published.
+    const transports = Object.entries(compose.services).filter(([, service]) => service.environment?.WEB_PORT !== undefined);
+    expect(transports.length).toBe(3);
+    expect(job.dns_sd_configs.flatMap((sd: any) => sd.names).sort()).toEqual(transports.map(([name]) => name).sort());
+    for (const [name, service] of transports) {
+      const port = service.environment!.MANAGEMENT_PORT;
+      expect([name, port, service.environment!.METRICS_PATH]).toEqual([name, String(job.dns_sd_configs[0].port), undefined]);
+      expect([name, (service.ports ?? []).filter((published) => published.endsWith(`:${port}`))]).toEqual([name, []]);
+    }
+
+    // Grafana: the data source is that Prometheus; the dashboard file lies where the provider reads.
+    const datasources = parsed('deploy/grafana/provisioning/datasources/prometheus.yml').datasources;
+    expect(datasources).toEqual([expect.objectContaining({ type: 'prometheus', url: 'http://prometheus:9090', isDefault: true })]);
+    expect(prometheus.ports).toContain('127.0.0.1:9090:9090');
+    expect(seenAt(grafana, 'deploy/grafana/provisioning/datasources/prometheus.yml')).toMatch(
+      /^\/etc\/grafana\/provisioning\/datasources\/[^/]+\.yml$/,
+    );
+    expect(seenAt(grafana, 'deploy/grafana/provisioning/dashboards/vumi-http-api.yml')).toMatch(
+      /^\/etc\/grafana\/provisioning\/dashboards\/[^/]+\.yml$/,
+    );
+    const [provider] = parsed('deploy/grafana/provisioning/dashboards/vumi-http-api.yml').providers;
+    expect(seenAt(grafana, 'docs/grafana-dashboard.json')).toMatch(new RegExp(`^${provider.options.path}/[^/]+\\.json$`));
+  });
 });
 
 const NAME = 'vumi-http-api-transport';
@@ -253,11 +301,13 @@ const each = (check: (r: Rendered) => void) => () => {
 const inOverlay = (r: Rendered, value: unknown) => [r.overlay, value];
 
 describe('Kubernetes: kustomize base, overlays and components', () => {
-  it('has a base, a dev and a production overlay, and the four optional components', () => {
+  it('has a base, a dev and a production overlay, and the optional components', () => {
     expect(existsSync(join(K8S_DIR, 'base/kustomization.yaml'))).toBe(true);
     expect(OVERLAYS).toEqual(['overlays/dev', 'overlays/production']);
     expect(COMPONENTS).toEqual([
+      'components/gateway-api',
       'components/ingress',
+      'components/kube-prometheus-stack',
       'components/networkpolicy',
       'components/prometheusrule',
       'components/servicemonitor',
@@ -278,7 +328,7 @@ describe('Kubernetes: kustomize base, overlays and components', () => {
     expect(kustomize(join(K8S_DIR, 'base')).stdout).not.toMatch(/^kind: Secret$/m);
   });
 
-  it('every component renders on top of the base, and production uses them all', () => {
+  it('every component renders on top of the base, and production uses them all but the alternative to its Ingress', () => {
     const all = `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\ncomponents: [${COMPONENTS.map((c) => `../${c}`).join(', ')}]\n`;
     const documents = renderKustomization('all-components', { 'all-components/kustomization.yaml': all });
     expect(documents.map((d) => d.object.kind).sort()).toEqual(
@@ -286,6 +336,7 @@ describe('Kubernetes: kustomize base, overlays and components', () => {
         'ConfigMap',
         'Deployment',
         'HorizontalPodAutoscaler',
+        'HTTPRoute',
         'Ingress',
         'NetworkPolicy',
         'PodDisruptionBudget',
@@ -295,7 +346,9 @@ describe('Kubernetes: kustomize base, overlays and components', () => {
       ].sort(),
     );
     const production = load(readFileSync(join(K8S_DIR, 'overlays/production/kustomization.yaml'), 'utf8')) as { components: string[] };
-    expect(production.components.map((c) => c.replace('../../', '')).sort()).toEqual(COMPONENTS);
+    // The HTTPRoute is an alternative to the Ingress: an operator with a Gateway swaps one for the other.
+    const ALTERNATIVES = ['components/gateway-api'];
+    expect(production.components.map((c) => c.replace('../../', '')).sort()).toEqual(COMPONENTS.filter((c) => !ALTERNATIVES.includes(c)));
   });
 
   it('every manifest file under k8s/ is named by the kustomization beside it', () => {
@@ -441,6 +494,18 @@ describe('Kubernetes components, as production renders them', () => {
     expect(monitor.endpoints[0].path).toBe(r.setting('METRICS_PATH') ?? DEFAULTS.metricsPath);
   });
 
+  it("the ServiceMonitor and the PrometheusRule carry the `release` label kube-prometheus-stack's selectors match", () => {
+    const r = production();
+    const release = r.one('ServiceMonitor').metadata.labels.release;
+    expect(release).toEqual(expect.stringMatching(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/));
+    expect(r.one('PrometheusRule').metadata.labels).toMatchObject({ release, 'app.kubernetes.io/name': NAME });
+    expect(r.one('ServiceMonitor').metadata.labels['app.kubernetes.io/name']).toBe(NAME);
+    // The release name is set in one place: the component's patch.
+    expect(
+      readFileSync(join(K8S_DIR, 'components/kube-prometheus-stack/kustomization.yaml'), 'utf8').split(`value: ${release}`),
+    ).toHaveLength(2);
+  });
+
   it('the PrometheusRule holds exactly the rules of docs/prometheus-alerts.yml (scripts/prometheus-rule.ts writes it)', () => {
     const docs = load(readFileSync(at('docs/prometheus-alerts.yml'), 'utf8')) as { groups: unknown[] };
     expect(production().one('PrometheusRule').spec.groups).toEqual(docs.groups);
@@ -468,6 +533,30 @@ describe('Kubernetes components, as production renders them', () => {
     expect(path.path).toBe(r.setting('WEB_PATH'));
     expect(path.backend.service.name).toBe(r.one('Service').metadata.name);
     expect(r.one('Service').spec.ports.map((p: any) => p.name)).toContain(path.backend.service.port.name);
+  });
+});
+
+describe('Kubernetes: the Gateway API component (not in production: in place of the Ingress)', () => {
+  it('routes WEB_PATH to the Service with a request time-out above REQUEST_TIMEOUT, and validates', () => {
+    const base = readFileSync(join(K8S_DIR, 'base/settings.env'), 'utf8');
+    const setting = (name: string) => base.match(new RegExp(`^${name}=(.*)$`, 'm'))?.[1];
+    const gateway = `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\ncomponents: [../components/gateway-api]\n`;
+    const documents = renderKustomization('gateway', { 'gateway/kustomization.yaml': gateway });
+    for (const d of documents) expect([d.where, schemaProblems(d.object)]).toEqual([d.where, undefined]);
+    const route = documents.find((d) => d.object.kind === 'HTTPRoute')!.object as any;
+    const service = documents.find((d) => d.object.kind === 'Service')!.object as any;
+    expect(route.spec.rules).toHaveLength(1);
+    const [rule] = route.spec.rules;
+    expect(rule.matches).toEqual([{ path: { type: 'PathPrefix', value: setting('WEB_PATH') ?? DEFAULTS.webPath } }]);
+    const http = service.spec.ports.find((p: any) => p.name === 'http');
+    expect(rule.backendRefs).toEqual([{ name: service.metadata.name, port: http.port }]);
+    const requestTimeout = Number(setting('REQUEST_TIMEOUT') ?? DEFAULTS.requestTimeout);
+    expect(seconds(rule.timeouts.request)).toBeGreaterThan(requestTimeout);
+    // The Ingress' nginx read time-out says the same.
+    const ingress = renderKustomization('ingress', {
+      'ingress/kustomization.yaml': gateway.replace('gateway-api', 'ingress'),
+    }).find((d) => d.object.kind === 'Ingress')!.object as any;
+    expect(Number(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBe(seconds(rule.timeouts.request));
   });
 });
 

@@ -169,7 +169,7 @@ export function unknownFieldProblems(all: ManifestDocument[]): string[] {
 }
 
 /*
- * The Prometheus Operator's custom resources (monitoring.coreos.com/v1), which
+ * The Prometheus Operator's custom resources (monitoring.coreos.com/v1) and the Gateway API's HTTPRoute, which
  * kubernetes-models does not cover: the part of their CRDs' OpenAPI schemas
  * (prometheus-operator's example/prometheus-operator-crd) that the manifests
  * may use, with no other field allowed, so a typo fails as it would with
@@ -201,7 +201,78 @@ function resource(apiVersion: string, kind: string, spec: object): object {
     additionalProperties: false,
   };
 }
+const gatewayDuration = { type: 'string', pattern: '^([0-9]{1,5}(h|m|s|ms)){1,4}$' };
 const CUSTOM_RESOURCE_SCHEMAS: Record<string, object> = {
+  // Gateway API (gateway.networking.k8s.io/v1, standard channel v1.2): the fields the route uses.
+  'gateway.networking.k8s.io/v1 HTTPRoute': resource('gateway.networking.k8s.io/v1', 'HTTPRoute', {
+    type: 'object',
+    properties: {
+      parentRefs: {
+        type: 'array',
+        maxItems: 32,
+        items: {
+          type: 'object',
+          required: ['name'],
+          properties: {
+            group: { type: 'string' },
+            kind: { type: 'string' },
+            namespace: { type: 'string' },
+            name: { type: 'string', minLength: 1 },
+            sectionName: { type: 'string' },
+            port: { type: 'integer' },
+          },
+          additionalProperties: false,
+        },
+      },
+      hostnames: { type: 'array', items: { type: 'string' } },
+      rules: {
+        type: 'array',
+        maxItems: 16,
+        items: {
+          type: 'object',
+          properties: {
+            matches: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  path: {
+                    type: 'object',
+                    properties: { type: { enum: ['Exact', 'PathPrefix', 'RegularExpression'] }, value: { type: 'string' } },
+                    additionalProperties: false,
+                  },
+                },
+                additionalProperties: false,
+              },
+            },
+            backendRefs: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['name'],
+                properties: {
+                  group: { type: 'string' },
+                  kind: { type: 'string' },
+                  name: { type: 'string' },
+                  namespace: { type: 'string' },
+                  port: { type: 'integer', minimum: 1, maximum: 65535 },
+                  weight: { type: 'integer' },
+                },
+                additionalProperties: false,
+              },
+            },
+            timeouts: {
+              type: 'object',
+              properties: { request: gatewayDuration, backendRequest: gatewayDuration },
+              additionalProperties: false,
+            },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    additionalProperties: false,
+  }),
   'monitoring.coreos.com/v1 ServiceMonitor': resource('monitoring.coreos.com/v1', 'ServiceMonitor', {
     type: 'object',
     required: ['selector', 'endpoints'],
