@@ -44,6 +44,9 @@ export class BrokerConnection {
       reconnectTimeInSeconds: options.reconnectSeconds,
       connectionOptions: {
         clientProperties: { connection_name: `vumi-http-api ${options.instanceId} ${options.role}` },
+        // A frozen node (SIGSTOP, a hung VM) still accepts TCP in the kernel and never answers the
+        // handshake: without a deadline the attempt would wait for it forever, never trying the next node.
+        timeout: handshakeTimeoutMs(options.heartbeatSeconds),
       },
     });
     this.manager.on('connect', ({ connection, url }) => {
@@ -131,6 +134,11 @@ export class BrokerConnection {
     this.stateValue = state;
     for (const listener of this.listeners) listener(state);
   }
+}
+
+/** A connection attempt's deadline (TCP connect and AMQP handshake): two heartbeats, as the heartbeat's own verdict; 10 s without heartbeats. */
+export function handshakeTimeoutMs(heartbeatSeconds: number): number {
+  return (heartbeatSeconds > 0 ? 2 * heartbeatSeconds : 10) * 1000;
 }
 
 /** amqp-connection-manager reports the URL as given: a string here (the list is of strings). */
