@@ -102,22 +102,27 @@ if (replyExpected) start('the echo application', 'src/demo/echo-application.ts')
 else say('REPLY_EXPECTED=false: no echo application (fire-and-forget answers {"message_id": ...})');
 
 async function announce(origin: string, apiPath: string): Promise<void> {
-  // Any HTTP status will do: a 503 still means the service is up, only its broker check failed.
+  // The service listens before its broker answers: wait for health's 200 (the broker reached), so the
+  // curl line works when printed. A 503 past the deadline still means the service is up: say why, go on.
   const health = `${origin}/${(env.HEALTH_PATH ?? 'health').replace(/^\//, '')}`;
   const deadline = Date.now() + HEALTH_WAIT_MS;
-  while (
-    !(await fetch(health).then(
-      () => true,
-      () => false,
-    ))
-  ) {
-    if (stopping) return;
+  for (;;) {
+    const status = await fetch(health).then(
+      (response) => response.status,
+      () => undefined,
+    );
+    if (status === 200 || stopping) break;
     if (Date.now() > deadline) {
-      say(`${health} did not answer within ${HEALTH_WAIT_MS / 1000} s`);
-      return void stop(1);
+      if (status === undefined) {
+        say(`${health} did not answer within ${HEALTH_WAIT_MS / 1000} s`);
+        return void stop(1);
+      }
+      say(`${health} still answers ${status} after ${HEALTH_WAIT_MS / 1000} s: is the broker up? (the service keeps trying)`);
+      break;
     }
     await new Promise((done) => setTimeout(done, 250));
   }
+  if (stopping) return;
   process.stderr.write(
     `\ndev: transport up at ${origin} (AMQP_URL=${env.AMQP_URL}, transport ${env.TRANSPORT_NAME}, REPLY_EXPECTED=${replyExpected}).\n` +
       (privateBroker ? `dev: private broker ${privateBroker} (stopped with everything else)\n` : '') +

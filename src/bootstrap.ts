@@ -7,6 +7,8 @@ import { TransportConfig } from './config/transport-config';
 import { applyServerTimeouts } from './config/server-timeouts';
 import { PendingRequestsService } from './reply-path/pending-requests/pending-requests.service';
 import { VumiOutboundServer } from './reply-path/outbound/vumi-outbound.server';
+import { AmqpConnectionService } from './broker/amqp-connection.service';
+import { whenBrokerConnected } from './broker/broker-ready';
 import { ShutdownService, DrainReport } from './operations/shutdown/shutdown.service';
 import { answerClientError } from './request-path/http-api/client-error';
 import { mountRequestLog } from './platform/logging/logging.module';
@@ -25,6 +27,12 @@ export interface RunningService {
   url: string;
   /** The MANAGEMENT_PORT listener (metrics, docs), when set. */
   management?: { port: number; url: string };
+  /**
+   * Resolves once the broker answered: both connections up and the outbound consumer
+   * consuming. The service listens long before (start in any order); until then its
+   * readiness is 503 and the API answers 503 + Retry-After.
+   */
+  ready: Promise<void>;
   /** The ordered drain, then Nest's close (server, channels, connection). */
   shutdown(): Promise<DrainReport>;
 }
@@ -57,8 +65,10 @@ export async function startService(config: TransportConfig, logger?: LoggerServi
   hideManagementPathsFromApiPort(app, config); // ahead of the metrics route and the docs
   if (config.metricsEnabled) mountHttpMetrics(app);
   if (config.docsEnabled) setupOpenApi(app, config);
-  app.connectMicroservice({ strategy: app.get(VumiOutboundServer) }, { inheritAppConfig: true });
-  await app.startAllMicroservices();
+  const outbound = app.get(VumiOutboundServer);
+  app.connectMicroservice({ strategy: outbound }, { inheritAppConfig: true });
+  await app.startAllMicroservices(); // does not wait for the broker: see VumiOutboundServer.listen
+  const ready = Promise.all([whenBrokerConnected(app.get(AmqpConnectionService)), outbound.whenConsuming()]).then(() => undefined);
   app.get(PendingRequestsService).startSweeping();
   await app.init(); // registers every route, so the shortcut can resolve the API path's layers
   ApiRouteShortcut.install(app, config.webPath);
@@ -74,7 +84,7 @@ export async function startService(config: TransportConfig, logger?: LoggerServi
       await management?.close();
       return report;
     })());
-  return { app, port, url, shutdown, ...(management && { management: { port: management.port, url: management.url } }) };
+  return { app, port, url, ready, shutdown, ...(management && { management: { port: management.port, url: management.url } }) };
 }
 
 function configureExpress(app: NestExpressApplication, config: TransportConfig): void {

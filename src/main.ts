@@ -37,6 +37,9 @@ async function main(): Promise<void> {
       `(transport ${config.transportName}, instance ${config.instanceId}, reply_expected ${config.replyExpected})`,
   );
   if (service.management) logger.log(`Metrics and API docs on ${service.management.url} (MANAGEMENT_PORT)`);
+  void service.ready.then(() =>
+    logger.log(`Broker reached ${process.uptime().toFixed(1)} s after start: publishing and consuming, ready for traffic`),
+  );
   // A log level change without a restart (docs/operating.md): LOG_LEVEL → debug → trace → LOG_LEVEL.
   const logLevel = service.app.get(RuntimeLogLevel);
   process.on('SIGUSR2', () => logLevel.next('SIGUSR2'));

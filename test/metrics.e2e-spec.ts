@@ -136,6 +136,7 @@ describe('metrics', () => {
         AMQP_RECONNECT_INTERVAL: '0.2',
       });
       running = await startService(config, false);
+      await running.ready;
       const metrics = new MetricsReader(`${running.url}/metrics`);
       expect(await metrics.value(`${P}broker_reconnects_total`)).toBe(0);
       proxy.cut();

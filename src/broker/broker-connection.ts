@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { AmqpConnectionManager, connect } from 'amqp-connection-manager';
 import { nodeAddress } from '../config/url-redaction';
 import { corkFrameWrites } from './corked-writes';
+import { FailedAttemptLog } from './failed-attempt-log';
 
 /** `blocked`: connected, but the broker refuses publishes (a memory or disk alarm). */
 export type BrokerState = 'connecting' | 'connected' | 'blocked' | 'disconnected' | 'closed';
@@ -33,14 +34,19 @@ export class BrokerConnection {
   private everConnected = false;
   private nodeValue: string | null = null;
   private readonly listeners = new Set<(state: BrokerState) => void>();
+  private readonly attempts: FailedAttemptLog;
 
   constructor(readonly options: BrokerConnectionOptions) {
     this.logger = new Logger(`AmqpConnection:${options.role}`);
+    this.attempts = new FailedAttemptLog(this.logger, options.role);
     this.manager = connect([...options.urls], {
       heartbeatIntervalInSeconds: options.heartbeatSeconds,
       reconnectTimeInSeconds: options.reconnectSeconds,
       connectionOptions: {
         clientProperties: { connection_name: `vumi-http-api ${options.instanceId} ${options.role}` },
+        // A frozen node (SIGSTOP, a hung VM) still accepts TCP in the kernel and never answers the
+        // handshake: without a deadline the attempt would wait for it forever, never trying the next node.
+        timeout: handshakeTimeoutMs(options.heartbeatSeconds),
       },
     });
     this.manager.on('connect', ({ connection, url }) => {
@@ -48,6 +54,7 @@ export class BrokerConnection {
       if (this.everConnected) this.reconnectsValue++;
       this.everConnected = true;
       this.lastErrorValue = null;
+      this.attempts.reset();
       this.nodeValue = nodeAddress(urlText(url));
       this.setState('connected');
       this.logger.log({ msg: `Connected to the broker node ${this.nodeValue}`, node: this.nodeValue, role: options.role });
@@ -79,12 +86,10 @@ export class BrokerConnection {
     });
     this.manager.on('connectFailed', ({ err, url }) => {
       const node = url === undefined ? '(unknown)' : nodeAddress(urlText(url));
-      this.lastErrorValue = `${node}: ${err?.message ?? 'connect failed'}`;
-      const line = { msg: `Cannot reach the broker node ${this.lastErrorValue}; trying the next node`, node, role: options.role };
-      // Once per outage at warn: a whole cluster away would otherwise log every interval.
-      if (this.stateValue === 'disconnected') return this.logger.debug(line);
-      this.setState('disconnected');
-      this.logger.warn(line);
+      const error = err?.message ?? 'connect failed';
+      this.lastErrorValue = `${node}: ${error}`;
+      if (this.stateValue !== 'disconnected') this.setState('disconnected');
+      this.attempts.failed(node, error);
     });
   }
 
@@ -129,6 +134,11 @@ export class BrokerConnection {
     this.stateValue = state;
     for (const listener of this.listeners) listener(state);
   }
+}
+
+/** A connection attempt's deadline (TCP connect and AMQP handshake): two heartbeats, as the heartbeat's own verdict; 10 s without heartbeats. */
+export function handshakeTimeoutMs(heartbeatSeconds: number): number {
+  return (heartbeatSeconds > 0 ? 2 * heartbeatSeconds : 10) * 1000;
 }
 
 /** amqp-connection-manager reports the URL as given: a string here (the list is of strings). */

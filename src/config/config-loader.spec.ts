@@ -41,7 +41,7 @@ describe('loadConfig defaults', () => {
       amqpQueueType: 'classic',
       amqpPrefetchCount: 20,
       amqpReconnectInterval: 2,
-      amqpHeartbeat: 15,
+      amqpHeartbeat: 5,
       instanceId: expect.stringMatching(/^[a-zA-Z0-9_.-]+-[0-9a-f]{8}$/), // host name + random suffix
       publishStatus: false,
       publishTimeout: 5,

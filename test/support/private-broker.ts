@@ -275,6 +275,25 @@ export class PrivateBroker {
     }
   }
 
+  /**
+   * SIGSTOP to the node's process group: the node keeps its sockets open and its port accepting TCP
+   * (the kernel does), but answers nothing, as a hung VM or a partition would. `thaw()` resumes it.
+   */
+  freeze(): void {
+    this.signalGroup('SIGSTOP');
+  }
+
+  /** SIGCONT to a frozen node's process group. */
+  thaw(): void {
+    this.signalGroup('SIGCONT');
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (pid === undefined) throw new Error(`${this.nodeName} is not running`);
+    process.kill(-pid, signal);
+  }
+
   /** Synchronous last resort: SIGKILL to the node's process group. */
   killNow(): void {
     const pid = this.child?.pid;

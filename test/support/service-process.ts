@@ -43,13 +43,18 @@ export class ServiceProcess {
     this.exit = new Promise((done) => child.once('exit', (code, signal) => done((this.exitStatus = { code, signal }))));
   }
 
-  /** Starts the service with these settings (plus test defaults) and waits until its liveness path answers. */
-  static async start(env: Record<string, string> = {}): Promise<ServiceProcess> {
+  /**
+   * Starts the service with these settings (plus test defaults) and waits until its liveness path
+   * answers, then (unless `waitUntil: 'live'`) until its readiness path does: the service listens
+   * before the broker answers, and most tests want it able to take traffic.
+   */
+  static async start(env: Record<string, string> = {}, options: { waitUntil?: 'live' | 'ready' } = {}): Promise<ServiceProcess> {
     for (let attempt = 1; ; attempt++) {
       const childEnv = await environment(env);
       const service = ServiceProcess.spawn(childEnv);
       try {
         await service.waitUntilLive();
+        if (options.waitUntil !== 'live') await service.waitUntilReady();
         return service;
       } catch (error) {
         // Another process may take the free port between the probe and the bind: try once more.
@@ -163,19 +168,28 @@ export class ServiceProcess {
     return this.exit;
   }
 
-  private async waitUntilLive(): Promise<void> {
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    const live = this.path(this.config.livenessPath);
+  private waitUntilLive(): Promise<void> {
+    return this.waitFor200(this.config.livenessPath, 'live', START_TIMEOUT_MS);
+  }
+
+  /** Waits until the readiness path answers 200: the broker reached, publishing and consuming. */
+  waitUntilReady(timeoutMs = START_TIMEOUT_MS): Promise<void> {
+    return this.waitFor200(this.config.readinessPath, 'ready', timeoutMs);
+  }
+
+  private async waitFor200(path: string, what: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const url = this.path(path);
     for (;;) {
       if (this.exitStatus) throw new Error(`service exited while starting (${JSON.stringify(this.exitStatus)})\n${this.tail()}`);
       try {
-        const response = await fetch(live, { signal: AbortSignal.timeout(1_000) });
+        const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
         await response.arrayBuffer();
         if (response.ok) return;
       } catch {
         // not listening yet
       }
-      if (Date.now() >= deadline) throw new Error(`service not live within ${START_TIMEOUT_MS} ms\n${this.tail()}`);
+      if (Date.now() >= deadline) throw new Error(`service not ${what} within ${timeoutMs} ms\n${this.tail()}`);
       await sleep(100);
     }
   }

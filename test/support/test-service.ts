@@ -40,6 +40,7 @@ export async function startTestService(env: Record<string, string> = {}, logger?
   });
   const peer = await VumiPeer.connect(config.amqpUrls[0], config.transportName);
   const service = await startService(config, logger ?? false);
+  await service.ready; // it listens before the broker answers; the tests want it taking traffic
   const webPath = config.webPath.startsWith('/') ? config.webPath : `/${config.webPath}`;
   return {
     ...service,

@@ -107,10 +107,15 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
       },
     });
     this.channel.on('error', (error) => this.logger.warn(`Consumer channel error: ${error.message}`));
-    this.channel.waitForConnect().then(
-      () => callback(),
-      (error) => callback(error),
-    );
+    // Called back at once, not on the broker's first answer: Nest's app.listen() waits for every
+    // microservice, and the HTTP port (liveness, readiness, metrics, logs) must open whatever the
+    // broker does. The channel declares and consumes each time the consuming connection comes up.
+    callback();
+  }
+
+  /** Resolves once the consumer's queues are declared and it consumes (the first time; never rejects before close). */
+  whenConsuming(): Promise<void> {
+    return this.channel?.waitForConnect() ?? Promise.reject(new Error('the outbound consumer is not listening'));
   }
 
   /** Stops taking new messages, then waits (up to `ms`) for those in hand. */
