@@ -1,4 +1,4 @@
-import { encodeMessage } from '../../src/wire/vumi-codec';
+import { encodeMessage } from '../../src/wire/vumi-serializer';
 import { routingKeysFor, VUMI_EXCHANGE } from '../../src/wire/vumi-topology';
 import { Answer, call, waitForStatus } from '../support/http-call';
 import { parseExposition, valueOf } from '../support/metrics-scrape';
