@@ -5,6 +5,8 @@ import { DOT_ENV, loadDotEnv } from './config/dot-env';
 import { startService } from './bootstrap';
 import { RuntimeLogLevel } from './platform/logging/runtime-log-level';
 import { startTracing } from './platform/tracing/tracing-sdk';
+import { buildInfo } from './config/build-info';
+import { FastPaths } from './config/fast-paths';
 
 /** Entry point: configuration from the environment (and CONFIG_FILE), then the service. */
 async function main(): Promise<void> {
@@ -28,9 +30,12 @@ async function main(): Promise<void> {
   const tracing = config.otelEnabled ? startTracing(config) : undefined;
   const logger = new Logger('Main');
   const service = await startService(config);
+  const build = buildInfo(config);
+  const fastPaths = service.app.get(FastPaths);
   logger.log(
     `Listening on ${service.url}${config.webPath.startsWith('/') ? '' : '/'}${config.webPath} ` +
-      `(transport ${config.transportName}, instance ${config.instanceId}, reply_expected ${config.replyExpected})`,
+      `(transport ${config.transportName}, instance ${config.instanceId}, reply_expected ${config.replyExpected}, ` +
+      `version ${build.version}, revision ${build.revision}, node ${build.node}, fast paths ${fastPaths.on.join(',') || 'none'})`,
   );
   if (service.management) logger.log(`Metrics and API docs on ${service.management.url} (MANAGEMENT_PORT)`);
   // A log level change without a restart (docs/operating.md): LOG_LEVEL → debug → trace → LOG_LEVEL.

@@ -8,7 +8,8 @@ import { newVumiId } from '../wire/vumi-ids';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { BrokerUnavailableError, InvalidRoutingKeyError } from './amqp.errors';
 import { CONFIRM_TIMEOUT, ConfirmWindow } from './confirm-window';
-import { bodyBytes, PublishFrames } from './publish-frames';
+import { bodyBytes, PublishFrames, publishFramesIfAllowed } from './publish-frames';
+import { fastPathsFor } from '../config/fast-paths';
 import { declareVumiQueues } from './queue-declarations';
 import { traceHeaders } from '../platform/tracing/trace-context';
 
@@ -48,8 +49,8 @@ export class MessagePublisher implements OnModuleDestroy {
   /** The amqplib channel under each wrapper while it is up: publishes go straight to it (ConfirmWindow). */
   private readonly rawChannels = new Map<ChannelWrapper, ConfirmChannel>();
   private readonly confirms: ConfirmWindow;
-  /** Plain publishes framed from pre-encoded bytes (the same bytes amqplib would send). */
-  private readonly plainFrames = new PublishFrames(VUMI_EXCHANGE, PLAIN_PUBLISH);
+  /** Plain publishes framed from pre-encoded bytes (the same bytes amqplib would send); none with FAST_PATHS=off. */
+  private readonly plainFrames: PublishFrames | undefined;
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -58,6 +59,7 @@ export class MessagePublisher implements OnModuleDestroy {
     this.timeoutMs = config.publishTimeout * 1000;
     this.maxInFlight = config.maxPendingPublishes;
     this.confirms = new ConfirmWindow(this.timeoutMs);
+    this.plainFrames = publishFramesIfAllowed(VUMI_EXCHANGE, PLAIN_PUBLISH, fastPathsFor(config));
     this.channel = this.openChannel();
   }
 

@@ -1,5 +1,6 @@
 import type { ConfirmChannel, Options } from 'amqplib';
 import type { Writable } from 'node:stream';
+import { FastPaths, SWITCHED_OFF } from '../config/fast-paths';
 import { requireAmqplibInternal } from './amqplib-internals';
 
 /** amqplib's own encoders (lib/defs.js, lib/api_args.js): the frames' bytes are amqplib's. */
@@ -137,4 +138,18 @@ export class PublishFrames {
     }
     return head;
   }
+}
+
+/**
+ * Framed publishes for `exchange` and `options`, or undefined (amqplib publishes) when FAST_PATHS=off
+ * or amqplib's internals are not as verified (logged at warn with the reason); tells `fastPaths`.
+ */
+export function publishFramesIfAllowed(exchange: string, options: Options.Publish, fastPaths: FastPaths): PublishFrames | undefined {
+  const reason = fastPaths.enabled ? publishFramesDeclineReason() : SWITCHED_OFF;
+  if (reason !== null) {
+    fastPaths.declined('amqp-publish-frames', `${reason}: amqplib encodes every publish`);
+    return undefined;
+  }
+  fastPaths.engaged('amqp-publish-frames');
+  return new PublishFrames(exchange, options);
 }

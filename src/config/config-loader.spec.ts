@@ -112,6 +112,8 @@ describe('loadConfig defaults', () => {
       docsEnabled: true,
       docsPath: '/docs',
       managementPort: undefined, // metrics and docs on WEB_PORT unless asked
+      fastPaths: 'on',
+      gitRevision: undefined,
     };
     for (const [property, value] of Object.entries(expected)) {
       expect([property, config[property as keyof TransportConfig]]).toEqual([property, value]);

@@ -504,4 +504,19 @@ export class TransportConfig {
   @Max(65535)
   @DiffersFromWebPort()
   managementPort?: number;
+
+  /**
+   * The three fast paths that reach into libraries' private internals (the Express route shortcut,
+   * amqplib publish frames and corked writes, lean metrics on prom-client): on = each one installed
+   * when its self-check at boot passes (a warn line with the reason otherwise); off = public APIs only.
+   */
+  @Setting({ env: 'FAST_PATHS', kind: 'string', section: 'observability' })
+  @IsIn(['on', 'off'])
+  fastPaths: 'on' | 'off' = 'on';
+
+  /** The git revision this build is from (the image's build argument sets it); unset = `git rev-parse` at boot, else `unknown`. */
+  @Setting({ env: 'GIT_REVISION', kind: 'string', section: 'observability' })
+  @IsOptional()
+  @Matches(/^[0-9a-zA-Z._-]{1,64}$/, { message: 'must be a revision: letters, digits, ".", "_" or "-"' })
+  gitRevision?: string;
 }

@@ -18,6 +18,7 @@ import { IdempotencyModule } from '../../request-path/idempotency/idempotency.mo
 import { RateLimitModule } from '../../callers/rate-limit/rate-limit.module';
 import { RetriesAndLimitsMetrics } from './retries-and-limits-metrics';
 import { AuthMetrics } from './auth-metrics';
+import { BuildMetrics } from './build-metrics';
 
 /**
  * Prometheus metrics. Each *-metrics provider defines its metrics in the one
@@ -41,6 +42,7 @@ export class MetricsModule {
         StatusMetrics,
         RetriesAndLimitsMetrics,
         AuthMetrics,
+        BuildMetrics,
       ],
       exports: [MetricsService, HttpMetrics],
     };
