@@ -45,9 +45,9 @@ export function ensureServiceBuilt(log: (line: string) => void): boolean {
 
 /** The files the compiled baseline, memory probe and held-request client need, relative to the root. */
 function benchSources(): string[] {
-  const vumi = readdirSync(join(ROOT, 'src', 'vumi'))
+  const vumi = readdirSync(join(ROOT, 'src', 'wire'))
     .filter((name) => name.endsWith('.ts') && !name.endsWith('.spec.ts'))
-    .map((name) => join('src', 'vumi', name));
+    .map((name) => join('src', 'wire', name));
   const support = ['held-client.ts', 'held-load.ts', 'processes.ts', 'paths.ts'].map((name) => join('bench', 'support', name));
   return [join('bench', 'baseline.ts'), join('bench', 'memory-probe.ts'), ...support, ...vumi];
 }

@@ -42,11 +42,6 @@ export class FastPaths {
   get on(): FastPathName[] {
     return FAST_PATH_NAMES.filter((name) => this.engagedPaths.has(name));
   }
-
-  /** Why `name` is off, or undefined when it is on or not yet decided. */
-  reason(name: FastPathName): string | undefined {
-    return this.declines.get(name);
-  }
 }
 
 const byConfig = new WeakMap<object, FastPaths>();
