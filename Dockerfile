@@ -7,8 +7,8 @@
 
 # Node 26, the Active LTS line since October 2026 (Node 24 is in maintenance
 # LTS since then, Node 20 reached its end of life in April 2026), on Debian 13
-# (trixie) slim. The code itself still supports Node 20.12+ (package.json
-# `engines`), so older machines can run it outside the image.
+# (trixie) slim. The supported floor is Node 22 (package.json `engines`); CI runs
+# the whole suite on both, 26 and 22 (.ci/run).
 ARG NODE_IMAGE=node:26-trixie-slim
 
 # Install scripts are skipped (--ignore-scripts): no dependency needs one, and
@@ -38,6 +38,12 @@ WORKDIR /app
 COPY --from=prod-deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY package.json ./
+# Which build this is, in the start log line, /health, vumi_http_api_build_info
+# (docs/releasing.md): docker build --build-arg GIT_REVISION=$(git rev-parse --short=12 HEAD).
+# The version itself is package.json's.
+ARG GIT_REVISION=unknown
+ENV GIT_REVISION=${GIT_REVISION}
+LABEL org.opencontainers.image.revision=${GIT_REVISION}
 
 # The image's `node` user (uid/gid 1000), given numerically so Kubernetes'
 # runAsNonRoot can verify it. The app files stay owned by root: the process

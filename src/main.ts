@@ -22,19 +22,24 @@ async function main(): Promise<void> {
   }
   // Loaded only once the configuration holds (issue 21): a bad setting exits after loading the
   // loader alone (about 0.3 s of CPU), not after Nest, the broker client and every module (1.4 s).
-  const [{ Logger }, { startService }, { RuntimeLogLevel }, { startTracing }] = await Promise.all([
+  const [{ Logger }, { startService }, { RuntimeLogLevel }, { startTracing }, { buildInfo }, { FastPaths }] = await Promise.all([
     import('@nestjs/common'),
     import('./bootstrap'),
     import('./platform/logging/runtime-log-level'),
     import('./platform/tracing/tracing-sdk'),
+    import('./config/build-info'),
+    import('./config/fast-paths'),
   ]);
   // Before the service, so its first request is traced; loads the OpenTelemetry SDK only when enabled.
   const tracing = config.otelEnabled ? startTracing(config) : undefined;
   const logger = new Logger('Main');
   const service = await startService(config);
+  const build = buildInfo(config);
+  const fastPaths = service.app.get(FastPaths);
   logger.log(
     `Listening on ${service.url}${config.webPath.startsWith('/') ? '' : '/'}${config.webPath} ` +
-      `(transport ${config.transportName}, instance ${config.instanceId}, reply_expected ${config.replyExpected})`,
+      `(transport ${config.transportName}, instance ${config.instanceId}, reply_expected ${config.replyExpected}, ` +
+      `version ${build.version}, revision ${build.revision}, node ${build.node}, fast paths ${fastPaths.on.join(',') || 'none'})`,
   );
   if (service.management) logger.log(`Metrics and API docs on ${service.management.url} (MANAGEMENT_PORT)`);
   void service.ready.then(() =>

@@ -10,7 +10,7 @@ import { startTestService, TestService, uniqueTransportName } from './support/te
 const COMPLETE = { to_addr: '555', from_addr: '123', content: 'hello' };
 const P = 'vumi_http_api_';
 // Cost 10: tens of milliseconds a check, the cost a flood would make the service pay for each guess.
-const SHOP_HASH = hashSync('shop secret', 10);
+const SHOP_HASH = hashSync('shop secret', { cost: 10 });
 const CALLERS = JSON.stringify([{ username: 'shop', password_hash: SHOP_HASH }]);
 
 function basic(user: string, password: string): Record<string, string> {

@@ -93,7 +93,7 @@ describe('rate limits and callers', () => {
         .toString()
         .trim();
       expect(alice).toMatch(/^scrypt\$16384\$8\$1\$/);
-      const bob = hashSync('bob:secret', 4);
+      const bob = hashSync('bob:secret', { cost: 4 });
       writeFileSync(
         join(dir, 'callers.yaml'),
         [

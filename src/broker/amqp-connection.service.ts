@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
+import { fastPathsFor } from '../config/fast-paths';
 import { TransportConfig } from '../config/transport-config';
 import { BrokerConnection, BrokerState, combinedState } from './broker-connection';
 
@@ -24,6 +25,7 @@ export class AmqpConnectionService implements OnModuleDestroy {
       heartbeatSeconds: config.amqpHeartbeat,
       reconnectSeconds: config.amqpReconnectInterval,
       instanceId: config.instanceId,
+      fastPaths: fastPathsFor(config),
     };
     this.publishing = new BrokerConnection({ ...common, role: 'publish' });
     this.consuming = new BrokerConnection({ ...common, role: 'consume' });

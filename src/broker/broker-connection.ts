@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { AmqpConnectionManager, connect } from 'amqp-connection-manager';
 import { nodeAddress } from '../config/url-redaction';
-import { corkFrameWrites } from './corked-writes';
 import { FailedAttemptLog } from './failed-attempt-log';
+import { FastPaths } from '../config/fast-paths';
+import { corkFrameWritesIfAllowed } from './corked-writes';
 
 /** `blocked`: connected, but the broker refuses publishes (a memory or disk alarm). */
 export type BrokerState = 'connecting' | 'connected' | 'blocked' | 'disconnected' | 'closed';
@@ -17,6 +18,8 @@ export interface BrokerConnectionOptions {
   heartbeatSeconds: number;
   reconnectSeconds: number;
   instanceId: string;
+  /** FAST_PATHS and what became of them: the frame writes are corked when allowed. */
+  fastPaths: FastPaths;
 }
 
 /**
@@ -50,7 +53,7 @@ export class BrokerConnection {
       },
     });
     this.manager.on('connect', ({ connection, url }) => {
-      if (!corkFrameWrites(connection)) this.logger.debug('amqplib internals changed: frame writes stay uncorked');
+      corkFrameWritesIfAllowed(connection, options.fastPaths);
       if (this.everConnected) this.reconnectsValue++;
       this.everConnected = true;
       this.lastErrorValue = null;

@@ -1,9 +1,9 @@
 import { PassThrough, Writable } from 'node:stream';
+import { requireAmqplibInternal } from './amqplib-internals';
 import { corkFrameWrites } from './corked-writes';
 
 // amqplib's own multiplexer, as the connection uses it (no types: an internal module).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Mux } = require('amqplib/lib/mux') as { Mux: new (out: Writable) => unknown };
+const { Mux } = requireAmqplibInternal('mux') as { Mux: new (out: Writable) => unknown };
 
 /** A socket stand-in that counts the writes it is given, one by one or together. */
 function countingSocket() {

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { FastPaths, SWITCHED_OFF } from '../config/fast-paths';
 
 /** The parts of amqplib's frame multiplexer (lib/mux.js) this touches. */
 interface Mux {
@@ -34,4 +35,18 @@ export function corkFrameWrites(channelModel: unknown): boolean {
   };
   mux.corked = true;
   return true;
+}
+
+/**
+ * Corks a new connection's frame writes unless FAST_PATHS=off, and tells `fastPaths` what came of it
+ * (a decline other than the switch is logged at warn with its reason).
+ */
+export function corkFrameWritesIfAllowed(channelModel: unknown, fastPaths: FastPaths): void {
+  if (!fastPaths.enabled) fastPaths.declined('amqp-corked-writes', SWITCHED_OFF);
+  else if (corkFrameWrites(channelModel)) fastPaths.engaged('amqp-corked-writes');
+  else
+    fastPaths.declined(
+      'amqp-corked-writes',
+      "amqplib's frame multiplexer (lib/mux.js _readIncoming) is not as verified: frame writes stay uncorked",
+    );
 }

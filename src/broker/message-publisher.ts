@@ -7,7 +7,8 @@ import { newVumiId } from '../wire/vumi-ids';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { BrokerUnavailableError, InvalidRoutingKeyError } from './amqp.errors';
 import { CONFIRM_TIMEOUT, ConfirmWindow } from './confirm-window';
-import { bodyBytes, PublishFrames } from './publish-frames';
+import { bodyBytes, PublishFrames, publishFramesIfAllowed } from './publish-frames';
+import { fastPathsFor } from '../config/fast-paths';
 import { AmqpTopology } from './amqp-topology';
 import { PublisherChannel } from './publisher-channel';
 import { traceHeaders } from '../platform/tracing/trace-context';
@@ -39,8 +40,8 @@ export class MessagePublisher implements OnModuleDestroy {
   private closing = false;
   private readonly confirmListeners: Array<(seconds: number, ok: boolean) => void> = [];
   private readonly confirms: ConfirmWindow;
-  /** Plain publishes framed from pre-encoded bytes (the same bytes amqplib would send). */
-  private readonly plainFrames = new PublishFrames(VUMI_EXCHANGE, PLAIN_PUBLISH);
+  /** Plain publishes framed from pre-encoded bytes (the same bytes amqplib would send); none with FAST_PATHS=off. */
+  private readonly plainFrames: PublishFrames | undefined;
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -49,6 +50,7 @@ export class MessagePublisher implements OnModuleDestroy {
     this.timeoutMs = config.publishTimeoutMs;
     this.maxInFlight = config.maxPendingPublishes;
     this.confirms = new ConfirmWindow(this.timeoutMs);
+    this.plainFrames = publishFramesIfAllowed(VUMI_EXCHANGE, PLAIN_PUBLISH, fastPathsFor(config));
     const topology = AmqpTopology.of(config);
     // Declared before the first publish, so that nothing is dropped as unroutable before an application starts.
     this.channels = new PublisherChannel(connection, (channel) => topology.declarePublished(channel, config.publishStatus), this.timeoutMs);

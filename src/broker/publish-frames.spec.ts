@@ -1,12 +1,15 @@
 import type { ConfirmChannel, Options } from 'amqplib';
+import { requireAmqplibInternal } from './amqplib-internals';
 import { PassThrough } from 'node:stream';
 import { PublishFrames } from './publish-frames';
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const defs = require('amqplib/lib/defs');
-const args = require('amqplib/lib/api_args');
-const { Connection } = require('amqplib/lib/connection');
-/* eslint-enable @typescript-eslint/no-require-imports */
+// amqplib's own modules, untyped internals: the shapes this spec uses.
+const defs = requireAmqplibInternal('defs') as { BasicPublish: number; BasicProperties: number };
+const args = requireAmqplibInternal('api_args') as { publish(exchange: string, routingKey: string, options: Options.Publish): object };
+interface ConnectionProto {
+  sendMessage(this: object, ch: number, method: number, fields: object, properties: number, props: object, body: Buffer): void;
+}
+const { Connection } = requireAmqplibInternal('connection') as { Connection: { prototype: ConnectionProto } };
 
 const OPTIONS: Options.Publish = { persistent: true, contentType: 'application/json', contentEncoding: 'utf-8', mandatory: false };
 const FRAME_MAX = 4096;
@@ -34,7 +37,7 @@ function fakeChannel(ch: number): Captured {
 function amqplibBytes(ch: number, routingKey: string, body: Buffer): Buffer {
   const written: Buffer[] = [];
   const buffer = { write: (chunk: Buffer) => written.push(Buffer.from(chunk)) };
-  const connection = Object.assign(Object.create(Connection.prototype), { channels: { [ch]: { buffer } }, frameMax: FRAME_MAX });
+  const connection = Object.assign(Object.create(Connection.prototype) as object, { channels: { [ch]: { buffer } }, frameMax: FRAME_MAX });
   const fields = args.publish('vumi', routingKey, OPTIONS);
   Connection.prototype.sendMessage.call(connection, ch, defs.BasicPublish, fields, defs.BasicProperties, fields, body);
   return Buffer.concat(written);

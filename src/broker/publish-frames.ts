@@ -1,5 +1,7 @@
 import type { ConfirmChannel, Options } from 'amqplib';
 import type { Writable } from 'node:stream';
+import { FastPaths, SWITCHED_OFF } from '../config/fast-paths';
+import { requireAmqplibInternal } from './amqplib-internals';
 
 /** amqplib's own encoders (lib/defs.js, lib/api_args.js): the frames' bytes are amqplib's. */
 interface AmqplibCodec {
@@ -12,12 +14,31 @@ interface AmqplibCodec {
 interface AmqplibArgs {
   publish(exchange: string, routingKey: string, options: Options.Publish): object;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const defs = require('amqplib/lib/defs') as AmqplibCodec;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const args = require('amqplib/lib/api_args') as AmqplibArgs;
+/** amqplib's encoders (see amqplib-internals.ts), or the reason they cannot be used. */
+function loadAmqplibInternals(): { defs: AmqplibCodec; args: AmqplibArgs } | string {
+  try {
+    const defs = requireAmqplibInternal('defs') as Partial<AmqplibCodec>;
+    const args = requireAmqplibInternal('api_args') as Partial<AmqplibArgs>;
+    if (typeof defs.encodeMethod !== 'function' || typeof defs.encodeProperties !== 'function')
+      return 'amqplib lib/defs.js has no encoders';
+    if (typeof defs.BasicPublish !== 'number' || typeof defs.BasicProperties !== 'number' || typeof defs.FRAME_OVERHEAD !== 'number') {
+      return 'amqplib lib/defs.js has no BasicPublish/BasicProperties/FRAME_OVERHEAD';
+    }
+    if (typeof args.publish !== 'function') return 'amqplib lib/api_args.js has no publish()';
+    return { defs: defs as AmqplibCodec, args: args as AmqplibArgs };
+  } catch (error) {
+    return `amqplib internals not loadable: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
 
-/** The parts of an amqplib (0.10) confirm channel a framed publish touches. */
+const internals = loadAmqplibInternals();
+
+/** Why framed publishes cannot be used with the installed amqplib, or null when they can. */
+export function publishFramesDeclineReason(): string | null {
+  return typeof internals === 'string' ? internals : null;
+}
+
+/** The parts of an amqplib (0.10 to 2.3) confirm channel a framed publish touches. */
 interface RawChannel {
   ch: number;
   connection: { channels: Array<{ buffer: Writable } | null | undefined>; frameMax: number; sentSinceLastCheck: boolean };
@@ -71,6 +92,7 @@ export class PublishFrames {
    * confirm or nack. Returns false, having sent nothing, when the publish must go through amqplib.
    */
   send(channel: ConfirmChannel, routingKey: string, body: Buffer | string, confirmed: (error: unknown) => void): boolean {
+    if (typeof internals === 'string') return false;
     const raw = channel as unknown as Partial<RawChannel>;
     const connection = raw.connection;
     // amqplib replaces a closed channel's sendMessage with one that throws: that answer is amqplib's to give.
@@ -78,8 +100,8 @@ export class PublishFrames {
     const buffer = connection?.channels?.[raw.ch]?.buffer;
     if (!buffer) return false;
     const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
-    if (size === 0 || size > connection!.frameMax - defs.FRAME_OVERHEAD) return false;
-    const { bytes, bodySizeAt } = this.headFor(raw.ch, routingKey);
+    if (size === 0 || size > connection.frameMax - internals.defs.FRAME_OVERHEAD) return false;
+    const { bytes, bodySizeAt } = this.headFor(internals, raw.ch, routingKey);
     const frame = Buffer.allocUnsafe(bytes.length + BODY_FRAME_HEADER + size + 1);
     bytes.copy(frame, 0);
     frame.writeUInt32BE(0, bodySizeAt); // the high half: a body that fits one frame is far below 2^32
@@ -94,12 +116,12 @@ export class PublishFrames {
     frame[at] = FRAME_END;
     // Registered only once the frame is built: a confirm must never pair with a publish that was not sent.
     raw.pushConfirmCallback(confirmed);
-    connection!.sentSinceLastCheck = true;
+    connection.sentSinceLastCheck = true;
     buffer.write(frame); // false when amqplib's buffer is full: it still sends, as amqplib's own publish does
     return true;
   }
 
-  private headFor(channel: number, routingKey: string): Head {
+  private headFor({ defs, args }: { defs: AmqplibCodec; args: AmqplibArgs }, channel: number, routingKey: string): Head {
     let byKey = this.heads.get(channel);
     if (!byKey) {
       byKey = new Map();
@@ -116,4 +138,18 @@ export class PublishFrames {
     }
     return head;
   }
+}
+
+/**
+ * Framed publishes for `exchange` and `options`, or undefined (amqplib publishes) when FAST_PATHS=off
+ * or amqplib's internals are not as verified (logged at warn with the reason); tells `fastPaths`.
+ */
+export function publishFramesIfAllowed(exchange: string, options: Options.Publish, fastPaths: FastPaths): PublishFrames | undefined {
+  const reason = fastPaths.enabled ? publishFramesDeclineReason() : SWITCHED_OFF;
+  if (reason !== null) {
+    fastPaths.declined('amqp-publish-frames', `${reason}: amqplib encodes every publish`);
+    return undefined;
+  }
+  fastPaths.engaged('amqp-publish-frames');
+  return new PublishFrames(exchange, options);
 }

@@ -127,6 +127,8 @@ describe('loadConfig defaults', () => {
       httpHeadersTimeoutMs: 10_000,
       httpRequestTimeoutMs: 30_000,
       httpKeepAliveTimeoutMs: 5000,
+      fastPaths: 'on',
+      gitRevision: undefined,
     };
     for (const [property, value] of Object.entries(expected)) {
       expect([property, config[property as keyof TransportConfig]]).toEqual([property, value]);

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
-import { load as parseYaml } from 'js-yaml';
+import { loadAll as parseYamlDocuments } from 'js-yaml';
 import { SETTING_SOURCES } from './config-sources';
 import { SettingKind, SettingSource } from './setting';
 import { TransportConfig } from './transport-config';
@@ -67,7 +67,10 @@ function normaliseYamlValue(kind: SettingKind, value: unknown): unknown {
 function readYamlFile(path: string, problems: string[]): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = parseYaml(readFileSync(path, 'utf8'));
+    // js-yaml 5's load() refuses a file without a document (empty, or comments only); loadAll gives [] for it.
+    const documents = parseYamlDocuments(readFileSync(path, 'utf8'));
+    if (documents.length > 1) throw new Error('holds more than one YAML document');
+    parsed = documents[0];
   } catch (error) {
     problems.push(`CONFIG_FILE ${path}: ${(error as Error).message.split('\n')[0]}`);
     return {};

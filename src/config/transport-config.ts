@@ -558,6 +558,20 @@ export class TransportConfig {
   @DiffersFromWebPort()
   managementPort?: number;
 
+  /**
+   * The three fast paths that reach into libraries' private internals (the Express route shortcut,
+   * amqplib publish frames and corked writes, lean metrics on prom-client): on = each one installed
+   * when its self-check at boot passes (a warn line with the reason otherwise); off = public APIs only.
+   */
+  @Setting({ env: 'FAST_PATHS', kind: 'string', section: 'observability' })
+  @IsIn(['on', 'off'])
+  fastPaths: 'on' | 'off' = 'on';
+
+  /** The git revision this build is from (the image's build argument sets it); unset = `git rev-parse` at boot, else `unknown`. */
+  @Setting({ env: 'GIT_REVISION', kind: 'string', section: 'observability' })
+  @IsOptional()
+  @Matches(/^[0-9a-zA-Z._-]{1,64}$/, { message: 'must be a revision: letters, digits, ".", "_" or "-"' })
+  gitRevision?: string;
   // ---- derived by the loader (config-loader.ts), not settings ----
   // The durations above in milliseconds, converted once where the configuration is built:
   // timers, deadlines and the HTTP server read these, never `seconds * 1000` of their own.

@@ -36,6 +36,8 @@ export async function startTestService(env: Record<string, string> = {}, logger?
     LOG_LEVEL: 'warn',
     // Held requests left at the end of a test should not keep its teardown waiting.
     SHUTDOWN_TIMEOUT: '1',
+    // CI runs the end-to-end suites once more with FAST_PATHS=off (.ci/run): public library APIs only.
+    ...(process.env.FAST_PATHS ? { FAST_PATHS: process.env.FAST_PATHS } : {}),
     ...env,
   });
   const peer = await VumiPeer.connect(config.amqpUrls[0], config.transportName);

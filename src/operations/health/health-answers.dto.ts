@@ -26,6 +26,19 @@ export class HealthAnswerDto {
   @ApiProperty({ description: 'HTTP requests held for their reply (Vumi).', example: 0 })
   pending_requests: number;
 
+  @ApiProperty({ description: "This build's version (package.json).", example: '0.2.0' })
+  version: string;
+
+  @ApiProperty({ description: 'The git revision of this build (GIT_REVISION), or unknown.', example: '5a960fc1d2e3' })
+  revision: string;
+
+  @ApiProperty({
+    type: [String],
+    description: "The fast paths into libraries' private internals that are on (FAST_PATHS; docs/performance.md).",
+    example: ['http-route-shortcut', 'amqp-publish-frames', 'amqp-corked-writes', 'lean-metrics'],
+  })
+  fast_paths: string[];
+
   @ApiProperty({
     enum: ['ok', 'error', 'shutting_down'],
     description: 'error (with 503) when the instance cannot take traffic.',

@@ -1,6 +1,10 @@
-import { Controller, Get, HttpException, HttpStatus } from '@nestjs/common';
+import { Controller, Get, HttpException, HttpStatus, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { BuildInfo, buildInfo } from '../../config/build-info';
+import { TRANSPORT_CONFIG } from '../../config/config.constants';
+import { FastPaths } from '../../config/fast-paths';
+import { TransportConfig } from '../../config/transport-config';
 import { PendingRequestsService } from '../../reply-path/pending-requests/pending-requests.service';
 import { HealthAnswerDto, LivenessAnswerDto } from './health-answers.dto';
 import { BrokerHealthIndicator } from './broker.health';
@@ -20,13 +24,19 @@ import { ResponseTimeHealthIndicator } from './response-time.health';
 @ApiTags('operations')
 @Controller()
 export class HealthController {
+  private readonly build: BuildInfo;
+
   constructor(
+    @Inject(TRANSPORT_CONFIG) config: TransportConfig,
+    private readonly fastPaths: FastPaths,
     private readonly health: HealthCheckService,
     private readonly broker: BrokerHealthIndicator,
     private readonly responseTime: ResponseTimeHealthIndicator,
     private readonly pending: PendingRequestsService,
     private readonly lifecycle: LifecycleHealthIndicator,
-  ) {}
+  ) {
+    this.build = buildInfo(config);
+  }
 
   /** Vumi's `{"pending_requests": N}` beside the broker's, lifecycle's and response times' health. */
   @Get('health')
@@ -69,16 +79,21 @@ export class HealthController {
 
   private async withPendingRequests(run: () => Promise<HealthCheckResult>): Promise<Record<string, unknown>> {
     try {
-      return { pending_requests: this.pending.size, ...(await run()) };
+      return { pending_requests: this.pending.size, ...this.identity(), ...(await run()) };
     } catch (error) {
       if (error instanceof HttpException) {
         const body = error.getResponse();
         throw new HttpException(
-          { pending_requests: this.pending.size, ...(typeof body === 'object' ? body : { error: body }) },
+          { pending_requests: this.pending.size, ...this.identity(), ...(typeof body === 'object' ? body : { error: body }) },
           HttpStatus.SERVICE_UNAVAILABLE,
         );
       }
       throw error;
     }
+  }
+
+  /** Which build answers and which fast paths it runs: in every health and readiness answer. */
+  private identity(): { version: string; revision: string; fast_paths: string[] } {
+    return { version: this.build.version, revision: this.build.revision, fast_paths: this.fastPaths.on };
   }
 }

@@ -1,4 +1,8 @@
-import { Metric, Registry, RegistryContentType } from 'prom-client';
+import { Counter, Histogram, Metric, Registry, RegistryContentType } from 'prom-client';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { FastPaths } from '../../config/fast-paths';
+import { SWITCHED_OFF } from '../../config/fast-paths';
 
 /**
  * Counters and histograms for the metrics touched per request or per
@@ -22,6 +26,46 @@ import { Metric, Registry, RegistryContentType } from 'prom-client';
  */
 
 type Labels = Record<string, string>;
+
+/**
+ * The prom-client versions whose Registry contract (registerMetric, getForPromString, get, reset,
+ * sharedLabels, metricName, exemplar, aggregator) this was verified against: lean-metrics.spec.ts
+ * compares the exposition with prom-client's own, and package.json pins the version exactly.
+ */
+const VERIFIED_PROM_CLIENT = /^15\.1\./;
+
+/** Registries whose metrics are prom-client's own (FAST_PATHS=off, or prom-client not as verified). */
+const plainRegistries = new WeakSet<Registry<RegistryContentType>>();
+
+/** Why lean metrics cannot stand in for prom-client's here, or null when they can. */
+export function leanMetricsDeclineReason(): string | null {
+  try {
+    const root = dirname(require.resolve('prom-client'));
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    if (!VERIFIED_PROM_CLIENT.test(version)) return `prom-client ${version} is not the 15.1 line lean metrics were verified against`;
+    if (typeof Registry.prototype.registerMetric !== 'function' || typeof Registry.prototype.getMetricsAsJSON !== 'function') {
+      return "prom-client's Registry has no registerMetric/getMetricsAsJSON";
+    }
+    return null;
+  } catch (error) {
+    return `prom-client's version not readable: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/**
+ * Decides, once per service, whether the metrics registered in `registry` are lean or prom-client's
+ * own Counter and Histogram (the same names, labels and exposition), and tells `fastPaths`.
+ */
+export function chooseLeanMetrics(registry: Registry<RegistryContentType>, fastPaths: FastPaths): void {
+  const reason = fastPaths.enabled ? leanMetricsDeclineReason() : SWITCHED_OFF;
+  if (reason === null) {
+    plainRegistries.delete(registry);
+    fastPaths.engaged('lean-metrics');
+  } else {
+    plainRegistries.add(registry);
+    fastPaths.declined('lean-metrics', `${reason}: prom-client's Counter and Histogram count instead`);
+  }
+}
 
 /** A series as prom-client's Registry reads it (Counter: value and labels; Histogram adds the rest). */
 interface SeriesValue {
@@ -49,6 +93,8 @@ abstract class LeanMetric<Child extends { shown: boolean }> {
   /** The series shown, in the order they first counted: prom-client's hashMap keeps insertion order too. */
   protected series: Child[] = [];
   private readonly children = new Map<string, Child>();
+  /** prom-client's own metric counts instead (chooseLeanMetrics): this one is not registered. */
+  protected readonly plain: boolean;
 
   constructor(config: { name: string; help: string; labelNames: readonly string[]; registers: Registry<RegistryContentType>[] }) {
     // A label-less prom-client metric shows a zero series before any event; nothing here needs that case.
@@ -56,7 +102,8 @@ abstract class LeanMetric<Child extends { shown: boolean }> {
     this.name = config.name;
     this.help = config.help;
     this.labelNames = config.labelNames;
-    for (const registry of config.registers) registry.registerMetric(this as unknown as Metric);
+    this.plain = config.registers.some((registry) => plainRegistries.has(registry));
+    if (!this.plain) for (const registry of config.registers) registry.registerMetric(this as unknown as Metric);
   }
 
   /** The child for these label values (in labelNames order), made once: keep it and count on it. */
@@ -117,13 +164,35 @@ export class LeanCounterChild {
   }
 }
 
+/** A child counting on prom-client's Counter (plain metrics). */
+class PlainCounterChild extends LeanCounterChild {
+  constructor(
+    owner: LeanCounter,
+    labels: Labels,
+    private readonly counter: Counter,
+  ) {
+    super(owner, labels);
+  }
+
+  override inc(): void {
+    this.counter.labels(this.labels).inc();
+  }
+}
+
 export class LeanCounter extends LeanMetric<LeanCounterChild> {
   readonly type = 'counter' as const;
+  private readonly promCounter?: Counter;
+
+  constructor(config: { name: string; help: string; labelNames: readonly string[]; registers: Registry<RegistryContentType>[] }) {
+    super(config);
+    if (this.plain) this.promCounter = new Counter({ ...config, labelNames: [...config.labelNames] });
+  }
 
   /** The child, its series shown (at 0 if new) as prom-client's `inc(0)` does: for series that must exist from the start. */
   zeroed(...values: string[]): LeanCounterChild {
     const child = this.child(...values);
-    if (!child.shown) this.show(child);
+    if (this.promCounter) this.promCounter.labels(child.labels).inc(0);
+    else if (!child.shown) this.show(child);
     return child;
   }
 
@@ -142,7 +211,7 @@ export class LeanCounter extends LeanMetric<LeanCounterChild> {
   }
 
   protected make(labels: Labels): LeanCounterChild {
-    return new LeanCounterChild(this, labels);
+    return this.promCounter ? new PlainCounterChild(this, labels, this.promCounter) : new LeanCounterChild(this, labels);
   }
 
   protected clear(child: LeanCounterChild): void {
@@ -179,10 +248,27 @@ export class LeanHistogramChild {
   }
 }
 
+/** A child observing on prom-client's Histogram (plain metrics). */
+class PlainHistogramChild extends LeanHistogramChild {
+  constructor(
+    owner: LeanHistogram,
+    bounds: Float64Array,
+    labels: Labels,
+    private readonly histogram: Histogram,
+  ) {
+    super(owner, bounds, labels);
+  }
+
+  override observe(seconds: number): void {
+    this.histogram.labels(this.labels).observe(seconds);
+  }
+}
+
 export class LeanHistogram extends LeanMetric<LeanHistogramChild> {
   readonly type = 'histogram' as const;
   private readonly upperBounds: readonly number[];
   private readonly bounds: Float64Array;
+  private readonly promHistogram?: Histogram;
 
   constructor(config: {
     name: string;
@@ -199,6 +285,7 @@ export class LeanHistogram extends LeanMetric<LeanHistogramChild> {
     super(config);
     this.upperBounds = [...config.buckets];
     this.bounds = Float64Array.from(config.buckets);
+    if (this.plain) this.promHistogram = new Histogram({ ...config, labelNames: [...config.labelNames], buckets: [...config.buckets] });
   }
 
   getForPromString(): Promise<MetricData> {
@@ -229,7 +316,9 @@ export class LeanHistogram extends LeanMetric<LeanHistogramChild> {
   }
 
   protected make(labels: Labels): LeanHistogramChild {
-    return new LeanHistogramChild(this, this.bounds, labels);
+    return this.promHistogram
+      ? new PlainHistogramChild(this, this.bounds, labels, this.promHistogram)
+      : new LeanHistogramChild(this, this.bounds, labels);
   }
 
   protected clear(child: LeanHistogramChild): void {

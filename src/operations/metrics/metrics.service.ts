@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Metric, Registry } from 'prom-client';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
+import { fastPathsFor } from '../../config/fast-paths';
 import { TransportConfig } from '../../config/transport-config';
+import { chooseLeanMetrics } from './lean-metrics';
 
 let processMetrics: Registry | undefined;
 
@@ -35,6 +37,8 @@ export class MetricsService {
       this.registry.registerMetric(metric as unknown as Metric);
     }
     this.registry.setDefaultLabels({ transport_name: config.transportName });
+    // Before any *-metrics provider makes its counters: lean, or prom-client's own (FAST_PATHS).
+    chooseLeanMetrics(this.registry, fastPathsFor(config));
   }
 
   /** For `registers: [...]` in metric definitions. */

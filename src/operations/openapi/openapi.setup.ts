@@ -10,6 +10,7 @@ import { MetricsModule } from '../metrics/metrics.module';
 import { FieldErrorsDto } from '../../request-path/http-api/api-answers.dto';
 import { addConfiguredAnswers } from './configured-answers';
 import { callersConfigured } from '../../config/caller-entries';
+import { packageVersion } from '../../config/build-info';
 
 const DESCRIPTION = [
   'A Vumi-compatible HTTP API transport: each request on the API path becomes a Vumi inbound user message on RabbitMQ.',
@@ -26,6 +27,7 @@ const DESCRIPTION = [
 export function buildOpenApiDocument(app: INestApplication, config: TransportConfig): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('Vumi HTTP API transport')
+    .setVersion(packageVersion())
     .setDescription(DESCRIPTION)
     .addTag('api', 'The API path (WEB_PATH)')
     .addTag('operations', 'Health, probes and metrics; never behind auth');

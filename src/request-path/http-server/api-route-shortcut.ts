@@ -3,6 +3,7 @@ import { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { TEXT_PLAIN_UTF8 } from '../../common/content-types';
 import { RoutePath } from '../../config/paths';
+import { FastPaths, SWITCHED_OFF } from '../../config/fast-paths';
 
 /** The slice of the `router` package's Layer this needs (Express 5). */
 interface RouterLayer {
@@ -77,16 +78,21 @@ export class ApiRouteShortcut {
 
   /**
    * Puts the shortcut in front of Express on the HTTP server (after app.init(), so that every route
-   * is registered). Returns whether it did; when it declines it logs why, and Express serves as usual.
+   * is registered). Returns whether it did; when it declines (FAST_PATHS=off, or Express's internals
+   * not as verified: then at warn, with the reason) Express serves as usual.
    */
   static install(app: NestExpressApplication, apiPath: string): boolean {
     const server: Server = app.getHttpServer();
     const express = app.getHttpAdapter().getInstance() as unknown as ExpressApp;
-    const reason = declineReason(server, express);
+    const fastPaths = fastPathsOf(app);
+    const reason = fastPaths && !fastPaths.enabled ? SWITCHED_OFF : declineReason(server, express);
     if (reason !== null) {
-      ApiRouteShortcut.logger.warn(`Not installed (${reason}): every request goes through Express's router, correct but slower`);
+      if (fastPaths)
+        fastPaths.declined('http-route-shortcut', `${reason}: every request goes through Express's router, correct but slower`);
+      else ApiRouteShortcut.logger.warn(`Not installed (${reason}): every request goes through Express's router, correct but slower`);
       return false;
     }
+    fastPaths?.engaged('http-route-shortcut');
     const shortcut = new ApiRouteShortcut(express, new RoutePath(apiPath));
     server.removeListener('request', express);
     server.on('request', function apiRouteShortcut(req: IncomingMessage, res: ServerResponse) {
@@ -177,5 +183,14 @@ export class ApiRouteShortcut {
     const status = error ? 500 : 404;
     res.writeHead(status, { 'Content-Type': TEXT_PLAIN_UTF8 });
     res.end(error ? 'Internal Server Error' : `Cannot ${req.method} ${req.url}`);
+  }
+}
+
+/** The service's FastPaths; undefined for an application without the ConfigModule (some specs). */
+function fastPathsOf(app: NestExpressApplication): FastPaths | undefined {
+  try {
+    return app.get(FastPaths, { strict: false });
+  } catch {
+    return undefined;
   }
 }
