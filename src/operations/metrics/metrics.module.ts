@@ -18,6 +18,8 @@ import { IdempotencyModule } from '../../request-path/idempotency/idempotency.mo
 import { RateLimitModule } from '../../callers/rate-limit/rate-limit.module';
 import { RetriesAndLimitsMetrics } from './retries-and-limits-metrics';
 import { AuthMetrics } from './auth-metrics';
+import { RedisMetrics } from './redis-metrics';
+import { RedisModule } from '../../platform/redis/redis.module';
 
 /**
  * Prometheus metrics. Each *-metrics provider defines its metrics in the one
@@ -30,7 +32,16 @@ export class MetricsModule {
     Reflect.defineMetadata(PATH_METADATA, normalisePath(config.metricsPath), MetricsController);
     return {
       module: MetricsModule,
-      imports: [AmqpModule, PendingRequestsModule, OutboundModule, StatusModule, CallersModule, IdempotencyModule, RateLimitModule],
+      imports: [
+        AmqpModule,
+        PendingRequestsModule,
+        OutboundModule,
+        StatusModule,
+        CallersModule,
+        IdempotencyModule,
+        RateLimitModule,
+        RedisModule,
+      ],
       controllers: [MetricsController],
       providers: [
         MetricsService,
@@ -41,6 +52,7 @@ export class MetricsModule {
         StatusMetrics,
         RetriesAndLimitsMetrics,
         AuthMetrics,
+        RedisMetrics,
       ],
       exports: [MetricsService, HttpMetrics],
     };
