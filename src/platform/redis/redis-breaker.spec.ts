@@ -55,9 +55,10 @@ describe('RedisBreaker', () => {
     expect(breaker.opens).toBe(1);
   });
 
-  it('probes again after a failed probe', async () => {
+  it('probes again after a failed probe, reconnecting after a probe that timed out', async () => {
     const { probe, fail } = manualProbe();
-    const breaker = new RedisBreaker({ probe, probeIntervalMs: 500 });
+    const reconnect = jest.fn();
+    const breaker = new RedisBreaker({ probe, probeIntervalMs: 500, reconnect });
     await breaker.run(() => Promise.reject(new Error('Connection is closed.'))).catch(() => undefined);
     jest.advanceTimersByTime(500);
     fail(new Error('Command timed out'));
@@ -65,6 +66,7 @@ describe('RedisBreaker', () => {
     await Promise.resolve();
     expect(breaker.state).toBe('down');
     expect(breaker.error).toBe('Command timed out');
+    expect(reconnect).toHaveBeenCalledTimes(1);
     jest.advanceTimersByTime(500);
     expect(probe).toHaveBeenCalledTimes(2);
   });

@@ -23,6 +23,12 @@ export interface RedisBreakerOptions {
   probe: () => Promise<unknown>;
   /** Milliseconds between probes while Redis is down. */
   probeIntervalMs: number;
+  /**
+   * Called when a probe timed out: the connection may be half-open (a partition, a master that
+   * vanished without closing it) and is never closed by a time-out: reconnecting asks the
+   * sentinels for the master again.
+   */
+  reconnect?: () => void;
 }
 
 /**
@@ -100,6 +106,7 @@ export class RedisBreaker {
       await this.options.probe();
     } catch (error) {
       this.lastError = (error as Error)?.message ?? String(error);
+      if (/timed out/i.test(this.lastError)) this.options.reconnect?.();
       this.set('down');
       this.scheduleProbe();
       return;

@@ -48,7 +48,11 @@ function createClient(config: TransportConfig): Redis | null {
 /** The breaker in front of the client, probing with PING (under the command time-out too). */
 function createBreaker(config: TransportConfig, client: Redis | null): RedisBreaker | null {
   if (!client) return null;
-  return new RedisBreaker({ probe: () => client.ping(), probeIntervalMs: Math.round(config.redisProbeInterval * 1000) });
+  return new RedisBreaker({
+    probe: () => client.ping(),
+    probeIntervalMs: Math.round(config.redisProbeInterval * 1000),
+    reconnect: () => client.disconnect(true),
+  });
 }
 
 @Module({
@@ -76,6 +80,8 @@ export class RedisModule implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.breaker?.stop();
     if (!this.client) return;
-    await this.client.quit().catch(() => this.client?.disconnect());
+    await this.client.quit().catch(() => undefined);
+    // quit() leaves the sentinels' +switch-master subscription (failoverDetector) open.
+    this.client.disconnect();
   }
 }
