@@ -78,6 +78,12 @@ describe('A frozen Redis', () => {
     const keyed = await call(service.api(FIELDS), { headers: { 'Idempotency-Key': '"frozen-1"' } });
     const stillFrozen = await frozen.stop();
 
+    const p99 = (answers: Answer[]) => answers.map((answer) => answer.ms).sort((x, y) => x - y)[Math.floor(answers.length * 0.99)];
+    process.stdout.write(
+      `frozen Redis: up ${upAnswers.length} answers in 0.5 s (p99 ${p99(upAnswers).toFixed(0)} ms); frozen ${stillFrozen.length} in ` +
+        `${(COMMAND_TIMEOUT_MS * 2) / 1000} s, ${stillFrozen.filter((a) => a.ms >= COMMAND_TIMEOUT_MS * 0.9).length} waited for the time-out, ` +
+        `p99 of the others ${p99(stillFrozen.filter((a) => a.ms < COMMAND_TIMEOUT_MS * 0.9)).toFixed(0)} ms; keyed 503 in ${keyed.ms.toFixed(0)} ms\n`,
+    );
     expect(keyed.status).toBe(503);
     expect(keyed.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(JSON.parse(keyed.body)).toMatchObject({ error: 'idempotency_store_unavailable' });
