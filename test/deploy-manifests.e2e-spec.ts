@@ -238,6 +238,23 @@ describe('docker-compose.yml', () => {
     );
     const [provider] = parsed('deploy/grafana/provisioning/dashboards/vumi-http-api.yml').providers;
     expect(seenAt(grafana, 'docs/grafana-dashboard.json')).toMatch(new RegExp(`^${provider.options.path}/[^/]+\\.json$`));
+
+  it('has a redis-sentinel profile: a master, its replica, three sentinels with a quorum of two, and a transport using them', () => {
+    const profile = Object.entries(compose.services).filter(([, service]) => service.profiles?.includes('redis-sentinel'));
+    const redis = profile.filter(([, service]) => service.image?.startsWith('redis:')).map(([name]) => name);
+    expect(redis.sort()).toEqual(['redis-master', 'redis-replica', 'redis-sentinel-1', 'redis-sentinel-2', 'redis-sentinel-3']);
+    expect(compose.services['redis-replica'].command!.join(' ')).toContain('--replicaof redis-master 6379');
+    for (const name of ['redis-sentinel-1', 'redis-sentinel-2', 'redis-sentinel-3']) {
+      expect(compose.services[name].command!.join(' ')).toMatch(/redis-server \/data\/sentinel\.conf --sentinel/);
+    }
+    const sentinelConf = compose.configs!['redis-sentinel-conf'].content!;
+    expect(sentinelConf).toMatch(/^sentinel monitor vumi redis-master 6379 2$/m);
+    const transport = compose.services['transport-sentinel'];
+    const config = loadConfig(Object.fromEntries(Object.entries(transport.environment!).filter(([name]) => name.startsWith('REDIS_'))));
+    expect(config.redisSentinels).toEqual(['redis-sentinel-1:26379', 'redis-sentinel-2:26379', 'redis-sentinel-3:26379']);
+    expect(config.redisMasterName).toBe('vumi');
+    expect(config.redisWaitReplicas).toBe(1);
+    expect(transport.image).toBe('vumi-http-api-transport:local');
   });
 });
 

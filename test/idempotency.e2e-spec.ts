@@ -158,16 +158,17 @@ describe('Idempotency-Key', () => {
     });
   });
 
-  it('answers 503 to a keyed request while Redis is away, and serves the rest without limits', async () => {
+  it("answers 503 to a keyed request while Redis is away, and serves the rest within limits kept in the instance's memory", async () => {
     // Nothing listens on this port: Redis is down from the start (the service still boots).
-    const s = await start({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, RATE_LIMIT_RATE: '0.01', RATE_LIMIT_BURST: '1' });
+    const s = await start({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, RATE_LIMIT_RATE: '0.01', RATE_LIMIT_BURST: '3' });
     const keyed = await send(s, 'no-redis');
     expect(keyed.status).toBe(503);
     expect(keyed.headers.get('retry-after')).toBe(String(s.config.retryAfter));
     expect(JSON.parse(keyed.body)).toEqual({ error: 'idempotency_store_unavailable', message: expect.any(String) });
-    // Without a key nothing needs the store; the limiter fails open rather than taking the API down.
+    // Without a key nothing needs the store; the limiter falls back to memory (the keyed request took a token).
     expect((await call(s.api(COMPLETE))).status).toBe(200);
     expect((await call(s.api(COMPLETE))).status).toBe(200);
+    expect((await call(s.api(COMPLETE))).status).toBe(429);
     expect(await s.peer.depth(s.peer.keys.inbound)).toBe(2);
   });
 

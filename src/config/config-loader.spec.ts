@@ -47,6 +47,13 @@ describe('loadConfig defaults', () => {
       publishTimeout: 5,
       redisUrl: undefined, // in memory, per instance
       redisKeyPrefix: 'vumi_http_api:',
+      redisSentinels: [],
+      redisMasterName: 'mymaster',
+      redisPassword: undefined,
+      redisSentinelPassword: undefined,
+      redisCommandTimeout: 0.5,
+      redisProbeInterval: 1,
+      redisWaitReplicas: 0,
       // HTTP
       host: '0.0.0.0',
       webPort: 8080,

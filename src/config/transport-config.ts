@@ -127,6 +127,62 @@ export class TransportConfig {
   @IsString()
   redisKeyPrefix = 'vumi_http_api:';
 
+  /**
+   * Sentinels (`host:port`, comma-separated) that name the Redis master: set instead of (or beside)
+   * REDIS_URL, whose host is then ignored (its password, user, database and rediss:// still apply).
+   */
+  @Setting({ env: 'REDIS_SENTINELS', kind: 'list', section: 'broker' })
+  @IsArray()
+  @Matches(/^[^\s:]+:\d{1,5}$/, { each: true, message: 'must be host:port' })
+  redisSentinels: string[] = [];
+
+  /** The master's name in the sentinels' configuration (`sentinel monitor <name> ...`). */
+  @Setting({ env: 'REDIS_MASTER_NAME', kind: 'string', section: 'broker' })
+  @IsString()
+  @MinLength(1)
+  redisMasterName = 'mymaster';
+
+  /** Password of the Redis data nodes (AUTH); overrides the one in REDIS_URL. */
+  @Setting({ env: 'REDIS_PASSWORD', kind: 'string', section: 'broker' })
+  @IsOptional()
+  @IsString()
+  redisPassword?: string;
+
+  /** Password of the sentinels themselves (`requirepass` in sentinel.conf), when they have one. */
+  @Setting({ env: 'REDIS_SENTINEL_PASSWORD', kind: 'string', section: 'broker' })
+  @IsOptional()
+  @IsString()
+  redisSentinelPassword?: string;
+
+  /**
+   * Seconds a Redis command may take; past it the command fails and the breaker stops asking Redis
+   * (rate limits in memory, 503 for Idempotency-Key) until a probe answers. Redis answers in well
+   * under a millisecond: this only has to outlast a busy moment.
+   */
+  @Setting({ env: 'REDIS_COMMAND_TIMEOUT', kind: 'float', section: 'broker' })
+  @IsNumber()
+  @Min(0.01)
+  @Max(60)
+  redisCommandTimeout = 0.5;
+
+  /** Seconds between probes (PING) while Redis is down; the first answer brings it back. */
+  @Setting({ env: 'REDIS_PROBE_INTERVAL', kind: 'float', section: 'broker' })
+  @IsNumber()
+  @Min(0.05)
+  @Max(300)
+  redisProbeInterval = 1;
+
+  /**
+   * Replicas each idempotency write waits for (WAIT) before the request goes on, for at most half
+   * REDIS_COMMAND_TIMEOUT: 1 keeps a failover from losing a key a caller may retry
+   * (docs/deploy.md, "Redis behind Sentinel"). 0 = no wait (one Redis, no replica).
+   */
+  @Setting({ env: 'REDIS_WAIT_REPLICAS', kind: 'int', section: 'broker' })
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  redisWaitReplicas = 0;
+
   // ---- HTTP: listener, paths, fields ----
   @Setting({ env: 'HOST', kind: 'string', section: 'http' })
   @IsString()

@@ -19,6 +19,7 @@ export interface ComposeService {
 export interface ComposeFile {
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
+  configs?: Record<string, { content?: string; file?: string }>;
 }
 
 /** The file as Compose reads it before interpolation (js-yaml resolves the `<<` merge keys). */

@@ -4,8 +4,10 @@ import { Module } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
-import { REDIS_CLIENT } from '../../platform/redis/redis.constants';
+import { RedisBreaker } from '../../platform/redis/redis-breaker';
+import { REDIS_BREAKER, REDIS_CLIENT } from '../../platform/redis/redis.constants';
 import { RedisModule } from '../../platform/redis/redis.module';
+import { BreakerRateLimiter } from '../rate-limit/breaker-rate-limiter';
 import { FallbackRateLimiter } from '../rate-limit/fallback-rate-limiter';
 import { MemoryRateLimiter } from '../rate-limit/memory-rate-limiter';
 import { RateLimiter } from '../rate-limit/rate-limiter';
@@ -23,9 +25,10 @@ import { KnownAddresses, MemoryKnownAddresses, RedisKnownAddresses } from './kno
  * memory otherwise or while Redis is away. Their own limiter, so a flood of
  * made-up names cannot push the rate limit's buckets out of memory.
  */
-function createLimiter(config: TransportConfig, redis: Redis | null): RateLimiter {
-  if (!redis) return new MemoryRateLimiter();
-  return new FallbackRateLimiter(new RedisRateLimiter(redis, `${config.redisKeyPrefix}${config.transportName}:authfail:`));
+function createLimiter(config: TransportConfig, redis: Redis | null, breaker: RedisBreaker | null): RateLimiter {
+  if (!redis || !breaker) return new MemoryRateLimiter();
+  const shared = new RedisRateLimiter(redis, `${config.redisKeyPrefix}${config.transportName}:authfail:`);
+  return new FallbackRateLimiter(new BreakerRateLimiter(shared, breaker));
 }
 
 /** Known addresses in Redis too when REDIS_URL is set: a new or restarted pod knows them. */
@@ -38,7 +41,7 @@ function createKnownAddresses(config: TransportConfig, redis: Redis | null): Kno
 @Module({
   imports: [RedisModule, ClientIdentityModule],
   providers: [
-    { provide: AUTH_FAILURE_LIMITER, inject: [TRANSPORT_CONFIG, REDIS_CLIENT], useFactory: createLimiter },
+    { provide: AUTH_FAILURE_LIMITER, inject: [TRANSPORT_CONFIG, REDIS_CLIENT, REDIS_BREAKER], useFactory: createLimiter },
     { provide: KNOWN_ADDRESSES, inject: [TRANSPORT_CONFIG, REDIS_CLIENT], useFactory: createKnownAddresses },
     AuthFailureThrottle,
     AuthEvents,

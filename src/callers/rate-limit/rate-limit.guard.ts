@@ -15,8 +15,10 @@ import { ThrottledWarning } from '../../common/throttled-warning';
  * Runs after BasicAuthGuard: takes a token from the authenticated caller's
  * bucket (its own rate_limit, else RATE_LIMIT_RATE/BURST), or without auth
  * from the client address's (ClientIdentity: X-Forwarded-For only from TRUST_PROXY). Refused → RateLimitedError (429); allowed → the
- * RateLimit fields go on the answer. A limiter that fails (Redis down) lets
- * the request through: an outage of the limiter must not become one of the API.
+ * RateLimit fields go on the answer. With Redis, a Redis that fails or freezes
+ * means this instance's memory (FallbackRateLimiter behind the breaker); a
+ * limiter that still fails lets the request through: an outage of the
+ * limiter must not become one of the API.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {

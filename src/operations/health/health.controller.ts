@@ -1,5 +1,5 @@
 import { Controller, Get, HttpException, HttpStatus, Inject } from '@nestjs/common';
-import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorFunction } from '@nestjs/terminus';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { BuildInfo, buildInfo } from '../../config/build-info';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
@@ -10,6 +10,7 @@ import { HealthAnswerDto, LivenessAnswerDto } from './health-answers.dto';
 import { BrokerHealthIndicator } from './broker.health';
 import { LifecycleHealthIndicator } from './lifecycle.health';
 import { ResponseTimeHealthIndicator } from './response-time.health';
+import { RedisHealthIndicator } from './redis.health';
 
 /**
  * Health, liveness and readiness. Paths come from the configuration
@@ -19,7 +20,8 @@ import { ResponseTimeHealthIndicator } from './response-time.health';
  * HAProxy, one for Kubernetes), so the two never disagree about an instance:
  * it can take traffic while the broker is connected (not blocked) and it is
  * not draining. Response times are reported, and count only with
- * HEALTH_FAIL_ON_RESPONSE_DOWN.
+ * HEALTH_FAIL_ON_RESPONSE_DOWN. Redis' state (shared by every instance) is
+ * in HEALTH_PATH's details only, and never fails it.
  */
 @ApiTags('operations')
 @Controller()
@@ -34,6 +36,7 @@ export class HealthController {
     private readonly responseTime: ResponseTimeHealthIndicator,
     private readonly pending: PendingRequestsService,
     private readonly lifecycle: LifecycleHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
   ) {
     this.build = buildInfo(config);
   }
@@ -50,7 +53,7 @@ export class HealthController {
   @ApiOkResponse({ type: HealthAnswerDto, description: 'The instance can take traffic.' })
   @ApiServiceUnavailableResponse({ type: HealthAnswerDto, description: 'Broker down or blocked, or draining (or responses down, opt-in).' })
   async check(): Promise<Record<string, unknown>> {
-    return this.trafficCheck();
+    return this.trafficCheck(this.redis.configured ? [() => this.redis.check()] : []);
   }
 
   /** The process is alive: no dependency checks, so a broker outage never restarts pods. */
@@ -71,9 +74,10 @@ export class HealthController {
     return this.trafficCheck();
   }
 
-  private trafficCheck(): Promise<Record<string, unknown>> {
+  /** `reported`: components shown in the details that never fail the verdict (Redis, on HEALTH_PATH only). */
+  private trafficCheck(reported: HealthIndicatorFunction[] = []): Promise<Record<string, unknown>> {
     return this.withPendingRequests(() =>
-      this.health.check([() => this.broker.check(), () => this.lifecycle.check(), () => this.responseTime.check()]),
+      this.health.check([() => this.broker.check(), () => this.lifecycle.check(), () => this.responseTime.check(), ...reported]),
     );
   }
 

@@ -11,6 +11,8 @@ import { BrokerHealthIndicator } from './broker.health';
 import { HealthController } from './health.controller';
 import { ResponseTimeHealthIndicator } from './response-time.health';
 import { LifecycleHealthIndicator } from './lifecycle.health';
+import { RedisHealthIndicator } from './redis.health';
+import { RedisModule } from '../../platform/redis/redis.module';
 
 @Module({})
 export class HealthModule {
@@ -22,9 +24,9 @@ export class HealthModule {
     Reflect.defineMetadata(PATH_METADATA, config.readinessPath, proto.ready);
     return {
       module: HealthModule,
-      imports: [TerminusModule.forRoot({ logger: false }), AmqpModule, PendingRequestsModule, StatusModule],
+      imports: [TerminusModule.forRoot({ logger: false }), AmqpModule, PendingRequestsModule, StatusModule, RedisModule],
       controllers: [HealthController],
-      providers: [BrokerHealthIndicator, LifecycleHealthIndicator, ResponseTimeHealthIndicator],
+      providers: [BrokerHealthIndicator, LifecycleHealthIndicator, ResponseTimeHealthIndicator, RedisHealthIndicator],
     };
   }
 }

@@ -20,6 +20,8 @@ import { RateLimitModule } from '../../callers/rate-limit/rate-limit.module';
 import { RetriesAndLimitsMetrics } from './retries-and-limits-metrics';
 import { AuthMetrics } from './auth-metrics';
 import { BuildMetrics } from './build-metrics';
+import { RedisMetrics } from './redis-metrics';
+import { RedisModule } from '../../platform/redis/redis.module';
 
 /**
  * Prometheus metrics. Each *-metrics provider defines its metrics in the one
@@ -32,7 +34,16 @@ export class MetricsModule {
     Reflect.defineMetadata(PATH_METADATA, config.metricsPath, MetricsController);
     return {
       module: MetricsModule,
-      imports: [AmqpModule, PendingRequestsModule, OutboundModule, StatusModule, CallersModule, IdempotencyModule, RateLimitModule],
+      imports: [
+        AmqpModule,
+        PendingRequestsModule,
+        OutboundModule,
+        StatusModule,
+        CallersModule,
+        IdempotencyModule,
+        RateLimitModule,
+        RedisModule,
+      ],
       controllers: [MetricsController],
       providers: [
         MetricsService,
@@ -44,6 +55,7 @@ export class MetricsModule {
         RetriesAndLimitsMetrics,
         AuthMetrics,
         BuildMetrics,
+        RedisMetrics,
       ],
       exports: [MetricsService, HttpMetrics],
     };

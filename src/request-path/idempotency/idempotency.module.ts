@@ -4,7 +4,8 @@ import { Module } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
-import { REDIS_CLIENT } from '../../platform/redis/redis.constants';
+import { RedisBreaker } from '../../platform/redis/redis-breaker';
+import { REDIS_BREAKER, REDIS_CLIENT } from '../../platform/redis/redis.constants';
 import { RedisModule } from '../../platform/redis/redis.module';
 import { InboundModule } from '../inbound/inbound.module';
 import { IdempotencyService } from './idempotency.service';
@@ -13,22 +14,32 @@ import { IdempotencyEvents } from './idempotency-events';
 import { IdempotencyStore } from './idempotency-store';
 import { MemoryIdempotencyStore } from './memory-idempotency-store';
 import { RedisIdempotencyStore } from './redis-idempotency-store';
+import { BreakerIdempotencyStore } from './breaker-idempotency-store';
+import { ReplicaWaitingIdempotencyStore } from './replica-waiting-idempotency-store';
 import { idempotencyLimitsOf } from './idempotency-limits';
 import { claimLeaseMs } from './idempotency-lease';
 
-/** Redis when REDIS_URL is set (shared by instances), else this instance's memory. */
-function createStore(config: TransportConfig, redis: Redis | null): IdempotencyStore {
+/**
+ * Redis when configured (shared by instances), else this instance's memory. Redis behind its
+ * breaker (down or frozen: 503 at once) and, with REDIS_WAIT_REPLICAS, waiting for replicas.
+ */
+function createStore(config: TransportConfig, redis: Redis | null, breaker: RedisBreaker | null): IdempotencyStore {
   const limits = idempotencyLimitsOf(config);
-  if (!redis) return new MemoryIdempotencyStore(config.idempotencyMaxKeys, limits);
+  if (!redis || !breaker) return new MemoryIdempotencyStore(config.idempotencyMaxKeys, limits);
   const longest = Math.max(config.idempotencyWindowMs, claimLeaseMs(config));
-  return new RedisIdempotencyStore(redis, `${config.redisKeyPrefix}${config.transportName}:idem:`, limits, longest);
+  let store: IdempotencyStore = new RedisIdempotencyStore(redis, `${config.redisKeyPrefix}${config.transportName}:idem:`, limits, longest);
+  if (config.redisWaitReplicas > 0) {
+    // Half the command time-out: a missing replica costs a request that, never a breaker opening.
+    store = new ReplicaWaitingIdempotencyStore(store, redis, config.redisWaitReplicas, Math.ceil((config.redisCommandTimeout * 1000) / 2));
+  }
+  return new BreakerIdempotencyStore(store, breaker);
 }
 
 /** The Idempotency-Key rules (IdempotencyService, over InboundMessageService), their store and events. */
 @Module({
   imports: [RedisModule, InboundModule],
   providers: [
-    { provide: IDEMPOTENCY_STORE, inject: [TRANSPORT_CONFIG, REDIS_CLIENT], useFactory: createStore },
+    { provide: IDEMPOTENCY_STORE, inject: [TRANSPORT_CONFIG, REDIS_CLIENT, REDIS_BREAKER], useFactory: createStore },
     IdempotencyEvents,
     IdempotencyService,
   ],
