@@ -238,6 +238,7 @@ describe('docker-compose.yml', () => {
     );
     const [provider] = parsed('deploy/grafana/provisioning/dashboards/vumi-http-api.yml').providers;
     expect(seenAt(grafana, 'docs/grafana-dashboard.json')).toMatch(new RegExp(`^${provider.options.path}/[^/]+\\.json$`));
+  });
 
   it('has a redis-sentinel profile: a master, its replica, three sentinels with a quorum of two, and a transport using them', () => {
     const profile = Object.entries(compose.services).filter(([, service]) => service.profiles?.includes('redis-sentinel'));
