@@ -2,7 +2,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { corkFrameWrites } from './corked-writes';
 
 // amqplib's own multiplexer, as the connection uses it (no types: an internal module).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of amqplib, shipped without types
 const { Mux } = require('amqplib/lib/mux') as { Mux: new (out: Writable) => unknown };
 
 /** A socket stand-in that counts the writes it is given, one by one or together. */

@@ -2,10 +2,16 @@ import type { ConfirmChannel, Options } from 'amqplib';
 import { PassThrough } from 'node:stream';
 import { PublishFrames } from './publish-frames';
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const defs = require('amqplib/lib/defs');
-const args = require('amqplib/lib/api_args');
-const { Connection } = require('amqplib/lib/connection');
+/** What this spec uses of amqplib's internals: its encoder's ids, its publish arguments, its Connection's sendMessage. */
+interface AmqplibInternals {
+  defs: { BasicPublish: number; BasicProperties: number };
+  args: { publish(exchange: string, routingKey: string, options: Options.Publish): object };
+  Connection: { prototype: { sendMessage(this: object, ...frame: [number, number, object, number, object, Buffer]): void } };
+}
+/* eslint-disable @typescript-eslint/no-require-imports -- an internal module of amqplib, shipped without types */
+const defs = require('amqplib/lib/defs') as AmqplibInternals['defs'];
+const args = require('amqplib/lib/api_args') as AmqplibInternals['args'];
+const { Connection } = require('amqplib/lib/connection') as Pick<AmqplibInternals, 'Connection'>;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const OPTIONS: Options.Publish = { persistent: true, contentType: 'application/json', contentEncoding: 'utf-8', mandatory: false };
@@ -34,7 +40,10 @@ function fakeChannel(ch: number): Captured {
 function amqplibBytes(ch: number, routingKey: string, body: Buffer): Buffer {
   const written: Buffer[] = [];
   const buffer = { write: (chunk: Buffer) => written.push(Buffer.from(chunk)) };
-  const connection = Object.assign(Object.create(Connection.prototype), { channels: { [ch]: { buffer } }, frameMax: FRAME_MAX });
+  const connection: object = Object.assign(Object.create(Connection.prototype) as object, {
+    channels: { [ch]: { buffer } },
+    frameMax: FRAME_MAX,
+  });
   const fields = args.publish('vumi', routingKey, OPTIONS);
   Connection.prototype.sendMessage.call(connection, ch, defs.BasicPublish, fields, defs.BasicProperties, fields, body);
   return Buffer.concat(written);

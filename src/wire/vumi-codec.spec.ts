@@ -15,7 +15,7 @@ import { buildReply, decodeJsonObject } from './vumi-application';
 import { newVumiId } from './vumi-ids';
 import { JsonObject } from './vumi-message';
 
-jest.mock('./vumi-ids', () => ({ ...jest.requireActual('./vumi-ids'), newVumiId: jest.fn() }));
+jest.mock('./vumi-ids', () => ({ ...jest.requireActual<typeof import('./vumi-ids')>('./vumi-ids'), newVumiId: jest.fn() }));
 // 2026-11-27 10:27:54.123456 UTC: the fixtures' timestamp, with real microseconds.
 jest.mock('./vumi-clock', () => ({ nowMicros: () => 1795775274123456 }));
 
