@@ -73,7 +73,7 @@ export class MessagePublisher implements OnModuleDestroy {
       setup: async (confirmChannel: ConfirmChannel) => {
         await declareVumiQueues(confirmChannel, queues, this.config.amqpQueueType);
         confirmChannel.on('return', (message: ConsumeMessage) => {
-          if (message.properties.messageId) this.returned.add(message.properties.messageId);
+          if (message.properties.messageId) this.returned.add(message.properties.messageId as string);
         });
         // Declared and listened to: from now on publishes may go straight to it, until it closes.
         this.rawChannels.set(channel, confirmChannel);

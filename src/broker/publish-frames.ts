@@ -12,9 +12,9 @@ interface AmqplibCodec {
 interface AmqplibArgs {
   publish(exchange: string, routingKey: string, options: Options.Publish): object;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of amqplib, shipped without types
 const defs = require('amqplib/lib/defs') as AmqplibCodec;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of amqplib, shipped without types
 const args = require('amqplib/lib/api_args') as AmqplibArgs;
 
 /** The parts of an amqplib (0.10) confirm channel a framed publish touches. */
@@ -78,7 +78,7 @@ export class PublishFrames {
     const buffer = connection?.channels?.[raw.ch]?.buffer;
     if (!buffer) return false;
     const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
-    if (size === 0 || size > connection!.frameMax - defs.FRAME_OVERHEAD) return false;
+    if (size === 0 || size > connection.frameMax - defs.FRAME_OVERHEAD) return false;
     const { bytes, bodySizeAt } = this.headFor(raw.ch, routingKey);
     const frame = Buffer.allocUnsafe(bytes.length + BODY_FRAME_HEADER + size + 1);
     bytes.copy(frame, 0);
@@ -94,7 +94,7 @@ export class PublishFrames {
     frame[at] = FRAME_END;
     // Registered only once the frame is built: a confirm must never pair with a publish that was not sent.
     raw.pushConfirmCallback(confirmed);
-    connection!.sentSinceLastCheck = true;
+    connection.sentSinceLastCheck = true;
     buffer.write(frame); // false when amqplib's buffer is full: it still sends, as amqplib's own publish does
     return true;
   }

@@ -16,18 +16,17 @@ export interface TracingSdk {
  * provider). Tests pass `processor` (an in-memory exporter's) instead.
  */
 export function startTracing(config: TransportConfig, processor?: SpanProcessor): TracingSdk {
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  /* eslint-disable @typescript-eslint/no-require-imports -- required lazily, so tracing off never loads the SDK (see above) */
   const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
   const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
   const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const { W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
-  /* eslint-enable @typescript-eslint/no-require-imports */
   const exporter = (): SpanExporter => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { OTLPTraceExporter } =
       require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
     return new OTLPTraceExporter(config.otelExporterOtlpEndpoint ? { url: config.otelExporterOtlpEndpoint } : {});
   };
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({
       'service.name': config.otelServiceName,
