@@ -54,7 +54,7 @@ function answer(res: ServerResponse, status: number, type: string, body: string)
 
 function publish(channel: ConfirmChannel, routingKey: string, body: Buffer): Promise<void> {
   return new Promise((resolve, reject) =>
-    channel.publish(VUMI_EXCHANGE, routingKey, body, PUBLISH, (error) => (error ? reject(error) : resolve())),
+    channel.publish(VUMI_EXCHANGE, routingKey, body, PUBLISH, (error: Error | null) => (error ? reject(error) : resolve())),
   );
 }
 

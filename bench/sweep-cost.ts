@@ -19,7 +19,7 @@ export interface SweepCostRow {
 
 function pendingWith(held: number): PendingRequestsService {
   const pending = new PendingRequestsService(loadConfig({ MAX_PENDING_REQUESTS: '1000000', MAX_PENDING_PER_CLIENT: '1000000' }));
-  for (let i = 0; i < held; i++) pending.hold(`message-${i}`, '+27831234567', 'addr:127.0.0.1');
+  for (let i = 0; i < held; i++) void pending.hold(`message-${i}`, '+27831234567', 'addr:127.0.0.1');
   return pending;
 }
 
@@ -51,7 +51,7 @@ function expiringCost(held: number, expiring: number): SweepCostRow {
   for (let run = 0; run < 5; run++) {
     const pending = pendingWith(expiring);
     const cutoff = performance.now();
-    for (let i = expiring; i < held; i++) pending.hold(`message-${i}`, '+27831234567', 'addr:127.0.0.1');
+    for (let i = expiring; i < held; i++) void pending.hold(`message-${i}`, '+27831234567', 'addr:127.0.0.1');
     const started = process.hrtime.bigint();
     expired = pending.sweep(cutoff + timeoutMs);
     samples.push(Number(process.hrtime.bigint() - started));

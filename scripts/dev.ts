@@ -30,7 +30,7 @@ function start(name: string, script: string, onLine?: (line: string) => void): C
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
     process.stdout.write(`${line}\n`);
     onLine?.(line);
   });

@@ -6,6 +6,7 @@ import { MetricsReader } from './support/metrics-scrape';
 import { REDIS_URL, servicesCleaningRedis } from './support/redis';
 import { CapturingLogger } from './support/capturing-logger';
 import { startTestService, TestService, uniqueTransportName } from './support/test-service';
+import { stringMatching } from './support/matchers';
 
 const COMPLETE = { to_addr: '555', from_addr: '123', content: 'hello' };
 const P = 'vumi_http_api_';
@@ -58,7 +59,7 @@ describe('password floods', () => {
     expect(counts[429]).toBeGreaterThanOrEqual(190);
     const throttled = answers.find((a) => a.status === 429)!;
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(JSON.parse(throttled.body)).toEqual({ error: 'rate_limited', message: expect.stringMatching(/failed authentications/) });
+    expect(JSON.parse(throttled.body)).toEqual({ error: 'rate_limited', message: stringMatching(/failed authentications/) });
 
     const metrics = metricsOf(s);
     expect(await metrics.value(`${P}password_hashes_total`, { algorithm: 'bcrypt' })).toBeLessThanOrEqual(10);

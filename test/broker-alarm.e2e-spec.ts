@@ -16,7 +16,10 @@ interface ConnectionRow {
   state: string;
 }
 
-const connectionName = (row: ConnectionRow) => String(row.client_properties.find(([name]) => name === 'connection_name')?.[2] ?? '');
+const connectionName = (row: ConnectionRow) => {
+  const name = row.client_properties.find(([property]) => property === 'connection_name')?.[2];
+  return typeof name === 'string' ? name : '';
+};
 
 /**
  * A resource alarm (memory watermark 0 on a private node; the shared broker is
@@ -75,7 +78,9 @@ describe('a broker resource alarm', () => {
     // A new request during the alarm: its publish is refused in time; it also makes the broker block the connection.
     duringAlarm = await call(service.api({ to_addr: '555', from_addr: '123', content: 'in the alarm' }));
     heldAnswer = await held;
-    connectionsInAlarm = JSON.parse(await broker.ctl('list_connections', 'client_properties', 'state', '--formatter', 'json', '--quiet'));
+    connectionsInAlarm = JSON.parse(
+      await broker.ctl('list_connections', 'client_properties', 'state', '--formatter', 'json', '--quiet'),
+    ) as ConnectionRow[];
     const health = await call(service.path(service.config.healthPath));
     healthInAlarm = {
       status: health.status,
@@ -104,7 +109,7 @@ describe('a broker resource alarm', () => {
 
   it('had only the publishing connection blocked, the consuming one still running', () => {
     const ours = connectionsInAlarm.filter((row) => connectionName(row).includes(service.config.instanceId));
-    const states = Object.fromEntries(ours.map((row) => [connectionName(row).split(' ').pop(), row.state]));
+    const states = Object.fromEntries(ours.map((row) => [connectionName(row).split(' ').pop() ?? '', row.state] as const));
     expect(Object.keys(states).sort()).toEqual(['consume', 'publish']);
     expect(states.publish).toBe('blocked');
     // `blocking`: it would be blocked if it published; it never does, so it keeps reading (acks) and delivering.

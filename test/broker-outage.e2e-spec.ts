@@ -2,6 +2,7 @@ import { JsonObject } from '../src/wire/vumi-message';
 import { PrivateBroker } from './support/private-broker';
 import { startTestService, TestService } from './support/test-service';
 import { VumiPeer } from './support/vumi-peer';
+import { anyString } from './support/matchers';
 
 const PUBLISH_TIMEOUT = 2;
 const COMPLETE = { to_addr: '555', from_addr: '123', content: 'hello' };
@@ -55,7 +56,7 @@ describe('broker outage', () => {
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe(String(service!.config.retryAfter));
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await response.json()).toEqual({ error: 'broker_unavailable', message: expect.any(String) });
+    expect(await response.json()).toEqual({ error: 'broker_unavailable', message: anyString() });
     // A deadline on correctness ("never hangs"), not a speed benchmark.
     expect(elapsed).toBeLessThan(PUBLISH_TIMEOUT * 1000 + 1500);
   }, 60_000);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import { metricTypes } from './support/metrics-scrape';
 import { startTestService, TestService } from './support/test-service';
+import { anyNumber, anyString, stringMatching } from './support/matchers';
 
 const DOCS = resolve(__dirname, '..', 'docs');
 const HISTOGRAM_SERIES = ['_bucket', '_sum', '_count'];
@@ -91,8 +92,8 @@ describe('Grafana dashboard and Prometheus alerts', () => {
   });
 
   it('the dashboard queries only metrics the service exports, and shows the essential ones', () => {
-    const dashboard = JSON.parse(readFileSync(`${DOCS}/grafana-dashboard.json`, 'utf8'));
-    expect(dashboard).toMatchObject({ uid: expect.any(String), title: expect.any(String), schemaVersion: expect.any(Number) });
+    const dashboard: unknown = JSON.parse(readFileSync(`${DOCS}/grafana-dashboard.json`, 'utf8'));
+    expect(dashboard).toMatchObject({ uid: anyString(), title: anyString(), schemaVersion: anyNumber() });
     const expressions = expressionsIn(dashboard);
     expect(expressions.length).toBeGreaterThan(20);
     const used = new Set<string>();
@@ -159,11 +160,14 @@ describe('Grafana dashboard and Prometheus alerts', () => {
   it('the alert rules are well formed, cover the Vumi statuses and the broker, and query only exported metrics', () => {
     const rules = (
       parseYaml(readFileSync(`${DOCS}/prometheus-alerts.yml`, 'utf8')) as {
-        groups: Array<{ name: string; rules: Array<Record<string, any>> }>;
+        groups: Array<{
+          name: string;
+          rules: Array<{ alert: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }>;
+        }>;
       }
     ).groups.flatMap((group) => group.rules);
     for (const rule of rules) {
-      expect(rule).toMatchObject({ alert: expect.stringMatching(/^VumiHttpApi/), expr: expect.any(String) });
+      expect(rule).toMatchObject({ alert: stringMatching(/^VumiHttpApi/), expr: anyString() });
       expect(['warning', 'critical']).toContain(rule.labels?.severity);
       expect(typeof rule.annotations?.summary).toBe('string');
       for (const name of metricNamesIn(rule.expr)) expect([rule.alert, name, exported.has(name)]).toEqual([rule.alert, name, true]);

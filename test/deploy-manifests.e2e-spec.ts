@@ -16,6 +16,9 @@ import {
   kustomize,
   ManifestDocument,
   manifestFiles,
+  ManifestKinds,
+  objectsOfKind,
+  Present,
   renderKustomization,
   REPO_ROOT,
   schemaProblems,
@@ -274,10 +277,10 @@ class Rendered {
     readonly overlay: string,
     readonly documents: ManifestDocument[],
   ) {}
-  ofKind(kind: string): any[] {
-    return this.documents.filter((d) => d.object.kind === kind).map((d) => d.object);
+  ofKind<K extends keyof ManifestKinds>(kind: K): Present<ManifestKinds[K]>[] {
+    return objectsOfKind(this.documents, kind);
   }
-  one(kind: string, name = NAME): any {
+  one<K extends keyof ManifestKinds>(kind: K, name = NAME): Present<ManifestKinds[K]> {
     const found = this.ofKind(kind).filter((o) => o.metadata.name === name || o.metadata.name.startsWith(`${name}-`));
     if (found.length !== 1) throw new Error(`${this.overlay}: ${found.length} ${kind} named ${name}`);
     return found[0];
@@ -460,7 +463,7 @@ describe('Kubernetes: kustomize base, overlays and components', () => {
   it(
     'probes the configured health paths on the configured port, and drains before SIGKILL',
     each((r) => {
-      const port = r.container.ports.find((p: any) => p.name === 'http').containerPort;
+      const port = r.container.ports.find((p) => p.name === 'http')!.containerPort;
       expect(String(port)).toBe(r.setting('WEB_PORT'));
       expect(r.container.livenessProbe.httpGet).toEqual({ path: r.setting('LIVENESS_PATH'), port: 'http' });
       expect(r.container.startupProbe.httpGet).toEqual({ path: r.setting('LIVENESS_PATH'), port: 'http' });
@@ -479,7 +482,8 @@ describe('Kubernetes: kustomize base, overlays and components', () => {
       const pod = r.deployment.spec.template.spec;
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
       expect(r.container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
-      for (const kind of ['requests', 'limits']) expect(Object.keys(r.container.resources[kind]).sort()).toEqual(['cpu', 'memory']);
+      for (const kind of ['requests', 'limits'] as const)
+        expect(Object.keys(r.container.resources[kind]).sort()).toEqual(['cpu', 'memory']);
     }),
   );
 
@@ -505,9 +509,9 @@ describe('Kubernetes components, as production renders them', () => {
       Object.fromEntries(Object.entries(service.metadata.labels).filter(([k]) => k in monitor.selector.matchLabels)),
     );
     expect(Object.keys(monitor.selector.matchLabels).length).toBeGreaterThan(0);
-    const servicePort = service.spec.ports.find((p: any) => p.name === monitor.endpoints[0].port);
+    const servicePort = service.spec.ports.find((p) => p.name === monitor.endpoints[0].port);
     expect(servicePort).toBeDefined();
-    const containerPort = r.container.ports.find((p: any) => p.name === servicePort.targetPort);
+    const containerPort = r.container.ports.find((p) => p.name === servicePort?.targetPort);
     expect(containerPort).toBeDefined();
     expect(monitor.endpoints[0].path).toBe(r.setting('METRICS_PATH') ?? DEFAULTS.metricsPath);
   });
@@ -534,8 +538,8 @@ describe('Kubernetes components, as production renders them', () => {
     const policy = r.one('NetworkPolicy').spec;
     expect(policy.podSelector.matchLabels).toEqual(r.deployment.spec.selector.matchLabels);
     expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
-    expect(policy.ingress.flatMap((rule: any) => rule.ports)).toContainEqual({ port: 'http', protocol: 'TCP' });
-    const out = policy.egress.flatMap((rule: any) => rule.ports);
+    expect(policy.ingress.flatMap((rule) => rule.ports)).toContainEqual({ port: 'http', protocol: 'TCP' });
+    const out = policy.egress.flatMap((rule) => rule.ports);
     const amqp = new URL(r.secretValues.AMQP_URL);
     expect(out).toContainEqual({ port: Number(amqp.port || (amqp.protocol === 'amqps:' ? 5671 : 5672)), protocol: 'TCP' });
     expect(out).toContainEqual({ port: 53, protocol: 'UDP' });
@@ -550,7 +554,7 @@ describe('Kubernetes components, as production renders them', () => {
     const [path] = ingress.rules[0].http.paths;
     expect(path.path).toBe(r.setting('WEB_PATH'));
     expect(path.backend.service.name).toBe(r.one('Service').metadata.name);
-    expect(r.one('Service').spec.ports.map((p: any) => p.name)).toContain(path.backend.service.port.name);
+    expect(r.one('Service').spec.ports.map((p) => p.name)).toContain(path.backend.service.port.name);
   });
 });
 
@@ -590,9 +594,7 @@ describe('settings in the deploy files', () => {
       const k8sNames = [
         ...r.ofKind('ConfigMap').flatMap((o) => Object.keys(o.data ?? {})),
         ...r.ofKind('Secret').flatMap((o) => Object.keys({ ...o.data, ...o.stringData })),
-        ...r
-          .ofKind('Deployment')
-          .flatMap((d) => d.spec.template.spec.containers.flatMap((c: any) => (c.env ?? []).map((e: any) => e.name))),
+        ...r.ofKind('Deployment').flatMap((d) => d.spec.template.spec.containers.flatMap((c) => (c.env ?? []).map((e) => e.name))),
       ];
       expect(inOverlay(r, unknown(k8sNames))).toEqual([r.overlay, []]);
     }
@@ -609,7 +611,7 @@ describe('settings in the deploy files', () => {
   it('load as they stand: .env.example under each Compose service', () => {
     const dotEnv = envOf(envExample);
     for (const [, service] of appServices) {
-      const environment = Object.entries(service.environment ?? {}).map(([name, value]) => [name, interpolate(value, dotEnv)]);
+      const environment = Object.entries(service.environment ?? {}).map(([name, value]) => [name, interpolate(value, dotEnv)] as const);
       expect(() => loadConfig({ ...dotEnv, ...Object.fromEntries(environment) })).not.toThrow();
     }
   });

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { AMQP_URL, uniqueTransportName } from './support/test-service';
+import { stringMatching } from './support/matchers';
 
 /**
  * `npm run dev` as an IDE or a process manager runs it: scripts/dev.sh
@@ -165,7 +166,7 @@ describe('npm run dev (scripts/dev.sh)', () => {
     const url = await dev.curlUrl();
     const response = await fetch(url);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ message_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(await response.json()).toEqual({ message_id: stringMatching(/^[0-9a-f]{32}$/) });
     const started = childrenOf(dev.pid).filter((pid) => /src\//.test(commandOf(pid) ?? ''));
     expect(started.map((pid) => commandOf(pid)!.split(' ').at(-1))).toEqual(['src/main.ts']);
     expect(dev.stderr).toContain('no echo application');

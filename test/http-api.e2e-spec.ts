@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { JsonObject } from '../src/wire/vumi-message';
 import { rawHttp } from './support/raw-http';
 import { startTestService, TestService } from './support/test-service';
+import { anyString, stringMatching } from './support/matchers';
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const JSON_TYPE = { 'Content-Type': 'application/json' };
@@ -64,7 +65,7 @@ async function expectNothingPublished(service: TestService, init: RequestInit = 
 async function expectJsonError(response: Response, status: number, error: string): Promise<void> {
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-  expect(await response.json()).toEqual({ error, message: expect.any(String) });
+  expect(await response.json()).toEqual({ error, message: anyString() });
 }
 
 describe('HTTP API', () => {
@@ -242,7 +243,7 @@ describe('HTTP API', () => {
         headers: { 'X-Big': 'a'.repeat(20_000) },
       });
       expect(response.status).toBe(431);
-      expect(JSON.parse(response.body)).toEqual({ error: 'headers_too_large', message: expect.any(String) });
+      expect(JSON.parse(response.body)).toEqual({ error: 'headers_too_large', message: anyString() });
       await expectNothingPublished(service);
     });
 
@@ -270,7 +271,7 @@ describe('HTTP API', () => {
       expect(message).toStrictEqual({
         message_version: '20110921',
         message_type: 'user_message',
-        timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/),
+        timestamp: stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/),
         message_id: id,
         to_addr: '555',
         from_addr: '123',

@@ -1,9 +1,11 @@
+import { Server } from 'node:http';
 import { NextFunction, Request, Response } from 'express';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { ApiRouteShortcut } from '../src/request-path/http-server/api-route-shortcut';
 import { CapturingLogger } from './support/capturing-logger';
 import { MetricsReader } from './support/metrics-scrape';
 import { startTestService, TestService } from './support/test-service';
+import { stringMatching } from './support/matchers';
 
 /**
  * src/request-path/http-server/: the route shortcut is installed on the real service, runs
@@ -27,10 +29,10 @@ describe('API route shortcut (real broker, real port)', () => {
     };
 
   it('is installed on the service, with no warning', async () => {
-    expect(ApiRouteShortcut.isInstalledOn(service.app.getHttpServer())).toBe(true);
+    expect(ApiRouteShortcut.isInstalledOn(service.app.getHttpServer() as Server)).toBe(true);
     const response = await fetch(service.api(fields));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ message_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(await response.json()).toEqual({ message_id: stringMatching(/^[0-9a-f]{32}$/) });
     expect(logger.lines.filter((line) => line.context === 'ApiRouteShortcut')).toEqual([]);
   });
 
@@ -42,7 +44,7 @@ describe('API route shortcut (real broker, real port)', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ message_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(await response.json()).toEqual({ message_id: stringMatching(/^[0-9a-f]{32}$/) });
     const empty = await fetch(service.api(), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(empty.status).toBe(400);
   });

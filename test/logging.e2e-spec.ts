@@ -1,5 +1,6 @@
 import { ServiceProcess, AMQP_URL } from './support/service-process';
 import { VumiPeer } from './support/vumi-peer';
+import { anyNumber } from './support/matchers';
 
 type LogLine = Record<string, unknown> & { level: string; time: string; msg: string };
 
@@ -81,9 +82,9 @@ describe('structured logs', () => {
       level: 'debug',
       req: { method: 'GET', path: '/http_api' },
       res: { status_code: 200 },
-      response_time_ms: expect.any(Number),
+      response_time_ms: anyNumber(),
     });
-    expect(lines.find((line) => line.msg === `Outbound message ${reply.message_id}`)).toMatchObject({
+    expect(lines.find((line) => line.msg === `Outbound message ${String(reply.message_id)}`)).toMatchObject({
       message_id: reply.message_id,
       in_reply_to: inbound.message_id,
       body: { content: 'pong' },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call } from './support/http-call';
-import { renderKustomization } from './support/kubernetes-manifests';
+import { ManifestKinds, objectsOfKind, renderKustomization } from './support/kubernetes-manifests';
 import { MetricsReader } from './support/metrics-scrape';
 import { startTestService, TestService } from './support/test-service';
 
@@ -76,14 +76,14 @@ describe('management port', () => {
 
   it('is what the shipped Kubernetes manifests scrape: MANAGEMENT_PORT is the container port the ServiceMonitor reaches', () => {
     const secret = readFileSync(join(__dirname, '..', 'k8s', 'overlays', 'production', 'secret.env.example'), 'utf8');
-    const objects = renderKustomization('overlays/production', { 'overlays/production/secret.env': secret }).map((d) => d.object as any);
-    const of = (kind: string) => objects.find((o) => o.kind === kind);
+    const documents = renderKustomization('overlays/production', { 'overlays/production/secret.env': secret });
+    const of = <K extends keyof ManifestKinds>(kind: K) => objectsOfKind(documents, kind)[0];
     const settings = of('ConfigMap').data;
     const container = of('Deployment').spec.template.spec.containers[0];
-    const management = container.ports.find((p: any) => p.name === 'management');
+    const management = container.ports.find((p) => p.name === 'management')!;
     expect(String(management.containerPort)).toBe(settings.MANAGEMENT_PORT);
     const monitorPort = of('ServiceMonitor').spec.endpoints[0].port;
-    expect(of('Service').spec.ports.find((p: any) => p.name === monitorPort).targetPort).toBe('management');
+    expect(of('Service').spec.ports.find((p) => p.name === monitorPort)!.targetPort).toBe('management');
     // The Ingress routes the API only, to the `http` port; the probes stay there too.
     for (const rule of of('Ingress').spec.rules) for (const path of rule.http.paths) expect(path.backend.service.port.name).toBe('http');
     expect(container.livenessProbe.httpGet.port).toBe('http');

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { hashSync } from '@node-rs/bcrypt';
 import { Answer, call } from './support/http-call';
 import { MetricsReader } from './support/metrics-scrape';
-import { deleteRedisKeys, REDIS_URL, servicesCleaningRedis, transportKeyPattern } from './support/redis';
-import { startTestService, TestService, uniqueTransportName } from './support/test-service';
+import { REDIS_URL, servicesCleaningRedis } from './support/redis';
+import { TestService, uniqueTransportName } from './support/test-service';
+import { anyString } from './support/matchers';
 
 const COMPLETE = { to_addr: '555', from_addr: '123', content: 'hello' };
 const POLICY = /^"default";q=(\d+);w=(\d+)$/;
@@ -54,7 +55,7 @@ describe('rate limits and callers', () => {
     const refused = await call(s.api(COMPLETE));
     expect(refused.status).toBe(429);
     expect(refused.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    expect(JSON.parse(refused.body)).toEqual({ error: 'rate_limited', message: expect.any(String) });
+    expect(JSON.parse(refused.body)).toEqual({ error: 'rate_limited', message: anyString() });
     const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(5);

@@ -6,6 +6,7 @@ import { VumiOutboundServer } from '../src/reply-path/outbound/vumi-outbound.ser
 import { CapturingLogger } from './support/capturing-logger';
 import { delay, health, sendHeld, waitUntil } from './support/held-requests';
 import { startTestService, TestService } from './support/test-service';
+import { anyNumber, stringMatching } from './support/matchers';
 
 const VUMI_ID = /^[0-9a-f]{32}$/;
 const VUMI_TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/;
@@ -43,8 +44,8 @@ describe('reply mode', () => {
       expect(event).toEqual({
         message_version: '20110921',
         message_type: 'event',
-        timestamp: expect.stringMatching(VUMI_TIMESTAMP),
-        event_id: expect.stringMatching(VUMI_ID),
+        timestamp: stringMatching(VUMI_TIMESTAMP),
+        event_id: stringMatching(VUMI_ID),
         event_type: 'ack',
         user_message_id: reply.message_id,
         sent_message_id: reply.message_id,
@@ -65,14 +66,14 @@ describe('reply mode', () => {
       ['neither', { in_reply_to: null, content: null }, 'Missing fields: in_reply_to, content'],
     ])("nacks an outbound message with %s; sent_message_id is its id (Vumi's test_nack)", async (_what, overrides, reason) => {
       const s = await start();
-      const message = JSON.parse(JSON.stringify(strayReply(overrides as JsonObject))) as JsonObject;
+      const message = JSON.parse(JSON.stringify(strayReply(overrides))) as JsonObject;
       await s.peer.publishOutbound(message);
       expect(await s.peer.nextEvent()).toMatchObject({
         event_type: 'nack',
         user_message_id: message.message_id,
         sent_message_id: message.message_id,
         nack_reason: reason,
-        event_id: expect.stringMatching(VUMI_ID),
+        event_id: stringMatching(VUMI_ID),
       });
     });
 
@@ -177,13 +178,13 @@ describe('reply mode', () => {
       expect(degraded).toEqual({
         message_version: '20110921',
         message_type: 'status_event',
-        timestamp: expect.stringMatching(VUMI_TIMESTAMP),
+        timestamp: stringMatching(VUMI_TIMESTAMP),
         component: 'response',
         status: 'degraded',
         type: 'slow_response',
         message: 'Slow response',
         reasons: ['Response took longer than 0.2s'],
-        details: { response_time: expect.any(Number) },
+        details: { response_time: anyNumber() },
         helper_metadata: {},
         routing_metadata: {},
       });
@@ -196,7 +197,7 @@ describe('reply mode', () => {
         type: 'response_sent',
         message: 'Response sent',
         reasons: [],
-        details: { response_time: expect.any(Number) },
+        details: { response_time: anyNumber() },
       });
 
       await answer('fast again'); // a repeat: not published

@@ -105,7 +105,7 @@ describe('scale-out: two instances, one transport', () => {
       () => 'connection lost',
     );
     const inbound = await a.peer.nextInbound(10000);
-    expect((inbound.transport_metadata as any).http_api.instance_id).toBe(holderId);
+    expect((inbound.transport_metadata as { http_api: { instance_id: string } }).http_api.instance_id).toBe(holderId);
     await holder.kill();
     expect(await pending).toBe('connection lost');
 

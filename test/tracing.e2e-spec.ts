@@ -114,7 +114,7 @@ describe('tracing on (OTEL_ENABLED=true)', () => {
     const appSpan = appTracer.startSpan('application handles inbound', { kind: SpanKind.CONSUMER }, parent);
     const replyHeaders: Record<string, string> = {};
     propagation.inject(trace.setSpan(parent, appSpan), replyHeaders);
-    const reply = buildReply(JSON.parse(message.content.toString('utf8')), 'pong');
+    const reply = buildReply(decodeJsonObject(message.content), 'pong');
     const connection = await connect(AMQP_URL);
     try {
       const channel = await connection.createConfirmChannel();
@@ -128,7 +128,7 @@ describe('tracing on (OTEL_ENABLED=true)', () => {
     expect([response.status, await response.text()]).toEqual([200, 'pong']);
 
     const ack = await events.next(5000, 'event');
-    expect(JSON.parse(ack.content.toString('utf8')).event_type).toBe('ack');
+    expect(decodeJsonObject(ack.content).event_type).toBe('ack');
     const ackContext = parts(ack.properties.headers!.traceparent);
 
     const server = await until(() => spansNamed(/^POST /)[0], 'server span');
@@ -148,7 +148,7 @@ describe('tracing on (OTEL_ENABLED=true)', () => {
     service = await startTestService({ OTEL_ENABLED: 'true', REPLY_EXPECTED: 'true', REQUEST_TIMEOUT: '20' });
     const inbound = await service.peer.read(service.peer.keys.inbound);
     const answer = fetch(service.api({ to_addr: '555', from_addr: '123', content: 'x' }));
-    await service.peer.reply(JSON.parse((await inbound.next(5000, 'inbound')).content.toString('utf8')), 'plain');
+    await service.peer.reply(decodeJsonObject((await inbound.next(5000, 'inbound')).content), 'plain');
     expect(await (await answer).text()).toBe('plain');
     await until(() => spansNamed(/^GET /)[0], 'server span');
     expect(spansNamed(/process$/)).toEqual([]);

@@ -36,6 +36,7 @@ export function ensureServiceBuilt(log: (line: string) => void): boolean {
   if (result.status !== 0) {
     // tsc still emits on type errors: go on with a warning if it did, so one WIP file elsewhere does not stop a run.
     const emitted = existsSync(main) && existsSync(demo) && statSync(main).mtimeMs >= started - 1000;
+    // eslint-disable-next-line no-control-regex -- ESC starts the terminal colour codes taken out
     const output = `${result.stdout}${result.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
     if (!emitted) throw new BuildFailedError('nest build', output);
     log(`warning: nest build reported errors but emitted dist/; benchmarking it anyway:\n${output.trim()}`);

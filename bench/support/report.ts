@@ -202,7 +202,7 @@ export function tables(result: BenchResult): Table[] {
         row('baseline', held.baseline),
         [
           'service/baseline',
-          ...Array(levels.length + 2).fill(''),
+          ...Array<string>(levels.length + 2).fill(''),
           ...held.ratios.map((r) => ratio(r.rss)),
           ...held.ratios.map((r) => ratio(r.heap)),
         ],

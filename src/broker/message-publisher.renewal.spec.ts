@@ -16,8 +16,9 @@ class NackingChannel {
 
   on(): void {}
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
+    return Promise.resolve();
   }
 }
 

@@ -32,7 +32,7 @@ function spelled(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (Array.isArray(value)) return value.join(',');
   if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  return `${value as string | number | boolean}`;
 }
 
 function sameValue(source: SettingSource, text: string, value: unknown): boolean {

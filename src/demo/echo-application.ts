@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   const topology = AmqpTopology.of(config);
   const keys = topology.keys;
   const connection = connect([...config.amqpUrls], { reconnectTimeInSeconds: 1 });
-  connection.on('connect', ({ url }) => process.stdout.write(`echo application connected to ${nodeAddress(String(url))}\n`));
+  // The URLs it was given are strings, so is the one it connected to.
+  connection.on('connect', ({ url }) => process.stdout.write(`echo application connected to ${nodeAddress(url as string)}\n`));
   const channel = connection.createChannel({
     confirm: true,
     setup: async (ch: Channel) => {

@@ -4,7 +4,7 @@ import { formatVumiTimestamp } from './vumi-timestamp';
 function freshClock(): () => number {
   let nowMicros: () => number = () => 0;
   jest.isolateModules(() => {
-    nowMicros = (jest.requireActual('./vumi-clock') as typeof import('./vumi-clock')).nowMicros;
+    nowMicros = jest.requireActual<typeof import('./vumi-clock')>('./vumi-clock').nowMicros;
   });
   return nowMicros;
 }

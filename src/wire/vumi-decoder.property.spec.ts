@@ -3,6 +3,7 @@ import { buildInboundMessage } from './vumi-builders';
 import { decodeOutboundMessage, MalformedVumiMessageError, missingFieldsReason, OutboundMessage } from './vumi-decoder';
 import { encodeMessage } from './vumi-serializer';
 import { buildReply } from './vumi-application';
+import { JsonObject } from './vumi-message';
 
 /**
  * Property tests of the outbound parser, which reads whatever an application
@@ -95,7 +96,7 @@ describe('outbound message parser (property-based)', () => {
     fc.assert(
       fc.property(inboundFields, fc.string({ unit: 'grapheme', minLength: 1, maxLength: 200 }), (fields, content) => {
         const inbound = buildInboundMessage(fields, { transportName: 't', instanceId: 'instance-1' });
-        const reply = buildReply(JSON.parse(encodeMessage(inbound).toString('utf8')), content);
+        const reply = buildReply(JSON.parse(encodeMessage(inbound).toString('utf8')) as JsonObject, content);
         const decoded = decodeOutboundMessage(encodeMessage(reply), 1024 * 1024);
         expect(decoded).toMatchObject({
           message_id: reply.message_id,

@@ -64,8 +64,8 @@ export async function startEcho(env: Record<string, string>): Promise<ChildProce
         done();
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => fail(new Error(`echo application exited (${code}): ${seen}`)));
   });
   return child;

@@ -106,7 +106,7 @@ describe('callers that hang up', () => {
 
     const ok = await call(fireAndForget.api(valid('after')));
     expect(ok.status).toBe(200);
-    expect((await ffPeer.nextInbound()).message_id).toBe(JSON.parse(ok.body).message_id);
+    expect((await ffPeer.nextInbound()).message_id).toBe((JSON.parse(ok.body) as { message_id: string }).message_id);
   });
 
   it('during the publish, in reply mode: the held request is dropped and its reply nacked', async () => {

@@ -1,4 +1,4 @@
-import { Answer, call, RawClient } from '../support/http-call';
+import { Answer, call, callFailure, RawClient } from '../support/http-call';
 import { AMQP_URL, ServiceProcess } from '../support/service-process';
 import { VumiPeer } from '../support/vumi-peer';
 
@@ -183,7 +183,7 @@ describe('hostile input', () => {
     const answer = await post(service, JSON.stringify({ ...valid, content }), JSON_TYPE);
     expect(answer.status).toBe(200);
     const inbound = await peer.nextInbound();
-    expect(inbound.message_id).toBe(JSON.parse(answer.body).message_id);
+    expect(inbound.message_id).toBe((JSON.parse(answer.body) as { message_id: string }).message_id);
     expect(inbound.content).toBe(content);
   });
 
@@ -198,7 +198,7 @@ describe('hostile input', () => {
           if (n % 250 === 0) rss.push(service.rss());
           const hostile = n % 50 === 0 ? heavy[(n / 50) % heavy.length] : light[n % light.length];
           const answer = await hostile.send(service).catch((error) => {
-            throw new Error(`${hostile.name}: ${error.message} ${error.cause ?? ''}`);
+            throw new Error(`${hostile.name}: ${callFailure(error)}`);
           });
           if (answer.status !== hostile.status) throw new Error(`${hostile.name}: ${answer.status} ${answer.body}`);
         }

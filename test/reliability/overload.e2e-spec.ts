@@ -108,7 +108,7 @@ describe('overload', () => {
     expect(growth).toBeLessThan(50 * 1024 * 1024);
     expect(await peer.depth(peer.keys.inbound)).toBe(0); // nothing refused was published
 
-    for (const message of inbound) await peer.reply(message, `reply to ${message.from_addr}`);
+    for (const message of inbound) await peer.reply(message, `reply to ${String(message.from_addr)}`);
     const answers = await Promise.all(held);
     answers.forEach((answer, n) => expect(answer).toMatchObject({ status: 200, body: `reply to held ${n}` }));
 

@@ -1,6 +1,6 @@
 import { buildReply } from '../../src/wire/vumi-application';
 import { JsonObject } from '../../src/wire/vumi-message';
-import { Answer, call } from '../support/http-call';
+import { call } from '../support/http-call';
 import { LoadLoop } from '../support/load-loop';
 import { MetricsReader } from '../support/metrics-scrape';
 import { AMQP_URL, ServiceProcess } from '../support/service-process';
@@ -53,7 +53,7 @@ describe('shutdown', () => {
     const first = inbound.find((message) => message.from_addr === '0') as JsonObject;
     const reply = await peer.reply(first, 'goodbye');
     const answers = await Promise.all(held);
-    const byCaller = (n: number) => answers[n] as Answer;
+    const byCaller = (n: number) => answers[n];
     expect(byCaller(0)).toMatchObject({ status: 200, body: 'goodbye' });
     const ack = await peer.nextEvent();
     expect(ack).toMatchObject({ event_type: 'ack', user_message_id: reply.message_id });

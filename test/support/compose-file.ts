@@ -31,7 +31,8 @@ export function readComposeFile(path: string): ComposeFile {
 export function composeSchemaProblems(document: unknown): string[] {
   const schemaFile = join(__dirname, '..', 'fixtures', 'compose-spec.schema.json');
   // The schema names draft-07 by an https URL Ajv does not know; its keywords are draft-07's.
-  const { $schema: _draft, ...schema } = JSON.parse(readFileSync(schemaFile, 'utf8')) as Record<string, unknown>;
+  const schema = JSON.parse(readFileSync(schemaFile, 'utf8')) as Record<string, unknown>;
+  delete schema.$schema;
   // strictTypes off: the schema's oneOf branches leave `type: object` implicit.
   const validate = new Ajv({ allErrors: true, allowUnionTypes: true, strictTypes: false }).compile(schema);
   if (validate(document)) return [];
@@ -40,12 +41,15 @@ export function composeSchemaProblems(document: unknown): string[] {
 
 /** A value as Compose would interpolate it from `env`: `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `$$`. */
 export function interpolate(value: string, env: Record<string, string | undefined>): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)-([^}]*))?\}/g, (match, name, colon, fallback) => {
-    if (match === '$$') return '$';
-    const given = env[name];
-    if (fallback === undefined) return given ?? '';
-    return given === undefined || (colon === ':' && given === '') ? fallback : given;
-  });
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)-([^}]*))?\}/g,
+    (match: string, name: string, colon: string | undefined, fallback: string | undefined) => {
+      if (match === '$$') return '$';
+      const given = env[name];
+      if (fallback === undefined) return given ?? '';
+      return given === undefined || (colon === ':' && given === '') ? fallback : given;
+    },
+  );
 }
 
 /** Variables a Compose value interpolates, e.g. `REPLY_EXPECTED` in `${REPLY_EXPECTED:-false}`. */

@@ -30,7 +30,10 @@ export function readDockerfile(path: string): DockerStage[] {
     const args = instruction.getArgumentsContent() ?? '';
     if (keyword === 'FROM') {
       const from = dockerfile.getFROMs().find((candidate) => candidate.getRange().start.line === instruction.getRange().start.line);
-      const image = from?.getImageName()?.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => globalArgs[a ?? b] ?? '') ?? null;
+      const image =
+        from
+          ?.getImageName()
+          ?.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => globalArgs[a ?? b ?? ''] ?? '') ?? null;
       stages.push({ name: from?.getBuildStage() ?? null, image, instructions: [] });
     } else if (stages.length === 0 && keyword === 'ARG') {
       const [name, value = ''] = args.split(/=(.*)/s);
@@ -44,7 +47,10 @@ export function readDockerfile(path: string): DockerStage[] {
 
 /** Errors and warnings of the Dockerfile linter VS Code uses (unknown instructions or flags, bad JSON forms, ...). */
 export function dockerfileProblems(path: string): string[] {
-  return validate(readFileSync(path, 'utf8')).map((diagnostic) => `line ${diagnostic.range.start.line + 1}: ${diagnostic.message}`);
+  return validate(readFileSync(path, 'utf8')).map(
+    (diagnostic) =>
+      `line ${diagnostic.range.start.line + 1}: ${typeof diagnostic.message === 'string' ? diagnostic.message : diagnostic.message.value}`,
+  );
 }
 
 /** The argv of an exec-form instruction (`CMD ["node", "x.js"]`); throws on the shell form. */

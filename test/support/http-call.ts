@@ -1,4 +1,5 @@
 import { connect, Socket } from 'node:net';
+import { inspect } from 'node:util';
 
 /** What a test needs of an HTTP answer, read in full, with how long it took. */
 export interface Answer {
@@ -14,6 +15,13 @@ export async function call(url: string, init: RequestInit = {}): Promise<Answer>
   const response = await fetch(url, init);
   const body = await response.text();
   return { status: response.status, headers: response.headers, body, ms: performance.now() - started };
+}
+
+/** A failed call in one line: fetch says `fetch failed` and gives the reason (ECONNRESET, ...) as the cause. */
+export function callFailure(error: unknown): string {
+  const { message, cause } = error as Error;
+  const detail = cause === undefined || cause === null ? '' : cause instanceof Error ? String(cause) : inspect(cause);
+  return `${message} ${detail}`;
 }
 
 /** Polls `url` until it answers `status`; fails after `timeoutMs` with the last answer. */

@@ -4,6 +4,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import Ajv from 'ajv';
 import { loadAll } from 'js-yaml';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { ISecret } from 'kubernetes-models/v1/Secret';
+import type { IService } from 'kubernetes-models/v1/Service';
 import * as ts from 'typescript';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
@@ -13,6 +21,62 @@ export interface KubernetesObject {
   kind: string;
   metadata: { name: string; labels?: Record<string, string> };
   [field: string]: unknown;
+}
+
+/** The Prometheus Operator's ServiceMonitor, as far as the manifests use it (its schema is below). */
+interface IServiceMonitor {
+  apiVersion: 'monitoring.coreos.com/v1';
+  kind: 'ServiceMonitor';
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: {
+    selector: { matchLabels?: Record<string, string> };
+    endpoints: { port?: string; path?: string; interval?: string; scrapeTimeout?: string }[];
+  };
+}
+
+/** The Prometheus Operator's PrometheusRule, as far as the manifests use it (its schema is below). */
+interface IPrometheusRule {
+  apiVersion: 'monitoring.coreos.com/v1';
+  kind: 'PrometheusRule';
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: {
+    groups: {
+      name: string;
+      interval?: string;
+      rules: { alert?: string; record?: string; expr: string | number; for?: string; labels?: Record<string, string> }[];
+    }[];
+  };
+}
+
+/** The kinds the checks read, with their API types. */
+export interface ManifestKinds {
+  ConfigMap: IConfigMap;
+  Deployment: IDeployment;
+  HorizontalPodAutoscaler: IHorizontalPodAutoscaler;
+  Ingress: IIngress;
+  NetworkPolicy: INetworkPolicy;
+  PodDisruptionBudget: IPodDisruptionBudget;
+  PrometheusRule: IPrometheusRule;
+  Secret: ISecret;
+  Service: IService;
+  ServiceMonitor: IServiceMonitor;
+}
+
+/**
+ * An API object as a check reads it: every field taken as present, since the
+ * check is there to say the manifests set it (a missing one fails the check
+ * with a TypeError, as with untyped objects).
+ */
+export type Present<T> = T extends readonly (infer U)[]
+  ? Present<U>[]
+  : T extends object
+    ? { [K in keyof T]-?: Present<NonNullable<T[K]>> }
+    : T;
+
+/** The documents of one kind, typed as that kind's API object. */
+export function objectsOfKind<K extends keyof ManifestKinds>(documents: ManifestDocument[], kind: K): Present<ManifestKinds[K]>[] {
+  // Only the kind is checked here; the schema checks (schemaProblems) hold the rest of the type.
+  return documents.filter((d) => d.object.kind === kind).map((d) => d.object as unknown as Present<ManifestKinds[K]>);
 }
 
 /** One YAML document of a manifest file, named `k8s/file.yaml#index` in messages. */
@@ -111,8 +175,9 @@ export function schemaProblems(object: KubernetesObject): string | undefined {
   if (custom) return customResourceProblems(custom, object);
   let model: new (data: unknown) => { validate(): void };
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    model = require(modelModule(object))[object.kind];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is chosen at run time, by the object's kind
+    const models = require(modelModule(object)) as Record<string, typeof model>;
+    model = models[object.kind];
   } catch {
     return `no Kubernetes API schema for ${object.apiVersion} ${object.kind}`;
   }
@@ -154,10 +219,11 @@ export function unknownFieldProblems(all: ManifestDocument[]): string[] {
     target: ts.ScriptTarget.ES2022,
   };
   const host = ts.createCompilerHost(options);
-  const { getSourceFile, fileExists } = host;
+  const getSourceFile = host.getSourceFile.bind(host);
+  const fileExists = host.fileExists.bind(host);
   host.getSourceFile = (name, language, ...rest) =>
-    name === fileName ? ts.createSourceFile(name, source, language) : getSourceFile.call(host, name, language, ...rest);
-  host.fileExists = (name) => name === fileName || fileExists.call(host, name);
+    name === fileName ? ts.createSourceFile(name, source, language) : getSourceFile(name, language, ...rest);
+  host.fileExists = (name) => name === fileName || fileExists(name);
   const program = ts.createProgram([fileName], options, host);
   return ts.getPreEmitDiagnostics(program).map((diagnostic) => {
     const text = ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ');

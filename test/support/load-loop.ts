@@ -1,3 +1,5 @@
+import { callFailure } from './http-call';
+
 /**
  * Concurrent API callers on loopback, bounded in count and in how long one
  * call may take (a call past `hangMs` counts as a hang). Each call is kept as
@@ -97,7 +99,7 @@ export class LoadLoop {
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'TimeoutError' || name === 'AbortError') return record({ status: 'hang' });
-      return record({ error: `${(error as Error).message} ${(error as Error).cause ?? ''}` });
+      return record({ error: callFailure(error) });
     }
   }
 }

@@ -51,7 +51,9 @@ function defaultStatus(operation: Operation): number {
 export function exampleRequests(baseUrl: string, path: string, method: string, operation: Operation): ExampleRequest[] {
   const query = new URLSearchParams();
   for (const parameter of (operation.parameters ?? []) as OpenAPIV3.ParameterObject[]) {
-    const example = parameter.example ?? (parameter.schema as OpenAPIV3.SchemaObject | undefined)?.example;
+    // Query parameters are scalars, and so are their examples.
+    const example = (parameter.example ?? (parameter.schema as OpenAPIV3.SchemaObject | undefined)?.example) as
+      string | number | boolean | undefined;
     if (parameter.in === 'query' && example !== undefined) query.set(parameter.name, String(example));
   }
   const url = `${baseUrl}${path}${query.size > 0 ? `?${query}` : ''}`;
@@ -60,7 +62,7 @@ export function exampleRequests(baseUrl: string, path: string, method: string, o
   if (!content) return [{ ...base, name: `${method} ${path}`, init: { method: base.method }, expected: defaultStatus(operation) }];
   return Object.entries(content).flatMap(([type, media]) =>
     Object.entries(media.examples ?? {}).map(([name, example]) => {
-      const { value, 'x-expected-status': expected } = example as OpenAPIV3.ExampleObject & { 'x-expected-status'?: number };
+      const { value, 'x-expected-status': expected } = example as { value?: unknown; 'x-expected-status'?: number };
       const body = type.includes('json') ? JSON.stringify(value) : new URLSearchParams(value as Record<string, string>).toString();
       return {
         ...base,
@@ -87,7 +89,7 @@ export function problemsWith(operation: Operation, method: string, answer: Answe
   const media = Object.entries(response.content).find(([documented]) => baseType(documented) === type)?.[1];
   if (!media) return [...problems, `media type ${type} not documented for ${answer.status}`];
   if (!media.schema) return problems;
-  const value = type.includes('json') ? JSON.parse(answer.body) : answer.body;
+  const value: unknown = type.includes('json') ? JSON.parse(answer.body) : answer.body;
   const validate = ajv.compile(media.schema);
   if (!validate(value)) problems.push(`body ${answer.body} does not match: ${ajv.errorsText(validate.errors)}`);
   return problems;
@@ -99,7 +101,10 @@ export function badResponseExamples(document: Document): string[] {
   for (const { path, method, operation } of operations(document)) {
     for (const [status, response] of Object.entries(operation.responses) as Array<[string, Response]>) {
       for (const [type, media] of Object.entries(response.content ?? {})) {
-        const examples = [media.example, ...Object.values(media.examples ?? {}).map((e) => (e as OpenAPIV3.ExampleObject).value)];
+        const examples: unknown[] = [
+          media.example,
+          ...Object.values(media.examples ?? {}).map((e): unknown => (e as OpenAPIV3.ExampleObject).value),
+        ];
         for (const example of examples.filter((e) => e !== undefined)) {
           if (media.schema && !ajv.validate(media.schema, example)) {
             problems.push(`${method} ${path} ${status} ${type}: ${JSON.stringify(example)}: ${ajv.errorsText()}`);

@@ -93,7 +93,7 @@ export async function connectWithRetry(
       const fatal = giveUp();
       if (fatal) throw fatal;
       if (Date.now() >= deadline) {
-        throw new Error(`no AMQP connection to ${url} within ${timeoutMs} ms: ${(error as Error).message}`);
+        throw new Error(`no AMQP connection to ${url} within ${timeoutMs} ms: ${(error as Error).message}`, { cause: error });
       }
       await sleep(250);
     }
@@ -360,7 +360,7 @@ export class PrivateBroker {
       await connection.close();
     } catch (error) {
       await this.stop().catch(() => undefined);
-      throw new Error(`${(error as Error).message}\n${this.logTail()}`);
+      throw new Error(`${(error as Error).message}\n${this.logTail()}`, { cause: error });
     }
   }
 

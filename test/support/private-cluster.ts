@@ -75,9 +75,8 @@ export class PrivateCluster {
   /** Waits until `count` nodes are running members; fails after `timeoutMs`. */
   async waitForRunning(count: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    let running: string[] = [];
     for (;;) {
-      running = await this.runningNodes().catch(() => []);
+      const running = await this.runningNodes().catch((): string[] => []);
       if (running.length >= count) return;
       if (Date.now() >= deadline)
         throw new Error(`cluster: ${running.length} of ${count} nodes running after ${timeoutMs} ms (${running.join(', ')})`);

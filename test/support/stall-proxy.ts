@@ -29,13 +29,13 @@ export class StallProxy {
   static async start(amqpUrl: string): Promise<StallProxy> {
     const url = new URL(amqpUrl);
     const target = { host: url.hostname, port: Number(url.port || 5672) };
-    let proxy: StallProxy | undefined;
-    const server = createServer((client) => proxy?.accept(client));
+    // `proxy` is set before any connection can come: the await below resumes before the next I/O event.
+    const server = createServer((client) => proxy.accept(client));
     await new Promise<void>((done, fail) => {
       server.once('error', fail);
       server.listen(0, '127.0.0.1', () => done());
     });
-    proxy = new StallProxy(server, (server.address() as { port: number }).port, target);
+    const proxy = new StallProxy(server, (server.address() as { port: number }).port, target);
     return proxy;
   }
 

@@ -66,10 +66,9 @@ export class VumiPeer {
 
   /** Starts reading a queue (inbound, event, status); idempotent. */
   async read(queue: string): Promise<QueueReader> {
-    let reader = this.readers.get(queue);
+    const reader = this.readers.get(queue);
     if (reader) return reader;
     const created = new QueueReader();
-    reader = created;
     this.readers.set(queue, created);
     await this.channel.consume(queue, (message) => message && created.push(message), { noAck: true });
     return created;
@@ -92,9 +91,10 @@ export class VumiPeer {
   }
 
   /** Publishes on `<transport>.outbound` as an application would. */
-  async publishOutbound(message: JsonObject | Buffer | string): Promise<void> {
+  publishOutbound(message: JsonObject | Buffer | string): Promise<void> {
     const body = Buffer.isBuffer(message) ? message : typeof message === 'string' ? Buffer.from(message) : encodeMessage(message);
     this.channel.publish(VUMI_EXCHANGE, this.keys.outbound, body, { persistent: true });
+    return Promise.resolve();
   }
 
   /** Replies to an inbound message the way Vumi's `msg.reply(content)` does; returns the reply. */

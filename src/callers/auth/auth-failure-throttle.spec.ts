@@ -33,7 +33,7 @@ describe('AuthFailureThrottle', () => {
     const keys: string[] = [];
     const recording: RateLimiter = {
       take: async (key, policy) => (keys.push(key), new MemoryRateLimiter().take(key, policy)),
-      refund: async () => undefined,
+      refund: () => Promise.resolve(),
     };
     await throttleWith({}, recording).admit('198.51.100.1', 'n'.repeat(10_000));
     expect(keys).toEqual(['addr:198.51.100.1', expect.stringMatching(/^name:[A-Za-z0-9_-]{22}$/)]);

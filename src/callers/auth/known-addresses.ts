@@ -27,13 +27,14 @@ export class MemoryKnownAddresses implements KnownAddresses {
 
   constructor(private readonly clock: () => number = Date.now) {}
 
-  async isKnown(nameKey: string, address: string): Promise<boolean> {
+  isKnown(nameKey: string, address: string): Promise<boolean> {
     const at = this.entries.get(`${nameKey} ${address}`);
-    return at !== undefined && this.clock() - at < KNOWN_FOR_SECONDS * 1000;
+    return Promise.resolve(at !== undefined && this.clock() - at < KNOWN_FOR_SECONDS * 1000);
   }
 
-  async remember(nameKey: string, address: string): Promise<void> {
+  remember(nameKey: string, address: string): Promise<void> {
     this.entries.set(`${nameKey} ${address}`, this.clock());
+    return Promise.resolve();
   }
 }
 

@@ -12,7 +12,7 @@ export function loadHashersFor(stored: Iterable<string>): void {
 }
 
 function bcrypt(): typeof NodeRsBcrypt {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- required lazily: only a callers list with bcrypt hashes loads the native module
   return (bcryptModule ??= require('@node-rs/bcrypt') as typeof NodeRsBcrypt);
 }
 

@@ -22,19 +22,20 @@ export class MemoryRateLimiter implements RateLimiter {
     return this.buckets.size;
   }
 
-  async take(key: string, policy: RateLimitPolicy): Promise<RateLimitDecision> {
+  take(key: string, policy: RateLimitPolicy): Promise<RateLimitDecision> {
     let bucket = this.buckets.get(key);
     if (bucket && bucket.policy !== policy) bucket = undefined; // its policy changed: start afresh
     this.buckets.delete(key);
     bucket ??= new TokenBucket(policy, this.clock);
     this.buckets.set(key, bucket);
     if (this.buckets.size > this.maxBuckets) this.buckets.delete(this.buckets.keys().next().value as string);
-    return bucket.take();
+    return Promise.resolve(bucket.take());
   }
 
-  async refund(key: string, policy: RateLimitPolicy): Promise<void> {
+  refund(key: string, policy: RateLimitPolicy): Promise<void> {
     const bucket = this.buckets.get(key);
     // A forgotten bucket is a full one: nothing to give back.
     if (bucket && bucket.policy === policy) bucket.give();
+    return Promise.resolve();
   }
 }

@@ -16,7 +16,7 @@ function refusal(body: string | Buffer, maxBytes = 1024): string {
     if (error instanceof MalformedVumiMessageError) return error.code;
     throw error;
   }
-  throw new Error(`decoded: ${body}`);
+  throw new Error(`decoded: ${body.toString()}`);
 }
 
 describe('metric labels', () => {

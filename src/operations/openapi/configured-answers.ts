@@ -16,7 +16,7 @@ export function addConfiguredAnswers(document: OpenAPIObject, config: TransportC
   const item = document.paths[config.webPath];
   if (!item) return;
   for (const method of PUBLISHING) {
-    const operation = item[method] as OperationObject | undefined;
+    const operation = item[method];
     if (!operation) continue;
     addTimeoutAnswer(operation, config);
     if (config.webUsername !== undefined || callersConfigured(config)) operation.security = [{ basic: [] }];

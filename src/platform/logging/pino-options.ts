@@ -26,7 +26,7 @@ export function logDestination(config: TransportConfig, silent: boolean): Destin
   if (silent) return { write: () => undefined };
   if (!config.logPretty) return undefined;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- required lazily: a dev dependency, loaded only for LOG_PRETTY
     const pretty = require('pino-pretty') as (options: object) => DestinationStream;
     return pretty({
       sync: true,

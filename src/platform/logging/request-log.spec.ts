@@ -3,13 +3,14 @@ import { Request, Response } from 'express';
 import pino from 'pino';
 import { loadConfig } from '../../config/config-loader';
 import { RequestLog } from './request-log';
+import { anyNumber } from '../../../test/support/matchers';
 
 function setUp(env: Record<string, string>) {
   const lines: Array<Record<string, unknown>> = [];
   const config = loadConfig(env);
   const root = pino(
     { level: config.logLevel, base: undefined, timestamp: false },
-    { write: (line: string) => lines.push(JSON.parse(line)) },
+    { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
   );
   return { lines, root, log: new RequestLog(config, root) };
 }
@@ -67,7 +68,7 @@ describe('RequestLog', () => {
         request_id: (api.req as Request & { id: string }).id,
         req: { method: 'GET', path: '/http_api' },
         res: { status_code: 200 },
-        response_time_ms: expect.any(Number),
+        response_time_ms: anyNumber(),
         msg: 'GET /http_api 200',
       },
     ]);

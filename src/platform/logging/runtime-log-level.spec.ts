@@ -7,7 +7,7 @@ function setUp(env: Record<string, string>) {
   const config = loadConfig(env);
   const root = pino(
     { level: config.logLevel, base: undefined, timestamp: false },
-    { write: (line: string) => lines.push(JSON.parse(line)) },
+    { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
   );
   return { lines, root, levels: new RuntimeLogLevel(config, root) };
 }

@@ -35,8 +35,8 @@ describe('trace context in AMQP headers', () => {
   it('a reply: its Buffer-valued traceparent parents the span; without one, no span', async () => {
     exporter.reset();
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    const inner = await withTraceFrom({ traceparent: Buffer.from(traceparent), [REQUEST_ID_HEADER]: 'req-2' }, 'q process', async () =>
-      traceHeaders(),
+    const inner = await withTraceFrom({ traceparent: Buffer.from(traceparent), [REQUEST_ID_HEADER]: 'req-2' }, 'q process', () =>
+      Promise.resolve(traceHeaders()),
     );
     const [span] = exporter.getFinishedSpans();
     expect(span.parentSpanContext?.spanId).toBe('b7ad6b7169203331');
@@ -44,17 +44,17 @@ describe('trace context in AMQP headers', () => {
       traceparent: `00-0af7651916cd43dd8448eb211c80319c-${span.spanContext().spanId}-01`,
       [REQUEST_ID_HEADER]: 'req-2',
     });
-    await expect(withTraceFrom({ traceparent: 'garbage' }, 'q process', async () => traceHeaders())).resolves.toBeUndefined();
-    await expect(withTraceFrom(undefined, 'q process', async () => 7)).resolves.toBe(7);
+    await expect(withTraceFrom({ traceparent: 'garbage' }, 'q process', () => Promise.resolve(traceHeaders()))).resolves.toBeUndefined();
+    await expect(withTraceFrom(undefined, 'q process', () => Promise.resolve(7))).resolves.toBe(7);
     expect(exporter.getFinishedSpans()).toHaveLength(1);
   });
 
   it('a failing handler: the span records the error, which still propagates', async () => {
     exporter.reset();
     await expect(
-      withTraceFrom({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, 'q process', async () => {
-        throw new Error('boom');
-      }),
+      withTraceFrom({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, 'q process', () =>
+        Promise.reject(new Error('boom')),
+      ),
     ).rejects.toThrow('boom');
     expect(exporter.getFinishedSpans()[0].status).toMatchObject({ code: 2, message: 'boom' });
   });

@@ -89,6 +89,7 @@ function endSpan<T>(span: Span, error: unknown, value?: T): T {
     span.recordException(error as Error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
     span.end();
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the handler's own error, passed on as it is
     throw error;
   }
   span.end();

@@ -15,22 +15,10 @@ type SdkTraceBase = typeof import('@opentelemetry/sdk-trace-base');
  * Registers OpenTelemetry's Node tracer provider globally: an
  * AsyncLocalStorage context manager (the request's span follows its async
  * work down to the publish), the W3C trace-context propagator, and spans
-<<<<<<< HEAD
  * batched to OTLP over HTTP at OTEL_EXPORTER_OTLP_ENDPOINT. The SDK modules
  * are required here, lazily, so a service with tracing off never loads them
  * (src/platform/tracing's other files use only @opentelemetry/api, a no-op without a
  * provider). Tests pass `processor` (an in-memory exporter's) instead.
-=======
- * batched to OTLP over HTTP. The OTEL_* settings mean what OpenTelemetry's
- * environment specification says (the base endpoint gets `/v1/traces`, the
- * traces endpoint is used as given), but they come from the typed
- * configuration and are passed to the SDK explicitly, so a YAML file sets
- * them too and the SDK's own environment reading never decides anything.
- * The SDK modules are required here, lazily, so a service with tracing off
- * never loads them (the other files of src/platform/tracing use only
- * @opentelemetry/api, a no-op without a provider). Tests pass `processor`
- * (an in-memory exporter's) instead.
->>>>>>> otel
  */
 export function startTracing(config: TransportConfig, processor?: SpanProcessor): TracingSdk {
   /* eslint-disable @typescript-eslint/no-require-imports -- lazily, so a service with tracing off never loads the SDK */

@@ -15,14 +15,15 @@ class FakePublisher {
   mandatoryOutcome: PublishOutcome = 'routed';
   failWith: Error | undefined;
 
-  async publish(routingKey: string, body: Buffer): Promise<void> {
-    if (this.failWith) throw this.failWith;
+  publish(routingKey: string, body: Buffer): Promise<void> {
+    if (this.failWith) return Promise.reject(this.failWith);
     this.published.push({ routingKey, message: decodeJsonObject(body) });
+    return Promise.resolve();
   }
 
-  async publishMandatory(routingKey: string, body: Buffer): Promise<PublishOutcome> {
+  publishMandatory(routingKey: string, body: Buffer): Promise<PublishOutcome> {
     this.mandatory.push({ routingKey, body });
-    return this.mandatoryOutcome;
+    return Promise.resolve(this.mandatoryOutcome);
   }
 }
 
@@ -104,7 +105,7 @@ describe('ReplyDispatcher', () => {
     [{ content: 42 }, 'Invalid fields: content'],
   ])('nacks %j with %s and leaves held requests alone', async (overrides, reason) => {
     pending.held.add(INBOUND_ID);
-    const reply = replyTo(OWN_INSTANCE, overrides as JsonObject);
+    const reply = replyTo(OWN_INSTANCE, overrides);
     expect(await dispatch(create(), reply)).toBe('nacked');
     expect(pending.held.has(INBOUND_ID)).toBe(true);
     expect(publisher.published.map((p) => p.message)).toEqual([

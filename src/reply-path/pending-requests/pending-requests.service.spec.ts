@@ -73,7 +73,7 @@ describe('PendingRequestsService', () => {
         },
         [Symbol.iterator]: () => counting,
       };
-      return counting as unknown as ReturnType<typeof values>;
+      return counting;
     });
     return () => visits;
   }
@@ -81,7 +81,7 @@ describe('PendingRequestsService', () => {
   it('a sweep with 100,000 held and none expired looks at the oldest only', () => {
     const service = create({ MAX_PENDING_REQUESTS: '200000', MAX_PENDING_PER_CLIENT: '200000' });
     for (let i = 0; i < 100_000; i++) {
-      service.hold(`id-${i}`, '555', 'addr:a', new FakeClient());
+      void service.hold(`id-${i}`, '555', 'addr:a', new FakeClient());
       clock += 0.01;
     }
     const visits = countVisits(service);
@@ -94,7 +94,7 @@ describe('PendingRequestsService', () => {
     const service = create({ MAX_PENDING_REQUESTS: '200000', MAX_PENDING_PER_CLIENT: '200000' });
     const start = clock;
     for (let i = 0; i < 100_000; i++) {
-      service.hold(`id-${i}`, '555', 'addr:a', new FakeClient());
+      void service.hold(`id-${i}`, '555', 'addr:a', new FakeClient());
       clock += 1; // one per ms
     }
     const visits = countVisits(service);
@@ -111,6 +111,7 @@ describe('PendingRequestsService', () => {
       clock += 1_000;
       return seen;
     });
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the spy set in beforeEach, read for its calls, never called
     const warn = jest.mocked(Logger.prototype.warn);
     clock = 1_000 + TIMEOUT_S * 1000;
     expect(service.sweep(clock)).toBe(1); // a only: it waited exactly request_timeout
@@ -204,8 +205,8 @@ describe('PendingRequestsService', () => {
 
   it('refuses to hold past MAX_PENDING_REQUESTS, and takes more once one leaves', () => {
     const service = create({ MAX_PENDING_REQUESTS: '2' });
-    service.hold('a', '555', 'addr:a', new FakeClient());
-    service.hold('b', '555', 'addr:b', new FakeClient());
+    void service.hold('a', '555', 'addr:a', new FakeClient());
+    void service.hold('b', '555', 'addr:b', new FakeClient());
     expect(service.isFull).toBe(true);
     expect(() => service.hold('c', '555', 'addr:c', new FakeClient())).toThrow(TooManyPendingRequestsError);
     expect(service.has('c')).toBe(false);
@@ -224,8 +225,8 @@ describe('PendingRequestsService', () => {
       const service = create({ MAX_PENDING_REQUESTS: '10', MAX_PENDING_PER_CLIENT: '2' });
       const refusals: string[] = [];
       service.onRefusal((reason) => refusals.push(reason));
-      service.hold('a1', '555', 'addr:a', new FakeClient());
-      service.hold('a2', '555', 'addr:a', new FakeClient());
+      void service.hold('a1', '555', 'addr:a', new FakeClient());
+      void service.hold('a2', '555', 'addr:a', new FakeClient());
       expect(() => service.hold('a3', '555', 'addr:a', new FakeClient())).toThrow(TooManyPendingForClientError);
       expect(() => service.hold('a4', '555', 'addr:a', new FakeClient())).toThrow(TooManyPendingForClientError);
       expect(() => service.hold('b1', '555', 'caller:b', new FakeClient())).not.toThrow();
@@ -236,7 +237,7 @@ describe('PendingRequestsService', () => {
     it('gives a slot back exactly once, however the request leaves', () => {
       const service = create({ MAX_PENDING_REQUESTS: '10', MAX_PENDING_PER_CLIENT: '4' });
       const targets = [new FakeClient(), new FakeClient(), new FakeClient(), new FakeClient()];
-      targets.forEach((target, i) => service.hold(`m${i}`, '555', 'addr:a', target));
+      targets.forEach((target, i) => void service.hold(`m${i}`, '555', 'addr:a', target));
       expect(service.heldBy('addr:a')).toBe(4);
       service.finishWithReply('m0', 'reply'); // reply (its close event then changes nothing)
       service.finishWithReply('m0', 'again');
@@ -252,7 +253,7 @@ describe('PendingRequestsService', () => {
 
     it('gives a timed-out request its slot back', () => {
       const service = create({ MAX_PENDING_REQUESTS: '10', MAX_PENDING_PER_CLIENT: '1' });
-      service.hold('t', '555', 'addr:a', new FakeClient());
+      void service.hold('t', '555', 'addr:a', new FakeClient());
       expect(service.sweep(performance.now() + TIMEOUT_S * 1000)).toBe(1);
       expect(service.heldBy('addr:a')).toBe(0);
       expect(() => service.hold('t2', '555', 'addr:a', new FakeClient())).not.toThrow();

@@ -10,6 +10,7 @@ import { IdempotencyAnswerNotKeptError, IdempotencyKeyInFlightError, InvalidIdem
 import { RateLimitedError } from '../../callers/rate-limit/rate-limit.errors';
 import { ApiResponder, REPLAYED_HEADER } from './api-responder';
 import { MalformedRequestError, MethodNotAllowedError, PayloadTooLargeError } from './http-api.errors';
+import { stringContaining } from '../../../test/support/matchers';
 
 /** The slice of a ServerResponse ApiResponder writes to, counting writes. */
 class FakeResponse {
@@ -124,7 +125,7 @@ describe('ApiResponder', () => {
     const res = answer((r) => responder.sendError(r, error));
     expect(res.status).toBe(status);
     // 503s say what to do (retry later) rather than repeat the internal message.
-    expect(JSON.parse(res.body!)).toEqual({ error: code, message: status === 503 ? expect.stringContaining('retry') : error.message });
+    expect(JSON.parse(res.body!)).toEqual({ error: code, message: status === 503 ? stringContaining('retry') : error.message });
     expect(res.headers).toMatchObject(headers);
     expect((error as Error & { code: string }).code).toBe(code);
   });

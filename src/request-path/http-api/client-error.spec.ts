@@ -33,7 +33,7 @@ const parseError = (code: string, message = 'Parse Error: x') => Object.assign(n
 function answer(error: Error & { code?: string }, socket = fakeSocket()) {
   answerClientError(error, socket as unknown as Duplex);
   const [head, body] = socket.written.split('\r\n\r\n');
-  return { socket, head, body: body === undefined ? undefined : JSON.parse(body) };
+  return { socket, head, body: body === undefined ? undefined : (JSON.parse(body) as { error: string; message: string }) };
 }
 
 describe('answerClientError', () => {
@@ -105,7 +105,7 @@ describe('answerClientError', () => {
   ])('answers %s as Node would, in JSON', (code, statusLine, error) => {
     const { head, body } = answer(parseError(code));
     expect(head.split('\r\n')[0]).toBe(statusLine);
-    expect(body.error).toBe(error);
+    expect(body?.error).toBe(error);
   });
 
   it.each([

@@ -60,7 +60,7 @@ export function queryOf(url: string): string {
   const q = url.indexOf('?');
   if (q === -1) return '';
   const query = url.slice(q + 1);
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- any byte outside ASCII, control characters included
   if (!/[^\x00-\x7f]/.test(query)) return query;
   return decodeUtf8(Buffer.from(query, 'latin1'), 'query string');
 }

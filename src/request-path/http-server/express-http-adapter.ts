@@ -8,7 +8,7 @@ type ExpressApp = { request: object; response: object };
 /** Copies every property of `source` and its prototypes (up to, not including, `stop`) onto `target`. */
 function copyChain(source: object, stop: object, target: object): void {
   const levels: object[] = [];
-  for (let level = source; level && level !== stop; level = Object.getPrototypeOf(level)) levels.push(level);
+  for (let level = source; level && level !== stop; level = Object.getPrototypeOf(level) as object) levels.push(level);
   // Nearest level last, so that it wins, as it does in the prototype chain.
   for (const level of levels.reverse()) {
     for (const key of Reflect.ownKeys(level)) {
@@ -30,7 +30,7 @@ export class ExpressHttpAdapter extends ExpressAdapter {
 
   override initHttpServer(options: { forceCloseConnections?: boolean; httpsOptions?: unknown }): void {
     if (options?.httpsOptions) return super.initHttpServer(options as never);
-    const app = this.getInstance() as ExpressApp;
+    const app = this.getInstance<ExpressApp>();
     class ExpressRequest extends IncomingMessage {}
     class ExpressResponse<R extends IncomingMessage = IncomingMessage> extends ServerResponse<R> {}
     copyChain(app.request, IncomingMessage.prototype, ExpressRequest.prototype);

@@ -40,7 +40,6 @@ export function idempotencyKeyOf(header: string | string[] | undefined): string 
   if (header === undefined) return undefined;
   if (Array.isArray(header)) throw invalid('must be sent once');
   const text = header.trim();
-  // eslint-disable-next-line no-control-regex
   if (/[^\x20-\x7e]/.test(text)) throw invalid('must be printable ASCII');
   const key = text.startsWith('"') ? parseSfString(text) : text;
   if (!text.startsWith('"') && /[\s",]/.test(key)) throw invalid('must be one sf-string, e.g. "a1b2c3"');

@@ -60,5 +60,5 @@ export function entryBytes(key: string, record: IdempotencyRecord): number {
 /** Objects (entry, record, outcome, answer) and the two Map slots of one memory entry, rounded up. */
 const ENTRY_OVERHEAD = 400;
 const STRING_HEADER = 16;
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- every one-byte character, control characters included
 const ONE_BYTE = /^[\x00-\xff]*$/;

@@ -11,6 +11,7 @@ import { IdempotencyEvents } from './idempotency-events';
 import { IdempotencyService } from './idempotency.service';
 import { IdempotencyStore } from './idempotency-store';
 import { MemoryIdempotencyStore } from './memory-idempotency-store';
+import { stringContaining } from '../../../test/support/matchers';
 
 const LIMITS = { maxBytes: 1 << 20, maxBytesPerClient: 1 << 18, maxEntryBytes: 1 << 16 };
 
@@ -26,7 +27,7 @@ function setUp(env: Record<string, string> = {}, store: IdempotencyStore = new M
   const settle: Array<(outcome: HeldOutcome) => void> = [];
   let published = 0;
   const inbound = {
-    accept: jest.fn(async (_fields: InboundFieldsDto, _sender: InboundSender): Promise<InboundOutcome> => {
+    accept: jest.fn<Promise<InboundOutcome>, [InboundFieldsDto, InboundSender]>(() => {
       published++;
       const messageId = `m${published}`;
       if (!config.replyExpected) return { kind: 'accepted', messageId };
@@ -102,7 +103,7 @@ describe('IdempotencyService', () => {
     await expect(repeat).rejects.toMatchObject({
       code: 'idempotency_answer_not_kept',
       messageId: 'm1',
-      message: expect.stringContaining('m1'),
+      message: stringContaining('m1'),
     });
     expect(published()).toBe(1);
     // A small answer is kept as before.

@@ -59,22 +59,23 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     return this.scopes.get(scope)?.bytes ?? 0;
   }
 
-  async claim(scope: string, key: string, fingerprint: string, token: string, leaseMs: number): Promise<IdempotencyRecord | null> {
+  claim(scope: string, key: string, fingerprint: string, token: string, leaseMs: number): Promise<IdempotencyRecord | null> {
     const existing = this.live(key);
-    if (existing) return existing.record;
+    if (existing) return Promise.resolve(existing.record);
     this.write(scope, key, { fingerprint, token }, leaseMs);
-    return null;
+    return Promise.resolve(null);
   }
 
-  async complete(scope: string, key: string, record: Required<IdempotencyRecord>, windowMs: number): Promise<void> {
+  complete(scope: string, key: string, record: Required<IdempotencyRecord>, windowMs: number): Promise<void> {
     const existing = this.live(key);
-    if (existing && existing.record.token !== record.token) return;
-    this.write(scope, key, record, windowMs);
+    if (!existing || existing.record.token === record.token) this.write(scope, key, record, windowMs);
+    return Promise.resolve();
   }
 
-  async release(_scope: string, key: string, token: string): Promise<void> {
+  release(_scope: string, key: string, token: string): Promise<void> {
     const existing = this.live(key);
     if (existing?.record.token === token) this.remove(existing);
+    return Promise.resolve();
   }
 
   private live(key: string): Entry | undefined {
