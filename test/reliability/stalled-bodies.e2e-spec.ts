@@ -108,3 +108,48 @@ describe('stalled request bodies', () => {
     expect(service.hasExited).toBe(false);
   });
 });
+
+/** Sends `head` (and `body`) on a raw socket and resolves with the status line's code of the first answer. */
+function firstAnswer(service: ServiceProcess, head: string, body?: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port: service.config.webPort });
+    socket.once('data', (chunk: Buffer) => {
+      resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(chunk.toString('latin1'))?.[1]));
+      socket.destroy();
+    });
+    socket.once('error', reject);
+    socket.write(body ? Buffer.concat([Buffer.from(head), body]) : head);
+  });
+}
+
+describe('a body refused or cut off by the server', () => {
+  let service: ServiceProcess;
+
+  beforeAll(async () => {
+    service = await ServiceProcess.start({ WEB_USERNAME: 'user', WEB_PASSWORD: 'secret', HTTP_REQUEST_TIMEOUT: '2' });
+  });
+
+  afterAll(async () => {
+    const exit = await service?.stop();
+    expect(exit).toEqual({ code: 0, signal: null });
+  });
+
+  const head = (auth: string | undefined, length: number) =>
+    `POST ${service.config.webPath} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+    `${auth ? `Authorization: ${auth}\r\n` : ''}Content-Length: ${length}\r\n\r\n`;
+
+  it('answers a 70 kB POST without credentials 401 (not 413), without waiting for its body', async () => {
+    // Only the head: a server that waited for the body would answer 408 at HTTP_REQUEST_TIMEOUT.
+    expect(await firstAnswer(service, head(undefined, 70_000))).toBe(401);
+    // The whole body: still 401, never 413.
+    expect(await firstAnswer(service, head(undefined, 70_000), Buffer.alloc(70_000, 'a'))).toBe(401);
+  });
+
+  it('answers a body stalled past HTTP_REQUEST_TIMEOUT 408, and counts it as 408, not 499', async () => {
+    const metrics = new MetricsReader(service.path('/metrics'));
+    const before = await metrics.value('vumi_http_api_http_requests_total', { status: '499' });
+    expect(await firstAnswer(service, head(AUTH, 100), Buffer.alloc(10, 'a'))).toBe(408);
+    expect(await metrics.waitFor('vumi_http_api_http_requests_total', { status: '408' }, 1)).toBe(1);
+    expect(await metrics.value('vumi_http_api_http_requests_total', { status: '499' })).toBe(before);
+  });
+});
