@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { connect, Socket } from 'node:net';
 import type { BenchOptions } from './options';
 import { BenchBroker } from './support/bench-broker';
 import type { CompiledBench } from './support/build';
@@ -17,6 +18,11 @@ import { RunningTarget, startEcho, startTarget } from './support/targets';
  *    POSTs with distinct keys from several client addresses; the process must
  *    live and its RSS stay within the idle RSS plus the byte budget.
  * 3. Slots left for a second client while one floods held requests.
+ * 4. Stalled bodies (issue 21): 5,000 connections from one address, each
+ *    sending 65,535 of a promised 65,536 bytes without credentials and
+ *    stalling; the service's RSS before and during, and liveness p99 (a new
+ *    connection every 50 ms from another address), beside the password flood
+ *    of hostile-auth.ts.
  */
 
 export interface HeldCost {
@@ -60,6 +66,14 @@ export interface HostileMemoryResult {
     /** Heap and external memory kept after the flood (and a GC) within the budget plus 10 %: what the store holds is bounded by it. */
     heapWithinBudget: boolean;
     maxOldSpaceMb: number;
+  };
+  stalledBodies: {
+    connections: number;
+    /** What the flood's connections got: a status, or `closed` (refused at connect by MAX_CONNECTIONS_PER_ADDRESS). */
+    fates: Record<string, number>;
+    rssBefore: number;
+    rssDuring: number;
+    liveness: { count: number; p99: number; max: number; failures: number };
   };
   fairShare: {
     maxPending: number;
@@ -342,6 +356,65 @@ async function fairShare(ctx: Ctx): Promise<HostileMemoryResult['fairShare']> {
   }
 }
 
+/** Part 4: 5,000 stalled bodies without credentials from 127.0.0.2; RSS and liveness (from 127.0.0.3) meanwhile. */
+async function stalledBodies(ctx: Ctx): Promise<HostileMemoryResult['stalledBodies']> {
+  const connections = 5000;
+  const target = await start(
+    ctx,
+    'hostile_stalled',
+    { WEB_USERNAME: 'bench', WEB_PASSWORD: 'bench-secret', HTTP_REQUEST_TIMEOUT: '60' },
+    usableFileLimit(2 * connections + 1000),
+  );
+  const api = new URL(target.apiUrl);
+  const head =
+    `POST ${api.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n` + 'Content-Length: 65536\r\n\r\n';
+  const payload = Buffer.concat([Buffer.from(head), Buffer.alloc(65_535, 'a')]);
+  const sockets: Socket[] = [];
+  const fates: Record<string, number> = {};
+  const open = () =>
+    new Promise<void>((done) => {
+      const socket = connect({ host: api.hostname, port: Number(api.port), localAddress: '127.0.0.2' });
+      sockets.push(socket);
+      let fate = 'closed';
+      socket.on('error', () => undefined);
+      socket.once('data', (chunk: Buffer) => (fate = /^HTTP\/1\.1 (\d+)/.exec(chunk.toString('latin1'))?.[1] ?? 'other'));
+      socket.once('connect', () => socket.write(payload, () => done()));
+      socket.once('close', () => done());
+      setTimeout(() => (fates[fate] = (fates[fate] ?? 0) + 1), 5000);
+    });
+  try {
+    await sleep(500);
+    const rssBefore = readProcMemory(target.proc.pid)?.rss ?? 0;
+    for (let n = 0; n < connections; n += 250) await Promise.all(Array.from({ length: 250 }, open));
+    const probes: number[] = [];
+    let failures = 0;
+    for (let n = 0; n < 100; n++) {
+      const started = performance.now();
+      const status = await new Promise<number>((resolve) => {
+        const req = request(
+          { host: api.hostname, port: api.port, path: '/health/live', localAddress: '127.0.0.3', agent: false },
+          (res) => {
+            res.resume();
+            res.once('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.once('error', () => resolve(0));
+        req.end();
+      });
+      if (status === 200) probes.push(performance.now() - started);
+      else failures++;
+      await sleep(50);
+    }
+    const rssDuring = readProcMemory(target.proc.pid)?.rss ?? 0;
+    probes.sort((a, b) => a - b);
+    const at = (q: number) => probes[Math.min(probes.length - 1, Math.floor(q * probes.length))] ?? 0;
+    return { connections, fates, rssBefore, rssDuring, liveness: { count: probes.length, p99: at(0.99), max: at(1), failures } };
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await stop(ctx, target);
+  }
+}
+
 const kb = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 1024).toFixed(1)} kB`);
 const mb = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(0)} MB`);
 
@@ -379,7 +452,22 @@ export async function runHostileMemory(
     `  flooder: ${share.flooderHeld} held, ${share.flooderRefused} refused of ${share.flooderSent}; ` +
       `second client: ${share.secondHeld} of ${share.secondSent} held (MAX_PENDING_REQUESTS ${share.maxPending})`,
   );
+  log('hostile callers (memory): 5,000 stalled bodies without credentials from one address');
+  const stalled = await stalledBodies(ctx);
+  log(
+    `  RSS ${mb(stalled.rssBefore)} -> ${mb(stalled.rssDuring)}; ${JSON.stringify(stalled.fates)}; ` +
+      `liveness p99 ${stalled.liveness.p99.toFixed(1)} ms, max ${stalled.liveness.max.toFixed(1)} ms, ${stalled.liveness.failures} failed`,
+  );
   const postMinusGet = (post.heapPerHeld ?? post.rssPerHeld) - (get.heapPerHeld ?? get.rssPerHeld);
   const postMinusGetRss = post.rssPerHeld - get.rssPerHeld;
-  return { heldGet: get, heldPost60kBurst: burst, heldPost60k: post, postMinusGet, postMinusGetRss, flood, fairShare: share };
+  return {
+    heldGet: get,
+    heldPost60kBurst: burst,
+    heldPost60k: post,
+    postMinusGet,
+    postMinusGetRss,
+    flood,
+    fairShare: share,
+    stalledBodies: stalled,
+  };
 }

@@ -16,6 +16,7 @@ import { mountRequestTracing } from './platform/tracing/request-tracing';
 import { PinoNestLogger } from './platform/logging/pino-nest-logger';
 import { mountHttpMetrics } from './operations/metrics/mount-http-metrics';
 import { setupOpenApi } from './operations/openapi/openapi.setup';
+import { applyConnectionLimits } from './request-path/http-server/connection-limits';
 import { ApiRouteShortcut } from './request-path/http-server/api-route-shortcut';
 import { mountApiErrorHandler } from './request-path/http-api/api-error-handler';
 import { ExpressHttpAdapter } from './request-path/http-server/express-http-adapter';
@@ -49,7 +50,7 @@ export async function startService(config: TransportConfig, logger?: LoggerServi
     AppModule.forRoot(config, { quietLogs: !usePino }),
     new ExpressHttpAdapter(),
     {
-      bodyParser: false, // the API reads raw bytes itself (RequestBodyMiddleware)
+      bodyParser: false, // the API reads raw bytes itself (RequestBodyInterceptor, after the guards)
       // Close destroys the sockets left once the drain has answered every request: a client's open
       // connection that never sends a request would otherwise hold server.close(), and shutdown, forever.
       forceCloseConnections: true,
@@ -94,6 +95,7 @@ function configureExpress(app: NestExpressApplication, config: TransportConfig):
   app.set('query parser', false);
   const server = app.getHttpServer();
   applyServerTimeouts(server, config);
+  applyConnectionLimits(server, config);
   // Requests Node's parser refuses (e.g. raw non-ASCII in the target) get a JSON 400 like the API's own.
   server.on('clientError', answerClientError);
 }

@@ -1,11 +1,10 @@
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import { NextFunction, Response } from 'express';
 import { call } from './support/http-call';
 import { delay, waitUntil } from './support/held-requests';
 import { MetricsReader } from './support/metrics-scrape';
 import { REDIS_URL, servicesCleaningRedis } from './support/redis';
-import { RequestBodyMiddleware, RequestWithBody } from '../src/request-path/http-api/request-body.middleware';
+import { RequestBodyInterceptor, RequestWithBody } from '../src/request-path/http-api/request-body.interceptor';
 import { anyString } from './support/matchers';
 
 /**
@@ -146,20 +145,14 @@ describe('hostile callers: memory and fairness', () => {
       const collected = new Set<string>();
       const registry = new FinalizationRegistry<string>((tag) => collected.add(tag));
       // Watches the body buffer the service read, without keeping it (the registry holds it weakly).
-      // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the middleware as `this`
-      const use = RequestBodyMiddleware.prototype.use;
-      const spy = jest.spyOn(RequestBodyMiddleware.prototype, 'use').mockImplementation(function (
-        this: RequestBodyMiddleware,
-        req: RequestWithBody,
-        res: Response,
-        next: NextFunction,
-      ) {
-        return use.call(this, req, res, () => {
-          if (req.rawBody) registry.register(req.rawBody, String(req.headers['x-tag']));
-          next();
-        });
+      type Reader = { read: (req: RequestWithBody, ...rest: unknown[]) => Promise<void> };
+      const prototype = RequestBodyInterceptor.prototype as unknown as Reader;
+      const read = prototype.read;
+      const spy = jest.spyOn(prototype, 'read').mockImplementation(async function (this: unknown, req: RequestWithBody, ...rest) {
+        await read.call(this, req, ...rest);
+        if (req.rawBody) registry.register(req.rawBody, String(req.headers['x-tag']));
       });
-      // The spy stays in place for the whole test: Nest calls the middleware through it.
+      // The spy stays in place for the whole test: the interceptor reads through it.
       afterCleanup.push(() => spy.mockRestore());
       const s = await services.start({ REPLY_EXPECTED: 'true' });
       const body = JSON.stringify({ ...COMPLETE, content: 'é'.repeat(30_000) }); // 60 kB of UTF-8

@@ -97,6 +97,10 @@ describe('loadConfig defaults', () => {
       maxPendingRequests: 50000,
       maxPendingPerClient: undefined, // a quarter of maxPendingRequests (src/reply-path/pending-requests/client-shares.ts)
       bodyLimit: 65536,
+      bodyBudget: 33554432,
+      bodyBudgetPerAddress: 4194304,
+      maxConnections: 10000,
+      maxConnectionsPerAddress: 1000,
       maxParameters: 1000,
       maxOutboundMessageBytes: 1024 * 1024,
       rateLimitRate: 0,

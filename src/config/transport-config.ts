@@ -435,6 +435,37 @@ export class TransportConfig {
   bodyLimit = 65536;
 
   /**
+   * Bytes of request bodies being read at once, in all (each body counts its Content-Length, or
+   * BODY_LIMIT when chunked, from the moment it is read, after the credentials, until it is read);
+   * past it a request gets 503 + Retry-After before a byte of its body is read.
+   */
+  @Setting({ env: 'BODY_BUDGET', kind: 'int', section: 'limits' })
+  @IsInt()
+  @Min(1)
+  bodyBudget = 32 * 1024 * 1024;
+
+  /** As BODY_BUDGET, per client address (ClientIdentity), so that one address cannot take it all. */
+  @Setting({ env: 'BODY_BUDGET_PER_ADDRESS', kind: 'int', section: 'limits' })
+  @IsInt()
+  @Min(1)
+  bodyBudgetPerAddress = 4 * 1024 * 1024;
+
+  /** Open connections on the API port at most; past it new ones are closed at once (Node's server.maxConnections). */
+  @Setting({ env: 'MAX_CONNECTIONS', kind: 'int', section: 'limits' })
+  @IsInt()
+  @Min(1)
+  maxConnections = 10000;
+
+  /**
+   * Open connections on the API port per peer address at most (TRUST_PROXY's proxies excepted);
+   * past it that address's new connections are closed at once.
+   */
+  @Setting({ env: 'MAX_CONNECTIONS_PER_ADDRESS', kind: 'int', section: 'limits' })
+  @IsInt()
+  @Min(1)
+  maxConnectionsPerAddress = 1000;
+
+  /**
    * Most fields in one request, inclusive (400 beyond). Vumi has no limit; 1000 is the
    * common default of Node's and qs's parsers, so callers Vumi served are served here.
    */

@@ -6,10 +6,13 @@ import { RoutePath } from '../../config/paths';
 import { METRICS_PREFIX, REQUEST_DURATION_BUCKETS } from './metrics.constants';
 import { MetricsService } from './metrics.service';
 import { methodLabel } from './metric-labels';
+import { timedOutByServer } from '../../common/server-time-outs';
 import { LeanCounter, LeanCounterChild, LeanHistogram, LeanHistogramChild } from './lean-metrics';
 
 /** nginx's "client closed request": the caller hung up before it was answered. */
 export const CLIENT_CLOSED_STATUS = 499;
+/** A request the server itself cut off (HTTP_REQUEST_TIMEOUT): answered 408 where it still could be. */
+export const REQUEST_TIMEOUT_STATUS = 408;
 
 /**
  * Requests on the API path, counted when their answer is done (ApiResponder
@@ -27,7 +30,7 @@ export class HttpMetrics {
   constructor(@Inject(TRANSPORT_CONFIG) config: TransportConfig, metrics: MetricsService) {
     this.requests = new LeanCounter({
       name: `${METRICS_PREFIX}http_requests_total`,
-      help: 'Requests on the API path by method and answered status (499: the caller hung up first).',
+      help: 'Requests on the API path by method and answered status (499: the caller hung up first; 408: the server cut it off).',
       labelNames: ['method', 'status'],
       registers: metrics.registers,
     });
@@ -49,7 +52,8 @@ export class HttpMetrics {
     // 'close' comes once per response: `on` spares the wrapper `once` makes per request.
     res.on('close', () => {
       if (!res.writableFinished) {
-        this.child(req.method, CLIENT_CLOSED_STATUS).inc();
+        // Cut off by HTTP_REQUEST_TIMEOUT (client-error.ts answered 408 on the socket), or the caller hung up.
+        this.child(req.method, timedOutByServer(req.socket) ? REQUEST_TIMEOUT_STATUS : CLIENT_CLOSED_STATUS).inc();
         return;
       }
       this.duration.observe((performance.now() - started) / 1000);

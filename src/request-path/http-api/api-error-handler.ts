@@ -5,8 +5,8 @@ import { RoutePath } from '../../config/paths';
 import { ApiResponder } from './api-responder';
 
 /**
- * Errors raised on the API path outside a handler's guards, pipes and filters (RequestBodyMiddleware's
- * next(new PayloadTooLargeError()), a body that failed mid-read) reach Nest's own Express error
+ * Errors raised on the API path outside a handler's guards, pipes and filters (an error
+ * of an Express middleware on the API path) reach Nest's own Express error
  * handler, which knows only global filters: this one hands those of the API path to ApiResponder and
  * leaves every other path to Nest's default answer.
  */

@@ -19,7 +19,9 @@ import {
 import { IdempotentOutcome } from '../idempotency/idempotency.service';
 import { RateLimitedError } from '../../callers/rate-limit/rate-limit.errors';
 import { rateLimitHeaders } from '../../callers/rate-limit/rate-limit-headers';
+import { discardUnreadBody } from './refused-body';
 import {
+  BodyBudgetSpentError,
   FieldValidationError,
   MalformedRequestError,
   MethodNotAllowedError,
@@ -42,8 +44,8 @@ export const REPLAYED_HEADER = 'Idempotent-Replayed';
 /**
  * The one writer of the API path's answers. Every outcome (a confirmed message, a held request's
  * reply, time-out or shutdown, a replay from the idempotency store) and every error (from the
- * controller through HttpApiExceptionFilter, from the body middleware through next(err) and
- * ApiErrorHandler) is turned into an answer here and written by `send`. Caller mistakes are never
+ * controller through HttpApiExceptionFilter, from the body interceptor, and errors
+ * outside the handler through ApiPathErrorFilter) is turned into an answer here and written by `send`. Caller mistakes are never
  * a 500.
  */
 @Injectable()
@@ -82,6 +84,8 @@ export class ApiResponder {
   }
 
   sendError(res: ServerResponse, error: unknown): void {
+    // A refusal on the head alone (401, 429, 503...): the body, never read, is thrown away within a bound.
+    discardUnreadBody(res);
     this.send(res, this.answerFor(error, res));
   }
 
@@ -111,6 +115,7 @@ export class ApiResponder {
     if (error instanceof TooManyPendingRequestsError) {
       return this.unavailable(error.code, 'Too many requests are waiting for replies; retry later');
     }
+    if (error instanceof BodyBudgetSpentError) return this.unavailable(error.code, error.message);
     if (error instanceof ServiceDrainingError) {
       return this.unavailable(error.code, 'The service is shutting down; retry on another instance');
     }

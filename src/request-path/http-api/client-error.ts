@@ -1,5 +1,6 @@
 import { Duplex } from 'node:stream';
 import { JSON_UTF8 } from '../../common/content-types';
+import { markTimedOutByServer } from '../../common/server-time-outs';
 
 /** A server socket as Node's HTTP server leaves it: `_httpMessage` is the response in flight. */
 export type ServerSocket = Duplex & { _httpMessage?: { headersSent?: boolean } | null };
@@ -22,6 +23,8 @@ const BAD_REQUEST: [number, string, string] = [400, 'Bad Request', 'malformed_re
  * written yet, then close (lingering, see lingerThenDestroy).
  */
 export function answerClientError(error: Error & { code?: string }, socket: ServerSocket): void {
+  // The server's own time-out, not a caller gone: the metrics count the request in flight as 408.
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') markTimedOutByServer(socket);
   if (answered.has(socket)) {
     // More of a request already refused (lingerThenDestroy discards it), or a refused body still
     // being discarded that ran out of time: never a second answer.
@@ -49,7 +52,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Serv
   }
 }
 
-/** Sockets whose request was refused (here, or by RequestBodyMiddleware): no later error is answered. */
+/** Sockets whose request was refused (here, or with its body unread: refused-body.ts): no later error is answered. */
 const answered = new WeakSet<Duplex>();
 
 /**

@@ -1,4 +1,4 @@
-import { All, Controller, Get, Head, HttpCode, Post, Put, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { All, Controller, Get, Head, HttpCode, Post, Put, Req, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { BasicAuthGuard } from './basic-auth.guard';
 import { HttpApiExceptionFilter } from './http-api-exception.filter';
@@ -13,6 +13,7 @@ import { ApiResponder } from './api-responder';
 import { ResponseCloseWatch } from './response-close-watch';
 import { RateLimitGuard } from '../../callers/rate-limit/rate-limit.guard';
 import { Sent } from './request-fields.decorator';
+import { RequestBodyInterceptor } from './request-body.interceptor';
 import { VumiFieldsPipe } from './vumi-fields.pipe';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import { ApiFieldsInBody, ApiFieldsInQuery, ApiMethodNotAllowed, ApiPathAnswers } from './http-api.docs';
@@ -50,6 +51,7 @@ export class HttpApiController {
 
   @Post()
   @HttpCode(200)
+  @UseInterceptors(RequestBodyInterceptor) // the body is read after the guards, and only here and for PUT
   @ApiFieldsInBody('POST')
   @ApiPathAnswers()
   @ApiRetriesAndLimits()
@@ -58,6 +60,7 @@ export class HttpApiController {
   }
 
   @Put()
+  @UseInterceptors(RequestBodyInterceptor)
   @ApiFieldsInBody('PUT')
   @ApiPathAnswers()
   @ApiRetriesAndLimits()

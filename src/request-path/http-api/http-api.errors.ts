@@ -54,3 +54,13 @@ export class UnauthorizedError extends Error {
     this.name = 'UnauthorizedError';
   }
 }
+
+/** The budget for bodies being read (BODY_BUDGET, BODY_BUDGET_PER_ADDRESS) is spent: 503, retry later. */
+export class BodyBudgetSpentError extends Error {
+  readonly code = 'body_budget_spent';
+
+  constructor() {
+    super('Too many request bodies are being read; retry later');
+    this.name = 'BodyBudgetSpentError';
+  }
+}

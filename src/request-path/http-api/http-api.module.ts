@@ -1,14 +1,14 @@
-// Owns: the API path: body middleware, guards, pipes, the controller, errors and ApiResponder (the one writer of answers).
+// Owns: the API path: the body interceptor, guards, pipes, the controller, errors and ApiResponder (the one writer of answers).
 // May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/*, request-path/http-server, request-path/inbound, request-path/idempotency.
-import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { TransportConfig } from '../../config/transport-config';
-import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { BasicAuthGuard } from './basic-auth.guard';
 import { ApiResponder } from './api-responder';
 import { HttpApiController } from './http-api.controller';
 import { HttpApiExceptionFilter } from './http-api-exception.filter';
-import { RequestBodyMiddleware } from './request-body.middleware';
+import { RequestBodyInterceptor } from './request-body.interceptor';
+import { BodyBudget } from './body-budget';
 import { VumiFieldsPipe } from './vumi-fields.pipe';
 import { VumiFieldsValidation } from './vumi-fields-validation';
 import { CallersModule } from '../../callers/credentials/callers.module';
@@ -22,7 +22,7 @@ import { RateLimitGuard } from '../../callers/rate-limit/rate-limit.guard';
  * Publishing (InboundModule) and the Idempotency-Key rules (IdempotencyModule) sit below it.
  */
 @Module({})
-export class HttpApiModule implements NestModule {
+export class HttpApiModule {
   static forRoot(config: TransportConfig): DynamicModule {
     // The path is configuration, not a literal: set it on the controller before Nest reads it.
     Reflect.defineMetadata(PATH_METADATA, config.webPath, HttpApiController);
@@ -30,16 +30,16 @@ export class HttpApiModule implements NestModule {
       module: HttpApiModule,
       imports: [CallersModule, ClientIdentityModule, IdempotencyModule, RateLimitModule],
       controllers: [HttpApiController],
-      providers: [ApiResponder, HttpApiExceptionFilter, BasicAuthGuard, VumiFieldsPipe, VumiFieldsValidation, RateLimitGuard],
+      providers: [
+        ApiResponder,
+        HttpApiExceptionFilter,
+        BasicAuthGuard,
+        VumiFieldsPipe,
+        VumiFieldsValidation,
+        RateLimitGuard,
+        RequestBodyInterceptor,
+        BodyBudget,
+      ],
     };
-  }
-
-  constructor(@Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig) {}
-
-  configure(consumer: MiddlewareConsumer): void {
-    // Only where a body is read: forRoutes(HttpApiController) would mount it once per handler (HEAD,
-    // GET, POST, PUT, ALL), and every request, GETs included, would pass through two of those mounts.
-    const path = this.config.webPath;
-    consumer.apply(RequestBodyMiddleware).forRoutes({ path, method: RequestMethod.POST }, { path, method: RequestMethod.PUT });
   }
 }

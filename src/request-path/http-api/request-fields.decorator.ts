@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { callerOf, Caller } from '../../callers/identity/caller';
-import { RequestWithBody } from './request-body.middleware';
+import { RequestWithBody } from './request-body.interceptor';
 
 /** What the API's fields are read from; VumiFieldsPipe parses and validates it. */
 export interface SentRequest {
