@@ -138,7 +138,10 @@ describe('Grafana dashboard and Prometheus alerts', () => {
   });
 
   it('the dashboard selects by namespace, job and transport, and shows requests, errors, latency and held requests per caller', () => {
-    const dashboard = JSON.parse(readFileSync(`${DOCS}/grafana-dashboard.json`, 'utf8'));
+    const dashboard = JSON.parse(readFileSync(`${DOCS}/grafana-dashboard.json`, 'utf8')) as {
+      templating: { list: unknown[] };
+      panels: unknown[];
+    };
     const variables = (dashboard.templating.list as Array<{ name: string }>).map((variable) => variable.name);
     expect(variables).toEqual(['datasource', 'namespace', 'job', 'transport_name']);
     const expressions = expressionsIn(dashboard.panels);

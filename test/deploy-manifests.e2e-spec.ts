@@ -26,6 +26,23 @@ import {
 } from './support/kubernetes-manifests';
 import { startTestService } from './support/test-service';
 
+/** The slice of Prometheus' configuration (deploy/prometheus/prometheus.yml) the monitoring profile's checks read. */
+interface PrometheusConfig {
+  rule_files: string[];
+  scrape_configs: Array<{ job_name: string; metrics_path: string; dns_sd_configs: Array<{ names: string[]; port: number }> }>;
+}
+
+/** The slice of a Gateway API HTTPRoute the gateway component's checks read. */
+interface HttpRoute {
+  spec: {
+    rules: Array<{
+      matches: unknown[];
+      backendRefs: Array<{ name: string; port: number }>;
+      timeouts: { request: string };
+    }>;
+  };
+}
+
 /**
  * Static checks of what deploys the service (no Docker engine or cluster is
  * needed): the Dockerfile, docker-compose.yml, k8s/ and .env.example, against
@@ -202,8 +219,8 @@ describe('docker-compose.yml', () => {
       (service.volumes ?? [])
         .filter((volume) => volume.startsWith('./'))
         .map((volume) => ({ host: volume.split(':')[0].slice(2), container: volume.split(':')[1] }));
-    const parsed = (file: string): any =>
-      file.endsWith('.json') ? JSON.parse(readFileSync(at(file), 'utf8')) : load(readFileSync(at(file), 'utf8'));
+    const parsed = <T = unknown>(file: string): T =>
+      (file.endsWith('.json') ? JSON.parse(readFileSync(at(file), 'utf8')) : load(readFileSync(at(file), 'utf8'))) as T;
     for (const [, service] of monitoring) {
       for (const { host } of mounts(service)) expect([host, existsSync(at(host)) && typeof parsed(host)]).toEqual([host, 'object']);
     }
@@ -212,7 +229,7 @@ describe('docker-compose.yml', () => {
 
     // Prometheus: its configuration, the rules it loads, and the job the rules match.
     expect(seenAt(prometheus, 'deploy/prometheus/prometheus.yml')).toBe('/etc/prometheus/prometheus.yml');
-    const config = parsed('deploy/prometheus/prometheus.yml');
+    const config = parsed<PrometheusConfig>('deploy/prometheus/prometheus.yml');
     expect(config.rule_files).toEqual([seenAt(prometheus, 'docs/prometheus-alerts.yml')]);
     expect(config.scrape_configs).toHaveLength(1);
     const [job] = config.scrape_configs;
@@ -221,8 +238,8 @@ describe('docker-compose.yml', () => {
 
     // Every transport service (any profile) is a target, on its MANAGEMENT_PORT, which is not published.
     const transports = Object.entries(compose.services).filter(([, service]) => service.environment?.WEB_PORT !== undefined);
-    expect(transports.length).toBe(3);
-    expect(job.dns_sd_configs.flatMap((sd: any) => sd.names).sort()).toEqual(transports.map(([name]) => name).sort());
+    expect(transports.length).toBe(4);
+    expect(job.dns_sd_configs.flatMap((sd) => sd.names).sort()).toEqual(transports.map(([name]) => name).sort());
     for (const [name, service] of transports) {
       const port = service.environment!.MANAGEMENT_PORT;
       expect([name, port, service.environment!.METRICS_PATH]).toEqual([name, String(job.dns_sd_configs[0].port), undefined]);
@@ -230,7 +247,7 @@ describe('docker-compose.yml', () => {
     }
 
     // Grafana: the data source is that Prometheus; the dashboard file lies where the provider reads.
-    const datasources = parsed('deploy/grafana/provisioning/datasources/prometheus.yml').datasources;
+    const { datasources } = parsed<{ datasources: unknown[] }>('deploy/grafana/provisioning/datasources/prometheus.yml');
     expect(datasources).toEqual([expect.objectContaining({ type: 'prometheus', url: 'http://prometheus:9090', isDefault: true })]);
     expect(prometheus.ports).toContain('127.0.0.1:9090:9090');
     expect(seenAt(grafana, 'deploy/grafana/provisioning/datasources/prometheus.yml')).toMatch(
@@ -239,7 +256,9 @@ describe('docker-compose.yml', () => {
     expect(seenAt(grafana, 'deploy/grafana/provisioning/dashboards/vumi-http-api.yml')).toMatch(
       /^\/etc\/grafana\/provisioning\/dashboards\/[^/]+\.yml$/,
     );
-    const [provider] = parsed('deploy/grafana/provisioning/dashboards/vumi-http-api.yml').providers;
+    const [provider] = parsed<{ providers: Array<{ options: { path: string } }> }>(
+      'deploy/grafana/provisioning/dashboards/vumi-http-api.yml',
+    ).providers;
     expect(seenAt(grafana, 'docs/grafana-dashboard.json')).toMatch(new RegExp(`^${provider.options.path}/[^/]+\\.json$`));
   });
 
@@ -565,19 +584,19 @@ describe('Kubernetes: the Gateway API component (not in production: in place of 
     const gateway = `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\ncomponents: [../components/gateway-api]\n`;
     const documents = renderKustomization('gateway', { 'gateway/kustomization.yaml': gateway });
     for (const d of documents) expect([d.where, schemaProblems(d.object)]).toEqual([d.where, undefined]);
-    const route = documents.find((d) => d.object.kind === 'HTTPRoute')!.object as any;
-    const service = documents.find((d) => d.object.kind === 'Service')!.object as any;
+    const route = documents.find((d) => d.object.kind === 'HTTPRoute')!.object as unknown as HttpRoute;
+    const service = documents.find((d) => d.object.kind === 'Service')!.object as unknown as Present<ManifestKinds['Service']>;
     expect(route.spec.rules).toHaveLength(1);
     const [rule] = route.spec.rules;
     expect(rule.matches).toEqual([{ path: { type: 'PathPrefix', value: setting('WEB_PATH') ?? DEFAULTS.webPath } }]);
-    const http = service.spec.ports.find((p: any) => p.name === 'http');
+    const http = service.spec.ports.find((p) => p.name === 'http')!;
     expect(rule.backendRefs).toEqual([{ name: service.metadata.name, port: http.port }]);
     const requestTimeout = Number(setting('REQUEST_TIMEOUT') ?? DEFAULTS.requestTimeout);
     expect(seconds(rule.timeouts.request)).toBeGreaterThan(requestTimeout);
     // The Ingress' nginx read time-out says the same.
     const ingress = renderKustomization('ingress', {
       'ingress/kustomization.yaml': gateway.replace('gateway-api', 'ingress'),
-    }).find((d) => d.object.kind === 'Ingress')!.object as any;
+    }).find((d) => d.object.kind === 'Ingress')!.object as unknown as Present<ManifestKinds['Ingress']>;
     expect(Number(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBe(seconds(rule.timeouts.request));
   });
 });

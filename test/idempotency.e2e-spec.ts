@@ -165,7 +165,7 @@ describe('Idempotency-Key', () => {
     const keyed = await send(s, 'no-redis');
     expect(keyed.status).toBe(503);
     expect(keyed.headers.get('retry-after')).toBe(String(s.config.retryAfter));
-    expect(JSON.parse(keyed.body)).toEqual({ error: 'idempotency_store_unavailable', message: expect.any(String) });
+    expect(JSON.parse(keyed.body)).toEqual({ error: 'idempotency_store_unavailable', message: anyString() });
     // Without a key nothing needs the store; the limiter falls back to memory (the keyed request took a token).
     expect((await call(s.api(COMPLETE))).status).toBe(200);
     expect((await call(s.api(COMPLETE))).status).toBe(200);

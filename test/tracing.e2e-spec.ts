@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config/config-loader';
 import { startTracing, TracingSdk } from '../src/platform/tracing/tracing-sdk';
 import { encodeMessage } from '../src/wire/vumi-serializer';
-import { buildReply } from '../src/wire/vumi-application';
+import { buildReply, decodeJsonObject } from '../src/wire/vumi-application';
 import { VUMI_EXCHANGE } from '../src/wire/vumi-topology';
 import { AMQP_URL, startTestService, TestService } from './support/test-service';
 

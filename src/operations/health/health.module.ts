@@ -19,9 +19,11 @@ export class HealthModule {
   static forRoot(config: TransportConfig): DynamicModule {
     // Paths are configuration: set them on the handlers before Nest reads them.
     const proto = HealthController.prototype;
+    /* eslint-disable @typescript-eslint/unbound-method -- the handler functions are the metadata targets, never called here */
     Reflect.defineMetadata(PATH_METADATA, config.healthPath, proto.check);
     Reflect.defineMetadata(PATH_METADATA, config.livenessPath, proto.live);
     Reflect.defineMetadata(PATH_METADATA, config.readinessPath, proto.ready);
+    /* eslint-enable @typescript-eslint/unbound-method */
     return {
       module: HealthModule,
       imports: [TerminusModule.forRoot({ logger: false }), AmqpModule, PendingRequestsModule, StatusModule, RedisModule],

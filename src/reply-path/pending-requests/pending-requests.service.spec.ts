@@ -73,7 +73,8 @@ describe('PendingRequestsService', () => {
         },
         [Symbol.iterator]: () => counting,
       };
-      return counting;
+      // The sweep uses next() only; the rest of MapIterator (dispose, helpers) is not called.
+      return counting as unknown as MapIterator<HeldRequest>;
     });
     return () => visits;
   }

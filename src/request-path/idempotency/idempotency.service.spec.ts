@@ -30,10 +30,10 @@ function setUp(env: Record<string, string> = {}, store: IdempotencyStore = new M
     accept: jest.fn<Promise<InboundOutcome>, [InboundFieldsDto, InboundSender]>(() => {
       published++;
       const messageId = `m${published}`;
-      if (!config.replyExpected) return { kind: 'accepted', messageId };
+      if (!config.replyExpected) return Promise.resolve({ kind: 'accepted', messageId });
       const held = new HandOff<HeldOutcome>();
       settle.push((outcome) => held.settle(outcome));
-      return { kind: 'held', messageId, answer: held.map((outcome) => answers.of(outcome)) };
+      return Promise.resolve({ kind: 'held', messageId, answer: held.map((outcome) => answers.of(outcome)) });
     }),
   };
   const events = new IdempotencyEvents();
