@@ -1,6 +1,7 @@
 import { ServerResponse } from 'node:http';
 import { loadConfig } from '../../config/config-loader';
 import { BrokerUnavailableError } from '../../broker/amqp.errors';
+import { completeReply } from '../../wire/reply-answer.testing';
 import { HeldOutcome } from '../../reply-path/pending-requests/held-request';
 import { HandOff } from '../../common/hand-off';
 import { HeldAnswers } from '../inbound/held-answer';
@@ -70,7 +71,7 @@ describe('ApiResponder', () => {
   });
 
   it.each<[HeldOutcome, number | undefined, string | undefined]>([
-    [{ kind: 'reply', content: 'héllo' }, 200, 'héllo'],
+    [{ kind: 'reply', reply: completeReply('m', 'héllo') }, 200, 'héllo'],
     [{ kind: 'timeout' }, 418, 'teapot'],
     [{ kind: 'shutdown' }, 418, 'teapot'],
     [{ kind: 'gone' }, undefined, undefined],

@@ -6,6 +6,7 @@ import { TransportConfig } from '../../config/transport-config';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { BasicAuthGuard } from './basic-auth.guard';
 import { ApiResponder } from './api-responder';
+import { ReplyFormatNegotiator } from './reply-format';
 import { HttpApiController } from './http-api.controller';
 import { HttpApiExceptionFilter } from './http-api-exception.filter';
 import { RequestBodyMiddleware } from './request-body.middleware';
@@ -30,7 +31,15 @@ export class HttpApiModule implements NestModule {
       module: HttpApiModule,
       imports: [CallersModule, ClientIdentityModule, IdempotencyModule, RateLimitModule],
       controllers: [HttpApiController],
-      providers: [ApiResponder, HttpApiExceptionFilter, BasicAuthGuard, VumiFieldsPipe, VumiFieldsValidation, RateLimitGuard],
+      providers: [
+        ApiResponder,
+        HttpApiExceptionFilter,
+        BasicAuthGuard,
+        VumiFieldsPipe,
+        VumiFieldsValidation,
+        RateLimitGuard,
+        ReplyFormatNegotiator,
+      ],
     };
   }
 
