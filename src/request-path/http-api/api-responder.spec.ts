@@ -85,14 +85,27 @@ describe('ApiResponder', () => {
     expect(res.body).toBe(body);
     expect(res.writes).toBe(status === undefined ? 0 : 1);
     if (status !== undefined) {
-      expect(res.headers).toMatchObject({ 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body!) });
+      expect(res.headers).toMatchObject({
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Content-Length': Buffer.byteLength(body!),
+        Vary: 'Accept', // the answer is negotiated, the text one too
+      });
     }
+  });
+
+  it('writes the JSON representation of a held answer as HeldAnswers made it, with Vary: Accept', () => {
+    const held = new HandOff<HeldOutcome>();
+    const res = answer((r) => responder.sendOutcome(r, { kind: 'held', messageId: 'm', answer: held.map((o) => answers.of(o, 'json')) }));
+    held.settle({ kind: 'reply', reply: completeReply('m', 'héllo', { session_event: 'close' }) });
+    expect(res.headers).toMatchObject({ 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept' });
+    expect(res.headers['Content-Length']).toBe(Buffer.byteLength(res.body!));
+    expect(JSON.parse(res.body!)).toMatchObject({ content: 'héllo', session_event: 'close', in_reply_to: 'm' });
   });
 
   it('answers a replay with the first answer, or the first message id, marked Idempotent-Replayed', () => {
     const first = { status: 200, contentType: 'text/plain; charset=utf-8', body: 'again' };
     const reply = answer((r) => responder.sendOutcome(r, { kind: 'replayed', messageId: 'm', answer: first }));
-    expect([reply.status, reply.body, reply.headers[REPLAYED_HEADER]]).toEqual([200, 'again', 'true']);
+    expect([reply.status, reply.body, reply.headers[REPLAYED_HEADER], reply.headers.Vary]).toEqual([200, 'again', 'true', 'Accept']);
     const id = answer((r) => responder.sendOutcome(r, { kind: 'replayed', messageId: 'b'.repeat(32) }));
     expect([id.status, JSON.parse(id.body!), id.headers[REPLAYED_HEADER]]).toEqual([200, { message_id: 'b'.repeat(32) }, 'true']);
   });
