@@ -1,3 +1,4 @@
+import { buildReply } from '../src/wire/vumi-application';
 import { sendHeld } from './support/held-requests';
 import { badResponseExamples, Document, exampleRequests, operations, problemsWith, send, validOpenApi } from './support/openapi-check';
 import { startTestService, TestService } from './support/test-service';
@@ -90,6 +91,29 @@ describe('OpenAPI document', () => {
     const timedOut = { status: late.status, headers: late.headers, body: await late.text() };
     expect(timedOut).toMatchObject({ status: 408, body: 'no reply in time' });
     expect(problemsWith(get, 'get', timedOut)).toEqual([]);
+
+    // The JSON representations, to a caller whose Accept prefers them (issue 25).
+    const asJson = { headers: { Accept: 'application/json' } };
+    const jsonCall = send(s.api({ to_addr: '777', from_addr: '123', content: 'hello' }), asJson);
+    await s.peer.publishOutbound(buildReply(await s.peer.nextInbound(), 'pong', { continueSession: false }));
+    const jsonReply = await jsonCall;
+    expect(jsonReply.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(jsonReply.body)).toMatchObject({ content: 'pong', session_event: 'close' });
+    expect(problemsWith(get, 'get', jsonReply)).toEqual([]);
+    // Vumi's reply() while the session goes on: session_event null, as documented (nullable).
+    const goingOn = send(s.api({ to_addr: '778', from_addr: '123', content: 'hello' }), asJson);
+    await s.peer.reply(await s.peer.nextInbound(), 'more');
+    const goingOnReply = await goingOn;
+    expect(JSON.parse(goingOnReply.body)).toMatchObject({ content: 'more', session_event: null });
+    expect(problemsWith(get, 'get', goingOnReply)).toEqual([]);
+    expect(problemsWith(get, 'get', { ...goingOnReply, body: goingOnReply.body.replace('null', '"bogus"') })).not.toEqual([]);
+
+    const jsonLate = send(s.api({ to_addr: '888', from_addr: '123', content: 'hello' }), asJson);
+    await s.peer.nextInbound();
+    const jsonTimedOut = await jsonLate;
+    expect(jsonTimedOut.status).toBe(408);
+    expect(JSON.parse(jsonTimedOut.body)).toEqual({ error: 'reply_timeout', message: 'no reply in time' });
+    expect(problemsWith(get, 'get', jsonTimedOut)).toEqual([]);
   });
 
   it('refusals as documented: 401 with auth on, 413, 415, and 503 with Retry-After', async () => {

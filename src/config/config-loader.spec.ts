@@ -75,6 +75,7 @@ describe('loadConfig defaults', () => {
       requestCleanupInterval: 5,
       requestTimeoutStatusCode: 504,
       requestTimeoutBody: '',
+      replyFormat: 'text',
       responseTimeDown: 10,
       responseTimeDegraded: 1,
       responseStatusWindow: 60,

@@ -20,6 +20,8 @@ import { DiffersFromWebPort, IsAddressOrCidrList, IsOtelKeyValues } from './sett
 
 export type ValidationMode = 'strict' | 'permissive';
 export type AmqpQueueType = 'classic' | 'quorum';
+/** How a held request's answer is written (docs/api.md, "Replies as JSON"): Vumi's text/plain content, or JSON with the session's state. */
+export type ReplyFormat = 'text' | 'json';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 /** OpenTelemetry's sampler names (OTEL_TRACES_SAMPLER), as its environment specification lists them. */
 export const OTEL_SAMPLERS = [
@@ -291,6 +293,15 @@ export class TransportConfig {
   @Setting({ env: 'REQUEST_TIMEOUT_BODY', vumiKey: 'request_timeout_body', kind: 'string', section: 'replies' })
   @IsString()
   requestTimeoutBody = '';
+
+  /**
+   * The answer of a held request whose caller states no preference between text/plain and
+   * application/json in `Accept` (or sends none): `text` is Vumi's, `json` is for callers that
+   * cannot send `Accept`. An explicit preference always wins.
+   */
+  @Setting({ env: 'REPLY_FORMAT', kind: 'string', section: 'replies' })
+  @IsIn(['text', 'json'])
+  replyFormat: ReplyFormat = 'text';
 
   /** Seconds; slower 2xx responses mark the `response` component down. */
   @Setting({ env: 'RESPONSE_TIME_DOWN', vumiKey: 'response_time_down', kind: 'float', section: 'replies' })

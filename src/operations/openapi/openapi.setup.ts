@@ -7,7 +7,7 @@ import { TransportConfig } from '../../config/transport-config';
 import { HealthModule } from '../health/health.module';
 import { HttpApiModule } from '../../request-path/http-api/http-api.module';
 import { MetricsModule } from '../metrics/metrics.module';
-import { FieldErrorsDto } from '../../request-path/http-api/api-answers.dto';
+import { FieldErrorsDto, MessageAcceptedDto } from '../../request-path/http-api/api-answers.dto';
 import { addConfiguredAnswers } from './configured-answers';
 import { callersConfigured } from '../../config/caller-entries';
 import { packageVersion } from '../../config/build-info';
@@ -37,7 +37,17 @@ export function buildOpenApiDocument(app: INestApplication, config: TransportCon
   });
   addConfiguredAnswers(document, config);
   closeFieldErrors(document);
+  closeMessageAccepted(document);
   return document;
+}
+
+/**
+ * `{"message_id": ...}` is all a fire-and-forget answer holds: closed, so that the 200 JSON
+ * answer's oneOf tells it from a reply as JSON (ReplyAnswerDto, which has a message_id too).
+ */
+function closeMessageAccepted(document: OpenAPIObject): void {
+  const schema = document.components?.schemas?.[MessageAcceptedDto.name] as SchemaObject | undefined;
+  if (schema) schema.additionalProperties = false;
 }
 
 /**

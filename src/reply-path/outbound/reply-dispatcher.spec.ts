@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/config-loader';
 import { MessagePublisher, PublishOutcome } from '../../broker/message-publisher';
 import { PendingRequestsService } from '../pending-requests/pending-requests.service';
 import { decodeOutboundMessage } from '../../wire/vumi-decoder';
+import { CompleteReply } from '../../wire/reply-answer';
 import { encodeMessage } from '../../wire/vumi-serializer';
 import { buildReply, decodeJsonObject } from '../../wire/vumi-application';
 import { JsonObject } from '../../wire/vumi-message';
@@ -32,9 +33,9 @@ class FakePending {
   held = new Set<string>();
   replies: Array<[string, string]> = [];
 
-  finishWithReply(messageId: string, content: string): boolean {
-    if (!this.held.delete(messageId)) return false;
-    this.replies.push([messageId, content]);
+  finishWithReply(reply: CompleteReply): boolean {
+    if (!this.held.delete(reply.in_reply_to)) return false;
+    this.replies.push([reply.in_reply_to, reply.content]);
     return true;
   }
 }

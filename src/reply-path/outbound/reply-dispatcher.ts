@@ -6,6 +6,7 @@ import { PendingRequestsService } from '../pending-requests/pending-requests.ser
 import { buildAck, buildNack } from '../../wire/vumi-builders';
 import { missingFieldsReason, NO_MATCHING_REQUEST, OutboundMessage, REPLIES_NOT_EXPECTED } from '../../wire/vumi-decoder';
 import { eventJson } from '../../wire/vumi-serializer';
+import { CompleteReply } from '../../wire/reply-answer';
 import { routingKeysFor, VumiRoutingKeys } from '../../wire/vumi-topology';
 import { suppressedNote, ThrottledLines } from '../../common/throttled-lines';
 
@@ -65,8 +66,9 @@ export class ReplyDispatcher {
     if (!this.config.replyExpected) return this.nack(message, REPLIES_NOT_EXPECTED);
     const missing = missingFieldsReason(message);
     if (missing) return this.nack(message, missing);
-    const inReplyTo = message.in_reply_to as string;
-    if (this.pending.finishWithReply(inReplyTo, message.content as string) || this.answered.get(message.message_id) === inReplyTo) {
+    const reply = message as CompleteReply; // missingFieldsReason found in_reply_to and content
+    const inReplyTo = reply.in_reply_to;
+    if (this.pending.finishWithReply(reply) || this.answered.get(message.message_id) === inReplyTo) {
       // Answered. If the ack event or the AMQP ack after it fails (the broker went away), the
       // delivery comes back: its redelivery gets the ack again, not a "No matching request" nack
       // for a request that was answered.

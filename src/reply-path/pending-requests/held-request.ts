@@ -1,13 +1,15 @@
 import { HandOff } from '../../common/hand-off';
+import { CompleteReply } from '../../wire/reply-answer';
 
 /**
  * How a held request ended, the one value the hand-off `PendingRequestsService.hold()` returns settles with: the
- * application's reply, the time-out, shutdown, or its caller went away first. What that becomes on
+ * application's reply (the decoded message itself: its content for a text answer, its other fields
+ * for a JSON one), the time-out, shutdown, or its caller went away first. What that becomes on
  * the wire is the HTTP layer's business (ApiResponder): an outcome carries no status code. Only
  * FinishedRequest, below, names the status its answer gets, for the observers (status, metrics).
  */
 export type HeldOutcome =
-  | { readonly kind: 'reply'; readonly content: string }
+  | { readonly kind: 'reply'; readonly reply: CompleteReply }
   | { readonly kind: 'timeout' }
   | { readonly kind: 'shutdown' }
   | { readonly kind: 'gone' };

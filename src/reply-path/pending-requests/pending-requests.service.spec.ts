@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { HandOff } from '../../common/hand-off';
 import { loadConfig } from '../../config/config-loader';
+import { completeReply } from '../../wire/reply-answer.testing';
 import { ClientWatch, FinishedRequest, HeldOutcome, HeldRequest } from './held-request';
 import { TooManyPendingForClientError, TooManyPendingRequestsError } from './pending-requests.errors';
 import { PendingRequestsService } from './pending-requests.service';
@@ -136,7 +137,7 @@ describe('PendingRequestsService', () => {
   describe('every way out is taken exactly once, and settles the outcome once', () => {
     async function afterwards(service: PendingRequestsService, id: string, client: FakeClient, seen: { settled: HeldOutcome[] }) {
       client.disconnect();
-      expect(service.finishWithReply(id, 'again')).toBe(false);
+      expect(service.finishWithReply(completeReply(id, 'again'))).toBe(false);
       expect(service.sweep(clock + TIMEOUT_S * 1000 * 2)).toBe(0);
       service.abandon(id);
       await tick();
@@ -151,9 +152,9 @@ describe('PendingRequestsService', () => {
       const client = new FakeClient();
       const seen = track(service.hold('r', '555', 'addr:a', client));
       clock += 250;
-      expect(service.finishWithReply('r', 'héllo')).toBe(true);
+      expect(service.finishWithReply(completeReply('r', 'héllo'))).toBe(true);
       await afterwards(service, 'r', client, seen);
-      expect(seen.settled).toEqual([{ kind: 'reply', content: 'héllo' }]);
+      expect(seen.settled).toEqual([{ kind: 'reply', reply: completeReply('r', 'héllo') }]);
       expect(service.disconnects).toBe(0);
       expect(finished).toEqual([{ reason: 'reply', seconds: 0.25, status: 200 }]);
     });
@@ -211,7 +212,7 @@ describe('PendingRequestsService', () => {
     expect(service.isFull).toBe(true);
     expect(() => service.hold('c', '555', 'addr:c', new FakeClient())).toThrow(TooManyPendingRequestsError);
     expect(service.has('c')).toBe(false);
-    service.finishWithReply('a', 'ok');
+    service.finishWithReply(completeReply('a', 'ok'));
     expect(() => service.hold('c', '555', 'addr:c', new FakeClient())).not.toThrow();
     expect(service.size).toBe(2);
   });
@@ -240,8 +241,8 @@ describe('PendingRequestsService', () => {
       const targets = [new FakeClient(), new FakeClient(), new FakeClient(), new FakeClient()];
       targets.forEach((target, i) => void service.hold(`m${i}`, '555', 'addr:a', target));
       expect(service.heldBy('addr:a')).toBe(4);
-      service.finishWithReply('m0', 'reply'); // reply (its close event then changes nothing)
-      service.finishWithReply('m0', 'again');
+      service.finishWithReply(completeReply('m0', 'reply')); // reply (its close event then changes nothing)
+      service.finishWithReply(completeReply('m0', 'again'));
       targets[1].disconnect(); // disconnect
       targets[1].disconnect();
       service.release('m2'); // publish failed

@@ -6,6 +6,7 @@ import { Listeners } from '../../common/listeners';
 import { CLIENT_GONE, ClientWatch, FinishedRequest, FinishReason, HeldOutcome, HeldRequest, SHUT_DOWN, TIMED_OUT } from './held-request';
 import { TooManyPendingForClientError, TooManyPendingRequestsError } from './pending-requests.errors';
 import { maxPendingPerClientOf } from './client-shares';
+import { CompleteReply } from '../../wire/reply-answer';
 
 /** Why a request was refused a slot: the instance is full, or its client has its whole share. */
 export type RefusalReason = 'full' | 'client_share';
@@ -137,14 +138,14 @@ export class PendingRequestsService implements OnModuleDestroy {
   }
 
   /**
-   * Settles a held request with the application's reply; false when none is held under that id.
-   * When it returns, the outcome's listeners have run: the HTTP answer is written (ReplyDispatcher
-   * publishes the `ack` event only then).
+   * Settles the held request `reply.in_reply_to` names with the application's reply; false when
+   * none is held under that id. When it returns, the outcome's listeners have run: the HTTP answer
+   * is written (ReplyDispatcher publishes the `ack` event only then).
    */
-  finishWithReply(messageId: string, content: string): boolean {
-    const request = this.held.get(messageId);
+  finishWithReply(reply: CompleteReply): boolean {
+    const request = this.held.get(reply.in_reply_to);
     if (!request) return false;
-    this.settle(request, { kind: 'reply', content }, 'reply', 200);
+    this.settle(request, { kind: 'reply', reply }, 'reply', 200);
     return true;
   }
 

@@ -1,6 +1,7 @@
 import { ServerResponse } from 'node:http';
 import { loadConfig } from '../../config/config-loader';
 import { BrokerUnavailableError } from '../../broker/amqp.errors';
+import { completeReply } from '../../wire/reply-answer.testing';
 import { HeldOutcome } from '../../reply-path/pending-requests/held-request';
 import { HandOff } from '../../common/hand-off';
 import { HeldAnswers } from '../inbound/held-answer';
@@ -71,7 +72,7 @@ describe('ApiResponder', () => {
   });
 
   it.each<[HeldOutcome, number | undefined, string | undefined]>([
-    [{ kind: 'reply', content: 'héllo' }, 200, 'héllo'],
+    [{ kind: 'reply', reply: completeReply('m', 'héllo') }, 200, 'héllo'],
     [{ kind: 'timeout' }, 418, 'teapot'],
     [{ kind: 'shutdown' }, 418, 'teapot'],
     [{ kind: 'gone' }, undefined, undefined],
@@ -85,14 +86,27 @@ describe('ApiResponder', () => {
     expect(res.body).toBe(body);
     expect(res.writes).toBe(status === undefined ? 0 : 1);
     if (status !== undefined) {
-      expect(res.headers).toMatchObject({ 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body!) });
+      expect(res.headers).toMatchObject({
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Content-Length': Buffer.byteLength(body!),
+        Vary: 'Accept', // the answer is negotiated, the text one too
+      });
     }
+  });
+
+  it('writes the JSON representation of a held answer as HeldAnswers made it, with Vary: Accept', () => {
+    const held = new HandOff<HeldOutcome>();
+    const res = answer((r) => responder.sendOutcome(r, { kind: 'held', messageId: 'm', answer: held.map((o) => answers.of(o, 'json')) }));
+    held.settle({ kind: 'reply', reply: completeReply('m', 'héllo', { session_event: 'close' }) });
+    expect(res.headers).toMatchObject({ 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept' });
+    expect(res.headers['Content-Length']).toBe(Buffer.byteLength(res.body!));
+    expect(JSON.parse(res.body!)).toMatchObject({ content: 'héllo', session_event: 'close', in_reply_to: 'm' });
   });
 
   it('answers a replay with the first answer, or the first message id, marked Idempotent-Replayed', () => {
     const first = { status: 200, contentType: 'text/plain; charset=utf-8', body: 'again' };
     const reply = answer((r) => responder.sendOutcome(r, { kind: 'replayed', messageId: 'm', answer: first }));
-    expect([reply.status, reply.body, reply.headers[REPLAYED_HEADER]]).toEqual([200, 'again', 'true']);
+    expect([reply.status, reply.body, reply.headers[REPLAYED_HEADER], reply.headers.Vary]).toEqual([200, 'again', 'true', 'Accept']);
     const id = answer((r) => responder.sendOutcome(r, { kind: 'replayed', messageId: 'b'.repeat(32) }));
     expect([id.status, JSON.parse(id.body!), id.headers[REPLAYED_HEADER]]).toEqual([200, { message_id: 'b'.repeat(32) }, 'true']);
   });

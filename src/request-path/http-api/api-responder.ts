@@ -69,18 +69,24 @@ export class ApiResponder {
       case 'replayed':
         res.setHeader(REPLAYED_HEADER, 'true');
         if (!outcome.answer) return this.sendAccepted(res, outcome.messageId);
+        // The representation the first request negotiated, whatever this one's Accept: the reply
+        // exists once, and a stored text answer has no session_event to make JSON of
+        // (docs/retries-and-limits.md, "Reply mode").
         return this.send(res, {
           status: outcome.answer.status,
-          headers: { 'Content-Type': outcome.answer.contentType },
+          headers: { 'Content-Type': outcome.answer.contentType, Vary: 'Accept' },
           body: outcome.answer.body,
         });
     }
   }
 
-  /** A held request's answer (HeldAnswers): the reply as text, or the configured time-out answer. */
+  /**
+   * A held request's answer (HeldAnswers): the reply, or the time-out answer, as text or JSON by
+   * the caller's `Accept`; so every one says `Vary: Accept`, the text one included.
+   */
   sendHeld(res: ServerResponse, answer: HeldAnswer): void {
     if (answer.callerGone) return; // nobody to answer
-    this.send(res, { status: answer.status, headers: { 'Content-Type': answer.contentType }, body: answer.body });
+    this.send(res, { status: answer.status, headers: { 'Content-Type': answer.contentType, Vary: 'Accept' }, body: answer.body });
   }
 
   sendError(res: ServerResponse, error: unknown): void {

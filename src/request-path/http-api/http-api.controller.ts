@@ -11,6 +11,8 @@ import { requestIdOfResponse } from '../../platform/logging/request-id';
 import { ClientIdentity } from '../../callers/identity/client-identity';
 import { ApiResponder } from './api-responder';
 import { ResponseCloseWatch } from './response-close-watch';
+import { ReplyFormatNegotiator } from './reply-format';
+import { ReplyFormat } from '../../config/transport-config';
 import { RateLimitGuard } from '../../callers/rate-limit/rate-limit.guard';
 import { Sent } from './request-fields.decorator';
 import { RequestBodyInterceptor } from './request-body.interceptor';
@@ -33,6 +35,7 @@ export class HttpApiController {
     private readonly idempotency: IdempotencyService,
     private readonly responder: ApiResponder,
     private readonly identity: ClientIdentity,
+    private readonly replyFormats: ReplyFormatNegotiator,
   ) {}
 
   @Head()
@@ -80,7 +83,7 @@ export class HttpApiController {
    * Errors thrown here reach ApiResponder through HttpApiExceptionFilter.
    */
   private async receive(fields: InboundFieldsDto, req: Request, res: Response): Promise<void> {
-    const outcome = await this.idempotency.accept(fields, new ApiSender(req, res, this.identity));
+    const outcome = await this.idempotency.accept(fields, new ApiSender(req, res, this.identity, this.replyFormats));
     this.responder.sendOutcome(res, outcome);
   }
 }
@@ -89,6 +92,7 @@ export class HttpApiController {
  * Who sent an API request, as plain values read off it for the layers below. Its scope
  * (ClientIdentity.scopeOf, which may walk X-Forwarded-For) is worked out only when read: by an
  * Idempotency-Key or a held slot's share; a fire-and-forget request without a key never reads it.
+ * So is the representation its held answer takes (`Accept`, ReplyFormatNegotiator).
  */
 class ApiSender implements IdempotentRequest {
   readonly caller: string | undefined;
@@ -102,6 +106,7 @@ class ApiSender implements IdempotentRequest {
     private readonly req: Request,
     res: Response,
     private readonly identity: ClientIdentity,
+    private readonly replyFormats: ReplyFormatNegotiator,
   ) {
     const caller = callerOf(req);
     this.caller = caller?.name;
@@ -113,5 +118,10 @@ class ApiSender implements IdempotentRequest {
 
   get scope(): string {
     return (this.clientScope ??= this.identity.scopeOf(this.req));
+  }
+
+  /** Read once, in reply mode only: fire-and-forget requests never look at `Accept`. */
+  get replyFormat(): ReplyFormat {
+    return this.replyFormats.formatFor(this.req.headers.accept);
   }
 }

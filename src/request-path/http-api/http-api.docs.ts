@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiExtraModels, ApiOperation, ApiQuery, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import { ApiErrorDto, FieldErrorsDto, MessageAcceptedDto } from './api-answers.dto';
+import { ApiErrorDto, FieldErrorsDto, MessageAcceptedDto, ReplyAnswerDto } from './api-answers.dto';
 import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
 import { TEXT_PLAIN_UTF8 } from '../../common/content-types';
 
@@ -22,15 +22,36 @@ const error = (example: ApiErrorDto) => ({ [JSON_TYPE]: { schema: { $ref: getSch
 
 export function ApiPathAnswers(): MethodDecorator & ClassDecorator {
   return applyDecorators(
-    ApiExtraModels(MessageAcceptedDto, FieldErrorsDto, ApiErrorDto),
+    ApiExtraModels(MessageAcceptedDto, ReplyAnswerDto, FieldErrorsDto, ApiErrorDto),
     ApiResponse({
       status: 200,
       description:
-        'Fire-and-forget (REPLY_EXPECTED=false): the message id, once the broker confirmed the message. ' +
-        "Reply mode (REPLY_EXPECTED=true): the application's reply content, when it comes.",
+        'Fire-and-forget (REPLY_EXPECTED=false): the message id (JSON), once the broker confirmed the message. ' +
+        "Reply mode (REPLY_EXPECTED=true): the application's reply, when it comes, in the representation the Accept header " +
+        "negotiates (with Vary: Accept): Vumi's text/plain content, unless the caller prefers application/json by q-value " +
+        '(e.g. `Accept: application/json`); then the reply with its session_event. A caller that states no preference ' +
+        '(no Accept, or */* alone) gets REPLY_FORMAT (text by default). A replay through Idempotency-Key gets the ' +
+        'representation the first request was answered with, whatever its own Accept.',
       headers: REQUEST_ID,
       content: {
-        [JSON_TYPE]: { schema: { $ref: getSchemaPath(MessageAcceptedDto) } },
+        [JSON_TYPE]: {
+          schema: { oneOf: [{ $ref: getSchemaPath(MessageAcceptedDto) }, { $ref: getSchemaPath(ReplyAnswerDto) }] },
+          examples: {
+            accepted: { summary: 'Fire-and-forget: the message id', value: { message_id: '6a1c0b7e3f6f4e0bb1f6d6a4c1f0a9e2' } },
+            reply: {
+              summary: 'Reply mode, Accept: application/json: the reply with its session_event',
+              value: {
+                message_id: 'b1f0c7e3f6f44e0bb1f6d6a4c1f0a9e2',
+                to_addr: '+27831234567',
+                from_addr: '*120*7#',
+                content: 'Your balance is 42. Bye',
+                session_event: 'close',
+                in_reply_to: '6a1c0b7e3f6f4e0bb1f6d6a4c1f0a9e2',
+                helper_metadata: {},
+              },
+            },
+          },
+        },
         [TEXT]: { schema: { type: 'string', example: 'Thanks, we got your message' } },
       },
     }),

@@ -5,6 +5,7 @@ import { PATH_METADATA } from '@nestjs/common/constants';
 import { TransportConfig } from '../../config/transport-config';
 import { BasicAuthGuard } from './basic-auth.guard';
 import { ApiResponder } from './api-responder';
+import { ReplyFormatNegotiator } from './reply-format';
 import { HttpApiController } from './http-api.controller';
 import { HttpApiExceptionFilter } from './http-api-exception.filter';
 import { RequestBodyInterceptor } from './request-body.interceptor';
@@ -39,6 +40,7 @@ export class HttpApiModule {
         RateLimitGuard,
         RequestBodyInterceptor,
         BodyBudget,
+        ReplyFormatNegotiator,
       ],
     };
   }

@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/config-loader';
 import { BrokerUnavailableError } from '../../broker/amqp.errors';
 import { InboundFieldsDto } from '../inbound/inbound-fields.dto';
 import { InboundMessageService, InboundOutcome, InboundSender } from '../inbound/inbound-message.service';
+import { completeReply } from '../../wire/reply-answer.testing';
 import { HeldOutcome } from '../../reply-path/pending-requests/held-request';
 import { HandOff } from '../../common/hand-off';
 import { HeldAnswers } from '../inbound/held-answer';
@@ -96,7 +97,7 @@ describe('IdempotencyService', () => {
   it('keeps only the message id of an answer over IDEMPOTENCY_MAX_ENTRY_BYTES: its repeat gets 422 and publishes nothing', async () => {
     const { settle, send, published } = setUp({ REPLY_EXPECTED: 'true', IDEMPOTENCY_MAX_ENTRY_BYTES: '1024' });
     await send('"big"');
-    settle[0]({ kind: 'reply', content: 'y'.repeat(2000) });
+    settle[0]({ kind: 'reply', reply: completeReply('m', 'y'.repeat(2000)) });
     await tick();
     const repeat = send('"big"');
     await expect(repeat).rejects.toBeInstanceOf(IdempotencyAnswerNotKeptError);
@@ -108,7 +109,7 @@ describe('IdempotencyService', () => {
     expect(published()).toBe(1);
     // A small answer is kept as before.
     await send('"small"');
-    settle[1]({ kind: 'reply', content: 'ok' });
+    settle[1]({ kind: 'reply', reply: completeReply('m', 'ok') });
     await tick();
     expect(await send('"small"')).toEqual({
       kind: 'replayed',

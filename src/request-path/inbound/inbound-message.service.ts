@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
-import { TransportConfig } from '../../config/transport-config';
+import { ReplyFormat, TransportConfig } from '../../config/transport-config';
 import { MessagePublisher } from '../../broker/message-publisher';
 import { PendingRequestsService } from '../../reply-path/pending-requests/pending-requests.service';
 import { ClientWatch } from '../../reply-path/pending-requests/held-request';
@@ -34,6 +34,11 @@ export interface InboundSender {
   readonly client?: ClientWatch;
   /** The HTTP request's id (RequestLog), for the log lines about its message. */
   readonly requestId?: string;
+  /**
+   * The representation the caller negotiated for a held request's answer (absent: `text`). Read
+   * only in reply mode, once, when the request is held: a getter may work it out then.
+   */
+  readonly replyFormat?: ReplyFormat;
 }
 
 /**
@@ -71,6 +76,7 @@ export class InboundMessageService {
     // Held first, under the id the message will carry: a refused slot costs no message, and even an
     // instant reply finds its request.
     const id = newVumiId();
+    const format = sender.replyFormat;
     const outcome = this.pending.hold(id, fields.to_addr, sender.scope, sender.client, sender.requestId);
     try {
       await this.publisher.publish(this.routingKey, this.build(fields, sender, id).body);
@@ -78,7 +84,7 @@ export class InboundMessageService {
       this.pending.release(id);
       throw error;
     }
-    return { kind: 'held', messageId: id, answer: outcome.map((held) => this.answers.of(held)) };
+    return { kind: 'held', messageId: id, answer: outcome.map((held) => this.answers.of(held, format)) };
   }
 
   /** The message and its bytes; logs the line that ties the request's id to its message's id (NOISY adds the body). */
