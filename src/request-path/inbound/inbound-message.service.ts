@@ -11,7 +11,7 @@ import { newVumiId } from '../../wire/vumi-ids';
 import { userMessageJson } from '../../wire/vumi-serializer';
 import { routingKeysFor } from '../../wire/vumi-topology';
 import { InboundFieldsDto } from './inbound-fields.dto';
-import { ServiceDrainingError } from './inbound.errors';
+import { ServiceDrainingError, ServicePausedError } from './inbound.errors';
 import { logsDebug } from '../../platform/logging/log-level';
 import { HeldAnswer, HeldAnswers } from './held-answer';
 
@@ -63,6 +63,7 @@ export class InboundMessageService {
    */
   async accept(fields: InboundFieldsDto, sender: InboundSender): Promise<InboundOutcome> {
     if (this.lifecycle.isDraining) throw new ServiceDrainingError();
+    if (this.lifecycle.isPaused) throw new ServicePausedError();
     if (!this.config.replyExpected) {
       const { id, body } = this.build(fields, sender);
       await this.publisher.publish(this.routingKey, body);
