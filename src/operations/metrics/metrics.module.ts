@@ -19,6 +19,7 @@ import { IdempotencyModule } from '../../request-path/idempotency/idempotency.mo
 import { RateLimitModule } from '../../callers/rate-limit/rate-limit.module';
 import { RetriesAndLimitsMetrics } from './retries-and-limits-metrics';
 import { AuthMetrics } from './auth-metrics';
+import { CallersReloadMetrics } from './callers-reload-metrics';
 
 /**
  * Prometheus metrics. Each *-metrics provider defines its metrics in the one
@@ -42,6 +43,7 @@ export class MetricsModule {
         StatusMetrics,
         RetriesAndLimitsMetrics,
         AuthMetrics,
+        CallersReloadMetrics,
       ],
       exports: [MetricsService, HttpMetrics],
     };
