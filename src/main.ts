@@ -22,11 +22,12 @@ async function main(): Promise<void> {
   }
   // Loaded only once the configuration holds (issue 21): a bad setting exits after loading the
   // loader alone (about 0.3 s of CPU), not after Nest, the broker client and every module (1.4 s).
-  const [{ Logger }, { startService }, { RuntimeLogLevel }, { startTracing }] = await Promise.all([
+  const [{ Logger }, { startService }, { RuntimeLogLevel }, { startTracing }, { CallersReloader }] = await Promise.all([
     import('@nestjs/common'),
     import('./bootstrap'),
     import('./platform/logging/runtime-log-level'),
     import('./platform/tracing/tracing-sdk'),
+    import('./callers/credentials/callers-reloader'),
   ]);
   // Before the service, so its first request is traced; loads the OpenTelemetry SDK only when enabled.
   const tracing = config.otelEnabled ? startTracing(config) : undefined;
@@ -37,6 +38,13 @@ async function main(): Promise<void> {
       `(transport ${config.transportName}, instance ${config.instanceId}, reply_expected ${config.replyExpected})`,
   );
   if (service.management) logger.log(`Metrics and API docs on ${service.management.url} (MANAGEMENT_PORT)`);
+  if (config.adminToken !== undefined) {
+    if (service.management) logger.log(`Runtime controls on ${service.management.url}/admin/ (ADMIN_TOKEN)`);
+    else logger.warn('ADMIN_TOKEN is set without MANAGEMENT_PORT: no runtime controls (they are never on WEB_PORT)');
+  }
+  // The callers list read again (CALLERS_FILE from disk), as `nginx -s reload` reads its files.
+  const callers = service.app.get(CallersReloader);
+  process.on('SIGHUP', () => callers.reload('SIGHUP'));
   // A log level change without a restart (docs/operating.md): LOG_LEVEL → debug → trace → LOG_LEVEL.
   const logLevel = service.app.get(RuntimeLogLevel);
   process.on('SIGUSR2', () => logLevel.next('SIGUSR2'));
