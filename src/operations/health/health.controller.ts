@@ -6,6 +6,7 @@ import { HealthAnswerDto, LivenessAnswerDto } from './health-answers.dto';
 import { BrokerHealthIndicator } from './broker.health';
 import { LifecycleHealthIndicator } from './lifecycle.health';
 import { ResponseTimeHealthIndicator } from './response-time.health';
+import { InboundQueueHealthIndicator } from './inbound-queue.health';
 
 /**
  * Health, liveness and readiness. Paths come from the configuration
@@ -26,6 +27,7 @@ export class HealthController {
     private readonly responseTime: ResponseTimeHealthIndicator,
     private readonly pending: PendingRequestsService,
     private readonly lifecycle: LifecycleHealthIndicator,
+    private readonly inboundQueue: InboundQueueHealthIndicator,
   ) {}
 
   /** Vumi's `{"pending_requests": N}` beside the broker's, lifecycle's and response times' health. */
@@ -63,7 +65,12 @@ export class HealthController {
 
   private trafficCheck(): Promise<Record<string, unknown>> {
     return this.withPendingRequests(() =>
-      this.health.check([() => this.broker.check(), () => this.lifecycle.check(), () => this.responseTime.check()]),
+      this.health.check([
+        () => this.broker.check(),
+        () => this.lifecycle.check(),
+        () => this.responseTime.check(),
+        () => this.inboundQueue.check(),
+      ]),
     );
   }
 

@@ -1,4 +1,4 @@
-// Owns: HEALTH_PATH, liveness and readiness: Terminus indicators for the broker, draining and response times.
+// Owns: HEALTH_PATH, liveness and readiness: Terminus indicators for the broker, draining/paused, response times and the inbound queue.
 // May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/*, request-path/*, operations/status.
 import { DynamicModule, Module } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
@@ -11,6 +11,7 @@ import { BrokerHealthIndicator } from './broker.health';
 import { HealthController } from './health.controller';
 import { ResponseTimeHealthIndicator } from './response-time.health';
 import { LifecycleHealthIndicator } from './lifecycle.health';
+import { InboundQueueHealthIndicator } from './inbound-queue.health';
 
 @Module({})
 export class HealthModule {
@@ -24,7 +25,7 @@ export class HealthModule {
       module: HealthModule,
       imports: [TerminusModule.forRoot({ logger: false }), AmqpModule, PendingRequestsModule, StatusModule],
       controllers: [HealthController],
-      providers: [BrokerHealthIndicator, LifecycleHealthIndicator, ResponseTimeHealthIndicator],
+      providers: [BrokerHealthIndicator, LifecycleHealthIndicator, ResponseTimeHealthIndicator, InboundQueueHealthIndicator],
     };
   }
 }

@@ -20,6 +20,7 @@ import { RateLimitModule } from '../../callers/rate-limit/rate-limit.module';
 import { RetriesAndLimitsMetrics } from './retries-and-limits-metrics';
 import { AuthMetrics } from './auth-metrics';
 import { CallersReloadMetrics } from './callers-reload-metrics';
+import { InboundQueueMetrics } from './inbound-queue-metrics';
 
 /**
  * Prometheus metrics. Each *-metrics provider defines its metrics in the one
@@ -44,6 +45,7 @@ export class MetricsModule {
         RetriesAndLimitsMetrics,
         AuthMetrics,
         CallersReloadMetrics,
+        InboundQueueMetrics,
       ],
       exports: [MetricsService, HttpMetrics],
     };

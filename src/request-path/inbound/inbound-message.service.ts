@@ -14,6 +14,8 @@ import { InboundFieldsDto } from './inbound-fields.dto';
 import { ServiceDrainingError, ServicePausedError } from './inbound.errors';
 import { logsDebug } from '../../platform/logging/log-level';
 import { HeldAnswer, HeldAnswers } from './held-answer';
+import { InboundQueueMonitor } from '../../broker/inbound-queue-monitor';
+import { ThrottledWarning } from '../../common/throttled-warning';
 
 /**
  * Fire-and-forget: the message is confirmed. Reply mode: it is confirmed and its request held;
@@ -45,6 +47,7 @@ export class InboundMessageService {
   private readonly logger = new Logger('Inbound');
   private readonly routingKey: string;
   private readonly debugLines: boolean;
+  private readonly noConsumerWarning = new ThrottledWarning();
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -52,6 +55,7 @@ export class InboundMessageService {
     private readonly pending: PendingRequestsService,
     private readonly lifecycle: LifecycleService,
     private readonly answers: HeldAnswers,
+    private readonly inboundQueue: InboundQueueMonitor,
   ) {
     this.routingKey = routingKeysFor(config.transportName).inbound;
     this.debugLines = logsDebug(config);
@@ -73,6 +77,8 @@ export class InboundMessageService {
     // instant reply finds its request.
     const id = newVumiId();
     const outcome = this.pending.hold(id, fields.to_addr, sender.scope, sender.client, sender.requestId);
+    // One field read per held request; the line at most every 10 s: why requests wait out REQUEST_TIMEOUT.
+    if (this.inboundQueue.noConsumer && this.noConsumerWarning.due()) this.warnNoConsumer(sender.requestId);
     try {
       await this.publisher.publish(this.routingKey, this.build(fields, sender, id).body);
     } catch (error) {
@@ -99,5 +105,14 @@ export class InboundMessageService {
       else this.logger.debug(line);
     }
     return { id, body };
+  }
+
+  private warnNoConsumer(requestId: string | undefined): void {
+    const { queue, messages } = this.inboundQueue.reading;
+    this.logger.warn({
+      msg: `A request is held for its reply while nothing consumes ${queue} (${messages} messages waiting): it will wait out REQUEST_TIMEOUT unless an application starts`,
+      queue,
+      ...(requestId === undefined ? {} : { request_id: requestId }),
+    });
   }
 }
