@@ -41,7 +41,11 @@ describe('runtime controls', () => {
   }
 
   function admin(s: TestService, path: string, init: RequestInit = {}, token = TOKEN) {
-    return call(`${management(s)}${path}`, { method: 'POST', ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as object) } });
+    return call(`${management(s)}${path}`, {
+      method: 'POST',
+      ...init,
+      headers: { authorization: `Bearer ${token}`, ...(init.headers as object) },
+    });
   }
 
   it('are off without ADMIN_TOKEN, and never on the API port', async () => {
@@ -95,11 +99,11 @@ describe('runtime controls', () => {
 
     const refused = await call(service.api(COMPLETE));
     expect(refused.status).toBe(503);
-    expect(JSON.parse(refused.body).error).toBe('paused');
+    expect((JSON.parse(refused.body) as { error: string }).error).toBe('paused');
     expect(refused.headers.get('retry-after')).toBe(String(service.config.retryAfter));
     const ready = await call(`${service.url}${service.config.readinessPath}`);
     expect(ready.status).toBe(503);
-    expect(JSON.parse(ready.body).error.lifecycle.state).toBe('paused');
+    expect((JSON.parse(ready.body) as { error: { lifecycle: { state: string } } }).error.lifecycle.state).toBe('paused');
 
     // Replies are still consumed while paused: the held request gets its answer.
     await service.peer.publishOutbound(buildReply(held.inbound, 'still answered'));
@@ -189,7 +193,8 @@ describe('inbound queue consumers', () => {
     const s = service;
     const metrics = new MetricsReader(`${s.url}/metrics`);
     const queue = s.peer.keys.inbound;
-    const detail = async () => ((await (await fetch(`${s.url}/health`)).json()) as { details: { inbound_queue: Record<string, unknown> } }).details.inbound_queue;
+    const detail = async () =>
+      ((await (await fetch(`${s.url}/health`)).json()) as { details: { inbound_queue: Record<string, unknown> } }).details.inbound_queue;
 
     await waitUntil('a first reading', async () => (await detail()).consumers === 0);
     expect(await detail()).toMatchObject({ status: 'up', queue, exists: true, consumers: 0, messages: 0, listening: false });
@@ -214,7 +219,8 @@ describe('inbound queue consumers', () => {
     service = await startTestService({ INBOUND_QUEUE_CHECK_INTERVAL: '1' });
     const s = service;
     await s.peer.read(s.peer.keys.inbound);
-    const detail = async () => ((await (await fetch(`${s.url}/health`)).json()) as { details: { inbound_queue: Record<string, unknown> } }).details.inbound_queue;
+    const detail = async () =>
+      ((await (await fetch(`${s.url}/health`)).json()) as { details: { inbound_queue: Record<string, unknown> } }).details.inbound_queue;
     await waitUntil('the consumer seen', async () => (await detail()).consumers === 1);
     const connection = await connect(AMQP_URL);
     const channel = await connection.createChannel();

@@ -6,5 +6,9 @@ import { CallerCredentials } from './caller-credentials';
 import { CallersReloader } from './callers-reloader';
 
 /** The multi-caller credentials list, its bounded password checks (for BasicAuthGuard) and its reload. */
-@Module({ imports: [AuthModule], providers: [CallerCredentials, CallersReloader], exports: [CallerCredentials, CallersReloader, AuthModule] })
+@Module({
+  imports: [AuthModule],
+  providers: [CallerCredentials, CallersReloader],
+  exports: [CallerCredentials, CallersReloader, AuthModule],
+})
 export class CallersModule {}

@@ -85,7 +85,8 @@ export class AdminControls {
     const route = this.routes.get(path);
     if (!route) return { status: 404, body: { error: 'not_found', message: `No control at ${path}` } };
     const [method, action] = route;
-    if (req.method !== method) return { status: 405, body: { error: 'method_not_allowed', message: `${path} takes ${method}` }, headers: { Allow: method } };
+    if (req.method !== method)
+      return { status: 405, body: { error: 'method_not_allowed', message: `${path} takes ${method}` }, headers: { Allow: method } };
     return action(req, address);
   }
 
@@ -101,9 +102,17 @@ export class AdminControls {
     );
     if (!admission.allowed) {
       const retryAfter = String(admission.decision.retryAfter);
-      return { status: 429, body: { error: 'auth_throttled', message: 'Too many failed attempts; retry later' }, headers: { 'Retry-After': retryAfter } };
+      return {
+        status: 429,
+        body: { error: 'auth_throttled', message: 'Too many failed attempts; retry later' },
+        headers: { 'Retry-After': retryAfter },
+      };
     }
-    return { status: 401, body: { error: 'unauthorized', message: 'Authorization: Bearer <ADMIN_TOKEN> required' }, headers: { 'WWW-Authenticate': 'Bearer' } };
+    return {
+      status: 401,
+      body: { error: 'unauthorized', message: 'Authorization: Bearer <ADMIN_TOKEN> required' },
+      headers: { 'WWW-Authenticate': 'Bearer' },
+    };
   }
 
   private reload(): Answer {
@@ -122,7 +131,11 @@ export class AdminControls {
       level = undefined;
     }
     if (typeof level !== 'string' || !this.logLevel.isLevel(level)) {
-      this.logger.warn({ msg: 'Log level not changed (PUT /admin/log-level): no pino level given', action: 'log-level', outcome: 'refused' });
+      this.logger.warn({
+        msg: 'Log level not changed (PUT /admin/log-level): no pino level given',
+        action: 'log-level',
+        outcome: 'refused',
+      });
       return { status: 400, body: { error: 'invalid_level', message: 'Send {"level": "fatal|error|warn|info|debug|trace|silent"}' } };
     }
     const previous = this.logLevel.set(level, 'PUT /admin/log-level'); // logs the change itself
@@ -168,6 +181,11 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
 
 function send(res: ServerResponse, answer: Answer): void {
   const body = JSON.stringify(answer.body);
-  res.writeHead(answer.status, { 'Content-Type': JSON_UTF8, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...answer.headers });
+  res.writeHead(answer.status, {
+    'Content-Type': JSON_UTF8,
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    ...answer.headers,
+  });
   res.end(body);
 }
