@@ -11,6 +11,8 @@ import { LifecycleModule } from './platform/lifecycle/lifecycle.module';
 import { ShutdownModule } from './operations/shutdown/shutdown.module';
 import { OutboundModule } from './reply-path/outbound/outbound.module';
 import { StatusModule } from './operations/status/status.module';
+import { ManagementModule } from './operations/management/management.module';
+import { adminControlsOn } from './operations/management/management-listener';
 
 /**
  * The composition root. Health comes before the API so that its routes win
@@ -32,6 +34,7 @@ export class AppModule {
         HttpApiModule.forRoot(config),
         OutboundModule,
         ShutdownModule,
+        ...(adminControlsOn(config) ? [ManagementModule] : []),
       ],
     };
   }

@@ -22,13 +22,15 @@ async function main(): Promise<void> {
   }
   // Loaded only once the configuration holds (issue 21): a bad setting exits after loading the
   // loader alone (about 0.3 s of CPU), not after Nest, the broker client and every module (1.4 s).
-  const [{ Logger }, { startService }, { RuntimeLogLevel }, { startTracing }, { buildInfo }, { FastPaths }] = await Promise.all([
+  const [{ Logger }, { startService }, { RuntimeLogLevel }, { startTracing }, { buildInfo }, { FastPaths }, { CallersReloader }] =
+    await Promise.all([
     import('@nestjs/common'),
     import('./bootstrap'),
     import('./platform/logging/runtime-log-level'),
     import('./platform/tracing/tracing-sdk'),
     import('./config/build-info'),
     import('./config/fast-paths'),
+    import('./callers/credentials/callers-reloader'),
   ]);
   // Before the service, so its first request is traced; loads the OpenTelemetry SDK only when enabled.
   const tracing = config.otelEnabled ? startTracing(config) : undefined;
@@ -45,6 +47,13 @@ async function main(): Promise<void> {
   void service.ready.then(() =>
     logger.log(`Broker reached ${process.uptime().toFixed(1)} s after start: publishing and consuming, ready for traffic`),
   );
+  if (config.adminToken !== undefined) {
+    if (service.management) logger.log(`Runtime controls on ${service.management.url}/admin/ (ADMIN_TOKEN)`);
+    else logger.warn('ADMIN_TOKEN is set without MANAGEMENT_PORT: no runtime controls (they are never on WEB_PORT)');
+  }
+  // The callers list read again (CALLERS_FILE from disk), as `nginx -s reload` reads its files.
+  const callers = service.app.get(CallersReloader);
+  process.on('SIGHUP', () => callers.reload('SIGHUP'));
   // A log level change without a restart (docs/operating.md): LOG_LEVEL → debug → trace → LOG_LEVEL.
   const logLevel = service.app.get(RuntimeLogLevel);
   process.on('SIGUSR2', () => logLevel.next('SIGUSR2'));

@@ -11,11 +11,10 @@ const PROMQL_WORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'inf', 'n
 /** Series Prometheus writes itself for every target (`up`), which no service exports. */
 const PROMETHEUS_SERIES = ['up'];
 /**
- * Metrics that other branches of this round add (issue 24: the inbound queue's consumers and
- * messages, the Redis breaker's state), queried by the rules and the dashboard before they are
- * exported here. TO BE DROPPED AT MERGE, once the service exports them.
+ * Metrics that other branches of this round add (the Redis breaker's state), queried by the rules
+ * and the dashboard before they are exported here. TO BE DROPPED AT MERGE, once the service exports them.
  */
-const FROM_OTHER_BRANCHES = ['vumi_http_api_inbound_queue_consumers', 'vumi_http_api_inbound_queue_messages', 'vumi_http_api_redis_state'];
+const FROM_OTHER_BRANCHES = ['vumi_http_api_redis_state'];
 
 /**
  * The metric names a PromQL expression reads: what is left once strings,

@@ -3,7 +3,11 @@
 import { Module } from '@nestjs/common';
 import { AmqpConnectionService } from './amqp-connection.service';
 import { MessagePublisher } from './message-publisher';
+import { InboundQueueMonitor } from './inbound-queue-monitor';
 
-/** The broker connection and the confirmed publisher, shared by every feature. */
-@Module({ providers: [AmqpConnectionService, MessagePublisher], exports: [AmqpConnectionService, MessagePublisher] })
+/** The broker connection, the confirmed publisher and the watch on `<tn>.inbound`, shared by every feature. */
+@Module({
+  providers: [AmqpConnectionService, MessagePublisher, InboundQueueMonitor],
+  exports: [AmqpConnectionService, MessagePublisher, InboundQueueMonitor],
+})
 export class AmqpModule {}

@@ -130,6 +130,8 @@ describe('loadConfig defaults', () => {
       docsEnabled: true,
       docsPath: '/docs',
       managementPort: undefined, // metrics and docs on WEB_PORT unless asked
+      adminToken: undefined, // no runtime controls unless asked
+      inboundQueueCheckInterval: 5,
       // derived: the durations in milliseconds, converted once here
       publishTimeoutMs: 5000,
       requestTimeoutMs: 240_000,

@@ -8,7 +8,7 @@ import { SETTING_SOURCES } from './config-sources';
 import { SettingKind, SettingSource } from './setting';
 import { TransportConfig } from './transport-config';
 import { redactValue } from './url-redaction';
-import { readCallerList } from './caller-entries';
+import { CallerEntry, readCallerList } from './caller-entries';
 import { normalisePath } from './paths';
 
 /** The configured paths, each given a leading slash here once: the rest of the app reads them as they are. */
@@ -113,7 +113,7 @@ const TYPE_CONSTRAINTS = ['isInt', 'isNumber', 'isBoolean', 'isString', 'isObjec
  * not JSON is raw text no redaction can make safe). Their line names the
  * setting and what is wrong with it, nothing of the value.
  */
-const NEVER_ECHOED = new Set(['webPassword', 'callers']);
+const NEVER_ECHOED = new Set(['webPassword', 'callers', 'adminToken']);
 
 function shown(property: string, value: unknown): string {
   if (NEVER_ECHOED.has(property)) return '';
@@ -204,6 +204,18 @@ export function loadConfig(env: Env = process.env): TransportConfig {
   config.callerEntries = Object.freeze(callerList.entries.map((entry) => Object.freeze(entry)));
   Object.assign(config, millisecondsOf(config));
   return Object.freeze(config);
+}
+
+/**
+ * The callers list read again, for a reload while running (SIGHUP, /admin/reload, CALLERS_FILE
+ * changed): CALLERS_FILE from disk again, CALLERS as the configuration holds it, with the very
+ * checks of boot. Problems come back as lines (never a password hash); the caller keeps what it
+ * had when there are any. Nothing else of the configuration changes.
+ */
+export function rereadCallerEntries(config: TransportConfig): { entries: readonly CallerEntry[]; problems: string[] } {
+  const callers = Array.isArray(config.callers) ? config.callers : undefined;
+  const list = readCallerList({ callersFile: config.callersFile, callers, webUsername: config.webUsername });
+  return { entries: Object.freeze(list.entries.map((entry) => Object.freeze(entry))), problems: list.problems };
 }
 
 /** The milliseconds of TransportConfig's `…Ms` properties: the one place seconds become milliseconds. */

@@ -670,6 +670,23 @@ export class TransportConfig {
   @IsOptional()
   @Matches(/^[0-9a-zA-Z._-]{1,64}$/, { message: 'must be a revision: letters, digits, ".", "_" or "-"' })
   gitRevision?: string;
+
+  /**
+   * Bearer token of the runtime controls on MANAGEMENT_PORT (/admin/reload, /admin/log-level,
+   * /admin/pause, /admin/resume); unset (or no MANAGEMENT_PORT) = no controls. A secret: never logged.
+   */
+  @Setting({ env: 'ADMIN_TOKEN', kind: 'string', section: 'observability' })
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  adminToken?: string;
+
+  /** Seconds between two passive declares of `<transport_name>.inbound` (its consumers and messages); 0 = never. */
+  @Setting({ env: 'INBOUND_QUEUE_CHECK_INTERVAL', kind: 'int', section: 'observability' })
+  @IsInt()
+  @Min(0)
+  inboundQueueCheckInterval = 5;
+
   // ---- derived by the loader (config-loader.ts), not settings ----
   // The durations above in milliseconds, converted once where the configuration is built:
   // timers, deadlines and the HTTP server read these, never `seconds * 1000` of their own.

@@ -44,9 +44,21 @@ describe('CallerCredentials', () => {
     const { credentials } = credentialsFor();
     expect(credentials.recall('alice:alice pw')).toBeUndefined();
     await credentials.verify('alice:alice pw');
-    for (let i = 0; i < 1500; i++) credentials['refused'].set(`wrong ${i}`, { caller: null, reason: 'wrong_password' });
+    for (let i = 0; i < 1500; i++) credentials['current'].refused.set(`wrong ${i}`, { caller: null, reason: 'wrong_password' });
     expect(credentials.recall('alice:alice pw')?.name).toBe('alice');
     expect(credentials.recall('alice:wrong')).toBeUndefined();
+  });
+
+  it('replace swaps the whole list: a removed caller is no longer recalled, a new one is checked', async () => {
+    const { credentials } = credentialsFor();
+    await credentials.verify('alice:alice pw');
+    const pending = credentials.verify('bob:bob pw'); // in flight across the swap: it ends on the old list
+    credentials.replace([{ username: 'carol', passwordHash: hashSync('carol pw', 4) }]);
+    expect((await pending).caller?.name).toBe('bob');
+    expect(credentials.names).toEqual(['carol']);
+    expect(credentials.recall('alice:alice pw')).toBeUndefined();
+    expect(await credentials.verify('alice:alice pw')).toEqual({ caller: null, reason: 'unknown_user' });
+    expect((await credentials.verify('carol:carol pw')).caller?.name).toBe('carol');
   });
 
   it('refuses unknown users and credentials without a colon without hashing', async () => {

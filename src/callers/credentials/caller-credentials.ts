@@ -21,6 +21,25 @@ interface Registered {
   passwordHash: string;
 }
 
+/**
+ * One version of the list with the caches that belong to it. A reload swaps in a new one whole: a
+ * check in flight finishes against the list it started with, and nothing verified under the old
+ * list (a removed caller, a rotated password) is recalled under the new one.
+ */
+class Snapshot {
+  readonly byName = new Map<string, Registered>();
+  readonly verified: BoundedLru<Caller>;
+  readonly refused = new BoundedLru<Verification>(REFUSED_ENTRIES);
+  readonly inFlight = new Map<string, Promise<Verification>>();
+
+  constructor(entries: readonly CallerEntry[], fieldDefaults: Record<string, string>) {
+    for (const entry of entries) {
+      this.byName.set(entry.username, { caller: toCaller(entry, fieldDefaults), passwordHash: entry.passwordHash });
+    }
+    this.verified = new BoundedLru(Math.max(MIN_VERIFIED, VERIFIED_PER_CALLER * this.byName.size));
+  }
+}
+
 /** The outcome of a check: the caller, or why not (a bounded reason, for metrics). */
 export type Verification =
   | { caller: Caller; reason?: undefined }
@@ -44,10 +63,8 @@ export type Verification =
 @Injectable()
 export class CallerCredentials {
   private readonly logger = new Logger('Callers');
-  private readonly byName = new Map<string, Registered>();
-  private readonly verified: BoundedLru<Caller>;
-  private readonly refused = new BoundedLru<Verification>(REFUSED_ENTRIES);
-  private readonly inFlight = new Map<string, Promise<Verification>>();
+  private current: Snapshot;
+  private readonly fieldDefaults: Record<string, string>;
   private readonly slots: VerificationSlots;
   private hashes = 0;
 
@@ -55,22 +72,29 @@ export class CallerCredentials {
     @Inject(TRANSPORT_CONFIG) config: TransportConfig,
     @Optional() private readonly events?: AuthEvents,
   ) {
-    // Parsed and checked once, at boot, by config/ (a bad list never gets this far).
-    for (const entry of config.callerEntries) {
-      this.byName.set(entry.username, { caller: toCaller(entry, config.fieldDefaults), passwordHash: entry.passwordHash });
-    }
+    // Parsed and checked by config/ (a bad list never gets this far), at boot and on a reload.
+    this.fieldDefaults = config.fieldDefaults;
+    this.current = new Snapshot(config.callerEntries, config.fieldDefaults);
     loadHashersFor(config.callerEntries.map((entry) => entry.passwordHash));
-    this.verified = new BoundedLru(Math.max(MIN_VERIFIED, VERIFIED_PER_CALLER * this.byName.size));
     this.slots = new VerificationSlots(config.authMaxVerifications);
   }
 
   /** Whether a callers list is configured at all. */
   get configured(): boolean {
-    return this.byName.size > 0;
+    return this.current.byName.size > 0;
   }
 
   get names(): string[] {
-    return [...this.byName.keys()];
+    return [...this.current.byName.keys()];
+  }
+
+  /**
+   * Swaps in a list read again (CallersReloader, entries checked by config/): one assignment, so a
+   * request sees the old list or the new one, never a mix; checks in flight end on the old one.
+   */
+  replace(entries: readonly CallerEntry[]): void {
+    loadHashersFor(entries.map((entry) => entry.passwordHash));
+    this.current = new Snapshot(entries, this.fieldDefaults);
   }
 
   /** Password hashes computed since boot (a test hook beside the metric). */
@@ -85,7 +109,7 @@ export class CallerCredentials {
 
   /** The caller whose credentials these are if they were verified recently: no hashing, nothing else. */
   recall(credentials: string): Caller | undefined {
-    return this.verified.get(digest(credentials));
+    return this.current.verified.get(digest(credentials));
   }
 
   /**
@@ -94,35 +118,36 @@ export class CallerCredentials {
    */
   verify(credentials: string): Promise<Verification> {
     const key = digest(credentials);
-    const known = this.verified.get(key);
+    const list = this.current;
+    const known = list.verified.get(key);
     if (known) return Promise.resolve({ caller: known });
-    const refused = this.refused.get(key);
+    const refused = list.refused.get(key);
     if (refused) return Promise.resolve(refused);
-    const running = this.inFlight.get(key);
+    const running = list.inFlight.get(key);
     if (running) return running;
     const colon = credentials.indexOf(':');
     if (colon === -1) return Promise.resolve({ caller: null, reason: 'malformed' });
-    const registered = this.byName.get(credentials.slice(0, colon));
+    const registered = list.byName.get(credentials.slice(0, colon));
     // An unknown user name is refused without hashing: hashing a dummy would hand anyone a CPU lever.
     if (!registered) return Promise.resolve({ caller: null, reason: 'unknown_user' });
     if (!this.slots.tryAcquire()) return Promise.reject(new VerificationsBusyError(this.slots.limit));
-    const check = this.check(key, credentials.slice(colon + 1), registered);
-    this.inFlight.set(key, check);
-    const forget = () => this.inFlight.delete(key);
+    const check = this.check(list, key, credentials.slice(colon + 1), registered);
+    list.inFlight.set(key, check);
+    const forget = () => list.inFlight.delete(key);
     check.then(forget, forget);
     return check;
   }
 
-  private async check(key: string, password: string, registered: Registered): Promise<Verification> {
+  private async check(list: Snapshot, key: string, password: string, registered: Registered): Promise<Verification> {
     try {
       this.hashes += 1;
       this.events?.hashed(algorithmOf(registered.passwordHash));
       if (await verifyPassword(password, registered.passwordHash)) {
-        this.verified.set(key, registered.caller);
+        list.verified.set(key, registered.caller);
         return { caller: registered.caller };
       }
       const wrong: Verification = { caller: null, reason: 'wrong_password' };
-      this.refused.set(key, wrong);
+      list.refused.set(key, wrong);
       return wrong;
     } catch (error) {
       // Not remembered: the next attempt checks again.

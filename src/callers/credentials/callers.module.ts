@@ -3,7 +3,12 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { CallerCredentials } from './caller-credentials';
+import { CallersReloader } from './callers-reloader';
 
-/** The multi-caller credentials list and its bounded password checks, for BasicAuthGuard. */
-@Module({ imports: [AuthModule], providers: [CallerCredentials], exports: [CallerCredentials, AuthModule] })
+/** The multi-caller credentials list, its bounded password checks (for BasicAuthGuard) and its reload. */
+@Module({
+  imports: [AuthModule],
+  providers: [CallerCredentials, CallersReloader],
+  exports: [CallerCredentials, CallersReloader, AuthModule],
+})
 export class CallersModule {}

@@ -11,6 +11,7 @@ import { BrokerHealthIndicator } from './broker.health';
 import { LifecycleHealthIndicator } from './lifecycle.health';
 import { ResponseTimeHealthIndicator } from './response-time.health';
 import { RedisHealthIndicator } from './redis.health';
+import { InboundQueueHealthIndicator } from './inbound-queue.health';
 
 /**
  * Health, liveness and readiness. Paths come from the configuration
@@ -40,6 +41,8 @@ export class HealthController {
   ) {
     this.build = buildInfo(config);
   }
+    private readonly inboundQueue: InboundQueueHealthIndicator,
+  ) {}
 
   /** Vumi's `{"pending_requests": N}` beside the broker's, lifecycle's and response times' health. */
   @Get('health')
@@ -78,6 +81,12 @@ export class HealthController {
   private trafficCheck(reported: HealthIndicatorFunction[] = []): Promise<Record<string, unknown>> {
     return this.withPendingRequests(() =>
       this.health.check([() => this.broker.check(), () => this.lifecycle.check(), () => this.responseTime.check(), ...reported]),
+      this.health.check([
+        () => this.broker.check(),
+        () => this.lifecycle.check(),
+        () => this.responseTime.check(),
+        () => this.inboundQueue.check(),
+      ]),
     );
   }
 

@@ -1,4 +1,4 @@
-// Owns: HEALTH_PATH, liveness and readiness: Terminus indicators for the broker, draining and response times.
+// Owns: HEALTH_PATH, liveness and readiness: Terminus indicators for the broker, draining/paused, response times and the inbound queue.
 // May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/*, request-path/*, operations/status.
 import { DynamicModule, Module } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
@@ -13,6 +13,7 @@ import { ResponseTimeHealthIndicator } from './response-time.health';
 import { LifecycleHealthIndicator } from './lifecycle.health';
 import { RedisHealthIndicator } from './redis.health';
 import { RedisModule } from '../../platform/redis/redis.module';
+import { InboundQueueHealthIndicator } from './inbound-queue.health';
 
 @Module({})
 export class HealthModule {
@@ -29,6 +30,7 @@ export class HealthModule {
       imports: [TerminusModule.forRoot({ logger: false }), AmqpModule, PendingRequestsModule, StatusModule, RedisModule],
       controllers: [HealthController],
       providers: [BrokerHealthIndicator, LifecycleHealthIndicator, ResponseTimeHealthIndicator, RedisHealthIndicator],
+      providers: [BrokerHealthIndicator, LifecycleHealthIndicator, ResponseTimeHealthIndicator, InboundQueueHealthIndicator],
     };
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { LifecycleService } from '../../platform/lifecycle/lifecycle.service';
 
-/** Draining for shutdown: the instance takes no new requests, so it is out of rotation. */
+/** Draining for shutdown, or paused by an operator: the instance takes no new requests, so it is out of rotation. */
 @Injectable()
 export class LifecycleHealthIndicator {
   constructor(
@@ -12,6 +12,7 @@ export class LifecycleHealthIndicator {
 
   check(key = 'lifecycle') {
     const session = this.indicators.check(key);
-    return this.lifecycle.isDraining ? session.down({ state: 'draining' }) : session.up({ state: 'serving' });
+    if (this.lifecycle.isDraining) return session.down({ state: 'draining' });
+    return this.lifecycle.isPaused ? session.down({ state: 'paused' }) : session.up({ state: 'serving' });
   }
 }

@@ -8,6 +8,7 @@ import { TransportConfig } from '../../config/transport-config';
 import { pathOf } from '../../config/paths';
 import { answerClientError } from '../../request-path/http-api/client-error';
 import { JSON_UTF8 } from '../../common/content-types';
+import { ADMIN_PREFIX, AdminControls } from './admin-controls';
 
 /** Set on a request that came in on the management listener. */
 const ON_MANAGEMENT = Symbol('onManagementListener');
@@ -33,6 +34,11 @@ export function isManagementPath(config: TransportConfig, path: string): boolean
   if (config.metricsEnabled && (path === metrics || path.startsWith(`${metrics}/`))) return true;
   if (!config.docsEnabled) return false;
   return path === docs || path.startsWith(`${docs}/`) || path === `${docs}-json` || path === `${docs}-yaml`;
+}
+
+/** The runtime controls are on only with ADMIN_TOKEN and MANAGEMENT_PORT both set (never on the public port). */
+export function adminControlsOn(config: TransportConfig): boolean {
+  return config.adminToken !== undefined && config.managementPort !== undefined;
 }
 
 /** The answer of the API port to a path it does not serve: the same as Nest's for any unknown path. */
@@ -69,8 +75,12 @@ export function hideManagementPathsFromApiPort(app: INestApplication, config: Tr
 export async function startManagementListener(app: INestApplication, config: TransportConfig): Promise<ManagementListener | null> {
   if (config.managementPort === undefined) return null;
   const express = app.getHttpAdapter().getInstance() as unknown as Handler;
+  const admin = adminControlsOn(config) ? app.get(AdminControls) : null;
   const server: Server = createServer((req: Marked, res) => {
-    if (!isManagementPath(config, pathOf(req.url ?? '/'))) return notFound(req, res);
+    const path = pathOf(req.url ?? '/');
+    // Answered here, not by Express: the controls never exist on the API port, not even as a route.
+    if (admin && path.startsWith(ADMIN_PREFIX)) return admin.handle(req, res);
+    if (!isManagementPath(config, path)) return notFound(req, res);
     req[ON_MANAGEMENT] = true;
     express(req, res);
   });

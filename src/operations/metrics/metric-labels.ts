@@ -6,6 +6,12 @@ import { NO_MATCHING_REQUEST, REPLIES_NOT_EXPECTED } from '../../wire/vumi-decod
  * series per value and could exhaust Prometheus.
  */
 
+/**
+ * The caller label of a request that carries no authenticated caller (no auth configured, or
+ * refused): the caller label only ever takes configured user names and this.
+ */
+export const ANONYMOUS_CALLER = 'anonymous';
+
 const METHODS = new Set(['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'PATCH', 'OPTIONS']);
 
 export function methodLabel(method: string | undefined): string {

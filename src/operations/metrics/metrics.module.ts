@@ -22,6 +22,8 @@ import { AuthMetrics } from './auth-metrics';
 import { BuildMetrics } from './build-metrics';
 import { RedisMetrics } from './redis-metrics';
 import { RedisModule } from '../../platform/redis/redis.module';
+import { CallersReloadMetrics } from './callers-reload-metrics';
+import { InboundQueueMetrics } from './inbound-queue-metrics';
 
 /**
  * Prometheus metrics. Each *-metrics provider defines its metrics in the one
@@ -56,6 +58,8 @@ export class MetricsModule {
         AuthMetrics,
         BuildMetrics,
         RedisMetrics,
+        CallersReloadMetrics,
+        InboundQueueMetrics,
       ],
       exports: [MetricsService, HttpMetrics],
     };

@@ -1,4 +1,4 @@
-// Owns: the draining flag.
+// Owns: the draining flag and the paused flag.
 // May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config.
 import { Global, Module } from '@nestjs/common';
 import { LifecycleService } from './lifecycle.service';

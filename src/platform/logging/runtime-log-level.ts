@@ -32,6 +32,24 @@ export class RuntimeLogLevel {
     return this.pino.level;
   }
 
+  /** Whether pino knows this level name (fatal … trace, silent). */
+  isLevel(level: string): level is Level | 'silent' {
+    return level === 'silent' || Object.prototype.hasOwnProperty.call(this.pino.levels.values, level);
+  }
+
+  /**
+   * Sets any level (PUT /admin/log-level) and says so at `warn` (before the change, so that even
+   * `error` or `silent` leave a trace of who silenced the log); the next SIGUSR2 steps the cycle
+   * from LOG_LEVEL again.
+   */
+  set(level: Level | 'silent', reason: string): string {
+    const previous = this.pino.level;
+    this.pino.warn({ context: 'LogLevel', log_level: level, previous_log_level: previous }, `Log level ${level} after ${reason}`);
+    this.pino.level = level;
+    this.position = Math.max(0, this.cycle.indexOf(level as Level));
+    return previous;
+  }
+
   /** Steps to the next level of the cycle and says so (at `warn`, so any level up to it shows the line). */
   next(reason = 'SIGUSR2'): Level {
     this.position = (this.position + 1) % this.cycle.length;

@@ -64,6 +64,11 @@ export class PendingRequestsService implements OnModuleDestroy {
     return this.perScope.get(scope) ?? 0;
   }
 
+  /** Held requests per scope now (the metrics read it at scrape time: nothing is counted per request for them). */
+  get heldPerScope(): ReadonlyMap<string, number> {
+    return this.perScope;
+  }
+
   /** The per-client cap in force (MAX_PENDING_PER_CLIENT, or a quarter of MAX_PENDING_REQUESTS). */
   get maxPendingPerClient(): number {
     return this.maxPerClient;

@@ -82,7 +82,7 @@ export class ApiErrorDto {
       'What went wrong, for programs: invalid_utf8, invalid_json, too_many_parameters, malformed_request, headers_too_large (400/431); ' +
       'unsupported_media_type (415); payload_too_large (413); request_timeout (408); method_not_allowed (405); ' +
       'reply_timeout (REQUEST_TIMEOUT_STATUS_CODE: reply mode, no reply in time, to a caller preferring JSON); ' +
-      'broker_unavailable, overloaded, shutting_down, idempotency_store_unavailable (503); internal_error (500); ' +
+      'broker_unavailable, overloaded, shutting_down, paused, idempotency_store_unavailable (503); internal_error (500); ' +
       'invalid_idempotency_key (400); idempotency_key_in_flight (409); idempotency_key_reused (422); rate_limited (429).',
     example: 'broker_unavailable',
   })

@@ -5,7 +5,7 @@ import { TransportConfig } from '../../config/transport-config';
 import { JSON_UTF8, TEXT_PLAIN_UTF8 } from '../../common/content-types';
 import { BrokerUnavailableError } from '../../broker/amqp.errors';
 import { HeldAnswer } from '../inbound/held-answer';
-import { ServiceDrainingError } from '../inbound/inbound.errors';
+import { ServiceDrainingError, ServicePausedError } from '../inbound/inbound.errors';
 import { TooManyPendingRequestsError } from '../../reply-path/pending-requests/pending-requests.errors';
 import { ApiErrorDto, FieldErrorsDto } from './api-answers.dto';
 import { REQUEST_ID_HEADER, requestIdOf, requestIdOfResponse } from '../../platform/logging/request-id';
@@ -124,6 +124,9 @@ export class ApiResponder {
     if (error instanceof BodyBudgetSpentError) return this.unavailable(error.code, error.message);
     if (error instanceof ServiceDrainingError) {
       return this.unavailable(error.code, 'The service is shutting down; retry on another instance');
+    }
+    if (error instanceof ServicePausedError) {
+      return this.unavailable(error.code, 'The service is paused by its operator; retry later');
     }
     if (error instanceof IdempotencyKeyMismatchError) return this.refusal(422, error);
     if (error instanceof IdempotencyAnswerNotKeptError) return this.refusal(422, error);

@@ -11,9 +11,11 @@ import { newVumiId } from '../../wire/vumi-ids';
 import { userMessageJson } from '../../wire/vumi-serializer';
 import { routingKeysFor } from '../../wire/vumi-topology';
 import { InboundFieldsDto } from './inbound-fields.dto';
-import { ServiceDrainingError } from './inbound.errors';
+import { ServiceDrainingError, ServicePausedError } from './inbound.errors';
 import { logsDebug } from '../../platform/logging/log-level';
 import { HeldAnswer, HeldAnswers } from './held-answer';
+import { InboundQueueMonitor } from '../../broker/inbound-queue-monitor';
+import { ThrottledWarning } from '../../common/throttled-warning';
 
 /**
  * Fire-and-forget: the message is confirmed. Reply mode: it is confirmed and its request held;
@@ -50,6 +52,7 @@ export class InboundMessageService {
   private readonly logger = new Logger('Inbound');
   private readonly routingKey: string;
   private readonly debugLines: boolean;
+  private readonly noConsumerWarning = new ThrottledWarning();
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -57,6 +60,7 @@ export class InboundMessageService {
     private readonly pending: PendingRequestsService,
     private readonly lifecycle: LifecycleService,
     private readonly answers: HeldAnswers,
+    private readonly inboundQueue: InboundQueueMonitor,
   ) {
     this.routingKey = routingKeysFor(config.transportName).inbound;
     this.debugLines = logsDebug(config);
@@ -68,6 +72,7 @@ export class InboundMessageService {
    */
   async accept(fields: InboundFieldsDto, sender: InboundSender): Promise<InboundOutcome> {
     if (this.lifecycle.isDraining) throw new ServiceDrainingError();
+    if (this.lifecycle.isPaused) throw new ServicePausedError();
     if (!this.config.replyExpected) {
       const { id, body } = this.build(fields, sender);
       await this.publisher.publish(this.routingKey, body);
@@ -78,6 +83,8 @@ export class InboundMessageService {
     const id = newVumiId();
     const format = sender.replyFormat;
     const outcome = this.pending.hold(id, fields.to_addr, sender.scope, sender.client, sender.requestId);
+    // One field read per held request; the line at most every 10 s: why requests wait out REQUEST_TIMEOUT.
+    if (this.inboundQueue.noConsumer && this.noConsumerWarning.due()) this.warnNoConsumer(sender.requestId);
     try {
       await this.publisher.publish(this.routingKey, this.build(fields, sender, id).body);
     } catch (error) {
@@ -104,5 +111,14 @@ export class InboundMessageService {
       else this.logger.debug(line);
     }
     return { id, body };
+  }
+
+  private warnNoConsumer(requestId: string | undefined): void {
+    const { queue, messages } = this.inboundQueue.reading;
+    this.logger.warn({
+      msg: `A request is held for its reply while nothing consumes ${queue} (${messages} messages waiting): it will wait out REQUEST_TIMEOUT unless an application starts`,
+      queue,
+      ...(requestId === undefined ? {} : { request_id: requestId }),
+    });
   }
 }
