@@ -24,14 +24,14 @@ async function main(): Promise<void> {
   // loader alone (about 0.3 s of CPU), not after Nest, the broker client and every module (1.4 s).
   const [{ Logger }, { startService }, { RuntimeLogLevel }, { startTracing }, { buildInfo }, { FastPaths }, { CallersReloader }] =
     await Promise.all([
-    import('@nestjs/common'),
-    import('./bootstrap'),
-    import('./platform/logging/runtime-log-level'),
-    import('./platform/tracing/tracing-sdk'),
-    import('./config/build-info'),
-    import('./config/fast-paths'),
-    import('./callers/credentials/callers-reloader'),
-  ]);
+      import('@nestjs/common'),
+      import('./bootstrap'),
+      import('./platform/logging/runtime-log-level'),
+      import('./platform/tracing/tracing-sdk'),
+      import('./config/build-info'),
+      import('./config/fast-paths'),
+      import('./callers/credentials/callers-reloader'),
+    ]);
   // Before the service, so its first request is traced; loads the OpenTelemetry SDK only when enabled.
   const tracing = config.otelEnabled ? startTracing(config) : undefined;
   const logger = new Logger('Main');

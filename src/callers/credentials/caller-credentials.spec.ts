@@ -53,7 +53,7 @@ describe('CallerCredentials', () => {
     const { credentials } = credentialsFor();
     await credentials.verify('alice:alice pw');
     const pending = credentials.verify('bob:bob pw'); // in flight across the swap: it ends on the old list
-    credentials.replace([{ username: 'carol', passwordHash: hashSync('carol pw', 4) }]);
+    credentials.replace([{ username: 'carol', passwordHash: hashSync('carol pw', { cost: 4 }) }]);
     expect((await pending).caller?.name).toBe('bob');
     expect(credentials.names).toEqual(['carol']);
     expect(credentials.recall('alice:alice pw')).toBeUndefined();

@@ -38,11 +38,10 @@ export class HealthController {
     private readonly pending: PendingRequestsService,
     private readonly lifecycle: LifecycleHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly inboundQueue: InboundQueueHealthIndicator,
   ) {
     this.build = buildInfo(config);
   }
-    private readonly inboundQueue: InboundQueueHealthIndicator,
-  ) {}
 
   /** Vumi's `{"pending_requests": N}` beside the broker's, lifecycle's and response times' health. */
   @Get('health')
@@ -80,12 +79,12 @@ export class HealthController {
   /** `reported`: components shown in the details that never fail the verdict (Redis, on HEALTH_PATH only). */
   private trafficCheck(reported: HealthIndicatorFunction[] = []): Promise<Record<string, unknown>> {
     return this.withPendingRequests(() =>
-      this.health.check([() => this.broker.check(), () => this.lifecycle.check(), () => this.responseTime.check(), ...reported]),
       this.health.check([
         () => this.broker.check(),
         () => this.lifecycle.check(),
         () => this.responseTime.check(),
         () => this.inboundQueue.check(),
+        ...reported,
       ]),
     );
   }

@@ -29,8 +29,13 @@ export class HealthModule {
       module: HealthModule,
       imports: [TerminusModule.forRoot({ logger: false }), AmqpModule, PendingRequestsModule, StatusModule, RedisModule],
       controllers: [HealthController],
-      providers: [BrokerHealthIndicator, LifecycleHealthIndicator, ResponseTimeHealthIndicator, RedisHealthIndicator],
-      providers: [BrokerHealthIndicator, LifecycleHealthIndicator, ResponseTimeHealthIndicator, InboundQueueHealthIndicator],
+      providers: [
+        BrokerHealthIndicator,
+        LifecycleHealthIndicator,
+        ResponseTimeHealthIndicator,
+        RedisHealthIndicator,
+        InboundQueueHealthIndicator,
+      ],
     };
   }
 }

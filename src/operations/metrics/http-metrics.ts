@@ -5,7 +5,6 @@ import { TransportConfig } from '../../config/transport-config';
 import { RoutePath } from '../../config/paths';
 import { METRICS_PREFIX, REQUEST_DURATION_BUCKETS } from './metrics.constants';
 import { MetricsService } from './metrics.service';
-import { methodLabel } from './metric-labels';
 import { timedOutByServer } from '../../common/server-time-outs';
 import { ANONYMOUS_CALLER, methodLabel } from './metric-labels';
 import { callerOf } from '../../callers/identity/caller';
@@ -34,9 +33,9 @@ export class HttpMetrics {
   constructor(@Inject(TRANSPORT_CONFIG) config: TransportConfig, metrics: MetricsService) {
     this.requests = new LeanCounter({
       name: `${METRICS_PREFIX}http_requests_total`,
-      help: 'Requests on the API path by method and answered status (499: the caller hung up first; 408: the server cut it off).',
-      labelNames: ['method', 'status'],
-      help: 'Requests on the API path by method, answered status (499: the caller hung up first) and caller (anonymous: not authenticated).',
+      help:
+        'Requests on the API path by method, answered status (499: the caller hung up first; 408: the server cut it off) ' +
+        'and caller (anonymous: not authenticated).',
       labelNames: ['method', 'status', 'caller'],
       registers: metrics.registers,
     });
@@ -62,8 +61,7 @@ export class HttpMetrics {
       const caller = callerOf(req)?.name ?? ANONYMOUS_CALLER;
       if (!res.writableFinished) {
         // Cut off by HTTP_REQUEST_TIMEOUT (client-error.ts answered 408 on the socket), or the caller hung up.
-        this.child(req.method, timedOutByServer(req.socket) ? REQUEST_TIMEOUT_STATUS : CLIENT_CLOSED_STATUS).inc();
-        this.child(caller, req.method, CLIENT_CLOSED_STATUS).inc();
+        this.child(caller, req.method, timedOutByServer(req.socket) ? REQUEST_TIMEOUT_STATUS : CLIENT_CLOSED_STATUS).inc();
         return;
       }
       this.duration(caller).observe((performance.now() - started) / 1000);
