@@ -115,7 +115,7 @@ async function runScenario(
     baselineJs: compiled.baseline,
     serviceEnv: {
       ...options.serviceEnv,
-      CALLERS: JSON.stringify([{ username: 'shop', password_hash: hashSync(password, { cost: BCRYPT_COST }) }]),
+      CALLERS: JSON.stringify([{ username: 'shop', password_hash: hashSync(password, BCRYPT_COST) }]),
       MANAGEMENT_PORT: String(managementPort),
       LOG_LEVEL: 'warn',
       ...spec.env,

@@ -20,7 +20,7 @@ function basic(user: string, password: string): Record<string, string> {
 }
 
 function callersYaml(...names: string[]): string {
-  return names.map((name) => `- username: ${name}\n  password_hash: '${hashSync(`${name} pw`, { cost: 4 })}'\n`).join('');
+  return names.map((name) => `- username: ${name}\n  password_hash: '${hashSync(`${name} pw`, 4)}'\n`).join('');
 }
 
 /** The runtime controls on MANAGEMENT_PORT (ADMIN_TOKEN), the callers' reload, pause and resume, on a real port and broker. */
@@ -136,7 +136,7 @@ describe('runtime controls', () => {
     expect(await metrics.value(`${P}callers_reloads_total`, { outcome: 'success' })).toBe(1);
     await logger.waitFor(/Callers reloaded \(CALLERS_FILE changed\): 1 callers, added "bob", removed "alice"/);
 
-    const carolHash = hashSync('carol pw', { cost: 4 });
+    const carolHash = hashSync('carol pw', 4);
     writeFileSync(file, `- username: carol\n  password_hash: '${carolHash}'\n  rate_limit: { rate: -1 }\n`);
     expect(await metrics.waitFor(`${P}callers_reloads_total`, { outcome: 'failure' }, 1, 10_000)).toBe(1);
     const failure = await logger.waitFor(/Callers reload \(CALLERS_FILE changed\) failed, the 1 callers in use are kept/);
@@ -158,7 +158,7 @@ describe('runtime controls', () => {
     service = await startTestService({
       MANAGEMENT_PORT: '0',
       REPLY_EXPECTED: 'true',
-      CALLERS: JSON.stringify([{ username: 'shop', password_hash: hashSync('shop pw', { cost: 4 }) }]),
+      CALLERS: JSON.stringify([{ username: 'shop', password_hash: hashSync('shop pw', 4) }]),
     });
     const s = service;
     const metrics = new MetricsReader(`${management(s)}/metrics`);

@@ -94,7 +94,7 @@ describe('rate limits and callers', () => {
         .toString()
         .trim();
       expect(alice).toMatch(/^scrypt\$16384\$8\$1\$/);
-      const bob = hashSync('bob:secret', { cost: 4 });
+      const bob = hashSync('bob:secret', 4);
       writeFileSync(
         join(dir, 'callers.yaml'),
         [

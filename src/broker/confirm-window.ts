@@ -29,7 +29,10 @@ export class ConfirmWindow {
 
   constructor(private readonly timeoutMs: number) {}
 
-  /** `framed`, when given, sends the publish from pre-encoded frames; its `options` must be these `options`. */
+  /**
+   * `framed`, when given, sends the publish from pre-encoded frames; its options must be these `options`
+   * but for `requestId`, which `options` then carries as its `x-request-id` header.
+   */
   publish(
     channel: ConfirmChannel,
     exchange: string,
@@ -37,6 +40,7 @@ export class ConfirmWindow {
     body: Buffer | string,
     options: Options.Publish,
     framed?: PublishFrames,
+    requestId?: string,
   ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const entry: Awaiting = { resolve, reject, deadline: performance.now() + this.timeoutMs, done: false };
@@ -44,7 +48,7 @@ export class ConfirmWindow {
       if (this.timer === undefined) this.arm(this.timeoutMs);
       const confirmed = (error: unknown) => this.settle(entry, (error as Error | undefined) ?? null);
       try {
-        if (framed?.send(channel, routingKey, body, confirmed)) return;
+        if (framed?.send(channel, routingKey, body, confirmed, requestId)) return;
         // Returns false when amqplib's buffer is full: it still sends; MAX_PENDING_PUBLISHES bounds what waits.
         channel.publish(exchange, routingKey, bodyBytes(body), options, confirmed);
       } catch (error) {

@@ -11,7 +11,7 @@ import { bodyBytes, PublishFrames, publishFramesIfAllowed } from './publish-fram
 import { fastPathsFor } from '../config/fast-paths';
 import { AmqpTopology } from './amqp-topology';
 import { PublisherChannel } from './publisher-channel';
-import { traceHeaders } from '../platform/tracing/trace-context';
+import { REQUEST_ID_HEADER, traceHeaders } from '../platform/tracing/trace-context';
 
 /** The properties of every publish without mandatory, message id or trace headers: most of them. */
 const PLAIN_PUBLISH: Options.Publish = { persistent: true, contentType: 'application/json', contentEncoding: 'utf-8', mandatory: false };
@@ -77,8 +77,8 @@ export class MessagePublisher implements OnModuleDestroy {
    * consumer's events pass `false`: AMQP_PREFETCH_COUNT bounds them already, and a
    * burst of callers must not fail the ack of a reply that was just answered.
    */
-  publish(routingKey: string, body: Buffer | string, bounded = true): Promise<void> {
-    return this.send(routingKey, body, false, undefined, bounded); // no async wrapper: one promise less per message
+  publish(routingKey: string, body: Buffer | string, bounded = true, requestId?: string): Promise<void> {
+    return this.send(routingKey, body, false, undefined, bounded, requestId); // no async wrapper: one promise less per message
   }
 
   /**
@@ -100,6 +100,7 @@ export class MessagePublisher implements OnModuleDestroy {
     mandatory: boolean,
     messageId: string | undefined,
     bounded: boolean,
+    requestId?: string,
   ): Promise<void> {
     if (!isValidRoutingKey(routingKey)) throw new InvalidRoutingKeyError(routingKey);
     if (this.closing) throw new BrokerUnavailableError('closing', routingKey);
@@ -112,16 +113,15 @@ export class MessagePublisher implements OnModuleDestroy {
     const channel = this.channels.current;
     try {
       const raw = this.channels.rawOf(channel);
+      const traced = this.config.otelEnabled ? traceHeaders() : undefined;
+      const options = this.publishOptions(mandatory, messageId, requestId, traced);
       if (raw !== undefined) {
-        const options = this.publishOptions(mandatory, messageId);
-        const plain = options === PLAIN_PUBLISH ? this.plainFrames : undefined;
-        await this.confirms.publish(raw, VUMI_EXCHANGE, routingKey, body, options, plain);
+        // Framed when nothing but the request id is added to a plain publish (PublishFrames writes that header itself).
+        const plain = !mandatory && messageId === undefined && traced === undefined ? this.plainFrames : undefined;
+        await this.confirms.publish(raw, VUMI_EXCHANGE, routingKey, body, options, plain, requestId);
       } else {
         // No channel up (reconnecting, or setting up): the wrapper holds it until one is, or until the time-out.
-        await channel.publish(VUMI_EXCHANGE, routingKey, bodyBytes(body), {
-          ...this.publishOptions(mandatory, messageId),
-          timeout: this.timeoutMs,
-        });
+        await channel.publish(VUMI_EXCHANGE, routingKey, bodyBytes(body), { ...options, timeout: this.timeoutMs });
       }
       ok = true;
     } catch (error) {
@@ -138,11 +138,20 @@ export class MessagePublisher implements OnModuleDestroy {
     }
   }
 
-  /** The properties of every publish (the one place to add headers, e.g. trace context). */
-  private publishOptions(mandatory: boolean, messageId: string | undefined): Options.Publish {
-    // traceparent, tracestate, x-request-id when tracing (src/platform/tracing); else none, and no context lookup per publish
-    const headers = this.config.otelEnabled ? traceHeaders() : undefined;
-    if (!mandatory && messageId === undefined && headers === undefined) return PLAIN_PUBLISH;
+  /**
+   * The properties of every publish (the one place to add headers). The request's id always goes
+   * into `x-request-id`, so a message names the HTTP request it came from, tracing or not; with
+   * tracing, traceparent and tracestate too (src/platform/tracing), else no context lookup per publish.
+   */
+  private publishOptions(
+    mandatory: boolean,
+    messageId: string | undefined,
+    requestId: string | undefined,
+    traced: Record<string, string> | undefined,
+  ): Options.Publish {
+    if (traced === undefined && requestId === undefined && !mandatory && messageId === undefined) return PLAIN_PUBLISH;
+    const headers = traced ?? (requestId === undefined ? undefined : {});
+    if (headers !== undefined && requestId !== undefined) headers[REQUEST_ID_HEADER] ??= requestId;
     return { ...PLAIN_PUBLISH, mandatory, messageId, headers };
   }
 

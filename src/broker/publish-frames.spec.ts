@@ -34,11 +34,11 @@ function fakeChannel(ch: number): Captured {
 }
 
 /** What amqplib's own Connection.sendMessage writes for the same publish. */
-function amqplibBytes(ch: number, routingKey: string, body: Buffer): Buffer {
+function amqplibBytes(ch: number, routingKey: string, body: Buffer, options: Options.Publish = OPTIONS): Buffer {
   const written: Buffer[] = [];
   const buffer = { write: (chunk: Buffer) => written.push(Buffer.from(chunk)) };
   const connection = Object.assign(Object.create(Connection.prototype) as object, { channels: { [ch]: { buffer } }, frameMax: FRAME_MAX });
-  const fields = args.publish('vumi', routingKey, OPTIONS);
+  const fields = args.publish('vumi', routingKey, options);
   Connection.prototype.sendMessage.call(connection, ch, defs.BasicPublish, fields, defs.BasicProperties, fields, body);
   return Buffer.concat(written);
 }
@@ -67,6 +67,30 @@ describe('PublishFrames', () => {
     expect(frames.send(channel, 'k', text, () => undefined)).toBe(bytes.length <= FRAME_MAX - 8);
     await flushed();
     if (bytes.length <= FRAME_MAX - 8) expect(Buffer.concat(written)).toEqual(amqplibBytes(1, 'k', bytes));
+  });
+
+  it.each([
+    ['a UUID', '0f8fad5b-d9cb-469f-a165-70867728950e', 1],
+    ['a short caller id', 'r', 93],
+    ['the longest sane caller id', 'A'.repeat(128), 2000],
+    ['an empty one', '', 40],
+  ])('writes the bytes amqplib would with an x-request-id header: %s', async (_, requestId, size) => {
+    const frames = new PublishFrames('vumi', OPTIONS);
+    const { written, channel } = fakeChannel(5);
+    const body = Buffer.alloc(size, 'y');
+    expect(frames.send(channel, 'bench.inbound', body, () => undefined, requestId)).toBe(true);
+    // The head without a header is kept as it was: a plain publish after one with a header.
+    expect(frames.send(channel, 'bench.inbound', body, () => undefined)).toBe(true);
+    await flushed();
+    const headers = { 'x-request-id': requestId };
+    expect(Buffer.concat(written)).toEqual(
+      Buffer.concat([amqplibBytes(5, 'bench.inbound', body, { ...OPTIONS, headers }), amqplibBytes(5, 'bench.inbound', body)]),
+    );
+  });
+
+  it('leaves to amqplib a request id that is not printable ASCII', () => {
+    const { channel } = fakeChannel(5);
+    expect(new PublishFrames('vumi', OPTIONS).send(channel, 'k', Buffer.from('{}'), () => undefined, 'é')).toBe(false);
   });
 
   it('keeps routing keys and channel numbers apart', async () => {

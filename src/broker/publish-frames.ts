@@ -54,6 +54,12 @@ export function bodyBytes(body: Buffer | string): Buffer {
 interface Head {
   bytes: Buffer;
   bodySizeAt: number;
+  /** Where the content header frame starts (its size field is 3 bytes on). */
+  headerAt: number;
+  /** Where a headers table goes: after content-type and content-encoding, before delivery-mode. */
+  headersAt: number;
+  /** Whether amqplib encoded an empty headers table there (it does for every publish without headers). */
+  hasEmptyTable: boolean;
 }
 
 const MAX_CACHED_KEYS = 64;
@@ -63,6 +69,14 @@ const FRAME_END = 0xce;
 const BODY_SIZE_IN_HEADER = 11;
 /** Frame type, channel and size before a body frame's payload. */
 const BODY_FRAME_HEADER = 7;
+/** In a content header frame: type (1), channel (2), size (4), class (2), weight (2), body size (8), then the property flags. */
+const FLAGS_IN_HEADER = 19;
+/** The property flag of the headers table (AMQP 0-9-1 basic properties: bit 13). */
+const HEADERS_FLAG = 0x2000;
+/** The one header a plain publish may carry, so that a message names the request it came from (issue 24). */
+const REQUEST_ID_KEY = Buffer.from('x-request-id', 'latin1');
+/** Table size (4), key length (1), key, type 'S' (1), value length (4): the bytes around the value. */
+const REQUEST_ID_TABLE_OVERHEAD = 4 + 1 + REQUEST_ID_KEY.length + 1 + 4;
 
 /**
  * The publishes of one exchange and one set of properties, framed from
@@ -91,8 +105,16 @@ export class PublishFrames {
    * Publishes `body` (bytes, or text sent as UTF-8) on `channel` as amqplib's `publish` would, with `confirmed` called on its
    * confirm or nack. Returns false, having sent nothing, when the publish must go through amqplib.
    */
-  send(channel: ConfirmChannel, routingKey: string, body: Buffer | string, confirmed: (error: unknown) => void): boolean {
+  send(
+    channel: ConfirmChannel,
+    routingKey: string,
+    body: Buffer | string,
+    confirmed: (error: unknown) => void,
+    requestId?: string,
+  ): boolean {
     if (typeof internals === 'string') return false;
+    // The headers table is spliced in only where the pre-encoded head has the place for it (see headFor).
+    if (requestId !== undefined && (this.options.headers !== undefined || !isAscii(requestId))) return false;
     const raw = channel as unknown as Partial<RawChannel>;
     const connection = raw.connection;
     // amqplib replaces a closed channel's sendMessage with one that throws: that answer is amqplib's to give.
@@ -101,12 +123,23 @@ export class PublishFrames {
     if (!buffer) return false;
     const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
     if (size === 0 || size > connection.frameMax - internals.defs.FRAME_OVERHEAD) return false;
-    const { bytes, bodySizeAt } = this.headFor(internals, raw.ch, routingKey);
-    const frame = Buffer.allocUnsafe(bytes.length + BODY_FRAME_HEADER + size + 1);
-    bytes.copy(frame, 0);
+    const head = this.headFor(internals, raw.ch, routingKey);
+    const { bytes, bodySizeAt } = head;
+    if (requestId !== undefined && !head.hasEmptyTable && (bytes.readUInt16BE(head.headerAt + FLAGS_IN_HEADER) & HEADERS_FLAG) !== 0) {
+      return false;
+    }
+    const table = requestId === undefined ? 0 : REQUEST_ID_TABLE_OVERHEAD + requestId.length;
+    const grows = table === 0 ? 0 : head.hasEmptyTable ? table - 4 : table;
+    const frame = Buffer.allocUnsafe(bytes.length + grows + BODY_FRAME_HEADER + size + 1);
+    let at: number;
+    if (requestId === undefined) {
+      bytes.copy(frame, 0);
+      at = bytes.length;
+    } else {
+      at = spliceRequestId(frame, head, requestId, table);
+    }
     frame.writeUInt32BE(0, bodySizeAt); // the high half: a body that fits one frame is far below 2^32
     frame.writeUInt32BE(size, bodySizeAt + 4);
-    let at = bytes.length;
     frame[at] = FRAME_BODY;
     frame.writeUInt16BE(raw.ch, at + 1);
     frame.writeUInt32BE(size, at + 3);
@@ -132,12 +165,55 @@ export class PublishFrames {
       const fields = args.publish(this.exchange, routingKey, this.options);
       const method = defs.encodeMethod(defs.BasicPublish, channel, fields);
       const header = defs.encodeProperties(defs.BasicProperties, channel, 0, fields);
-      head = { bytes: Buffer.concat([method, header]), bodySizeAt: method.length + BODY_SIZE_IN_HEADER };
+      const o = this.options;
+      const shortText = (text: string | undefined) => (text === undefined ? 0 : 1 + Buffer.byteLength(text, 'latin1'));
+      const bytes = Buffer.concat([method, header]);
+      const headersAt = method.length + FLAGS_IN_HEADER + 2 + shortText(o.contentType) + shortText(o.contentEncoding);
+      const hasTable = (bytes.readUInt16BE(method.length + FLAGS_IN_HEADER) & HEADERS_FLAG) !== 0;
+      head = {
+        bytes,
+        bodySizeAt: method.length + BODY_SIZE_IN_HEADER,
+        headerAt: method.length,
+        headersAt,
+        hasEmptyTable: hasTable && bytes.readUInt32BE(headersAt) === 0,
+      };
       // The service publishes to a handful of keys; a bound all the same, should a caller ever vary them.
       if (byKey.size < MAX_CACHED_KEYS) byKey.set(routingKey, head);
     }
     return head;
   }
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7e || text.charCodeAt(i) < 0x20) return false;
+  return true;
+}
+
+/**
+ * Writes `head` into `frame` with the table `{"x-request-id": requestId}` (a long string, as amqplib
+ * encodes a string header) at its place among the properties. amqplib sends an empty headers table
+ * with every publish; the entry goes into it (the table's and the content header frame's sizes grown).
+ * Without that table (other options), the table is inserted and the headers flag set. Returns where
+ * the body frame starts.
+ */
+function spliceRequestId(frame: Buffer, head: Head, requestId: string, table: number): number {
+  const { bytes, headerAt, headersAt } = head;
+  const flagsAt = headerAt + FLAGS_IN_HEADER;
+  const hasTable = (bytes.readUInt16BE(flagsAt) & HEADERS_FLAG) !== 0;
+  // An empty table stays in place (4 bytes of size 0): the entry goes after its size.
+  const copiedTo = hasTable ? headersAt + 4 : headersAt;
+  const grows = hasTable ? table - 4 : table;
+  bytes.copy(frame, 0, 0, copiedTo);
+  if (!hasTable) frame.writeUInt16BE(bytes.readUInt16BE(flagsAt) | HEADERS_FLAG, flagsAt);
+  frame.writeUInt32BE(bytes.readUInt32BE(headerAt + 3) + grows, headerAt + 3);
+  frame.writeUInt32BE(table - 4, headersAt);
+  let at = headersAt + 4;
+  at = frame.writeUInt8(REQUEST_ID_KEY.length, at);
+  at += REQUEST_ID_KEY.copy(frame, at);
+  at = frame.writeUInt8(0x53, at); // 'S': a long string
+  at = frame.writeUInt32BE(requestId.length, at);
+  at += frame.write(requestId, at, 'latin1');
+  return at + bytes.copy(frame, at, copiedTo);
 }
 
 /**

@@ -6,7 +6,7 @@ import { VerificationsBusyError } from '../auth/auth.errors';
 import { CallerCredentials } from './caller-credentials';
 import * as passwordHash from './password-hash';
 
-const ALICE_HASH = hashSync('alice pw', { cost: 4 });
+const ALICE_HASH = hashSync('alice pw', 4);
 
 function credentialsFor(env: Record<string, string> = {}) {
   const config = loadConfig({
@@ -14,7 +14,7 @@ function credentialsFor(env: Record<string, string> = {}) {
     FIELD_DEFAULTS: '{"from_addr": "global", "group": "g"}',
     CALLERS: JSON.stringify([
       { username: 'alice', password_hash: ALICE_HASH, field_defaults: { from_addr: 'alice-sc' }, rate_limit: { rate: 1, burst: 2 } },
-      { username: 'bob', password_hash: hashSync('bob pw', { cost: 4 }) },
+      { username: 'bob', password_hash: hashSync('bob pw', 4) },
     ]),
     ...env,
   });
@@ -53,7 +53,7 @@ describe('CallerCredentials', () => {
     const { credentials } = credentialsFor();
     await credentials.verify('alice:alice pw');
     const pending = credentials.verify('bob:bob pw'); // in flight across the swap: it ends on the old list
-    credentials.replace([{ username: 'carol', passwordHash: hashSync('carol pw', { cost: 4 }) }]);
+    credentials.replace([{ username: 'carol', passwordHash: hashSync('carol pw', 4) }]);
     expect((await pending).caller?.name).toBe('bob');
     expect(credentials.names).toEqual(['carol']);
     expect(credentials.recall('alice:alice pw')).toBeUndefined();

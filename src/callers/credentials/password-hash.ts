@@ -72,5 +72,5 @@ export const BCRYPT_DEFAULT_COST = 12;
 
 /** A bcrypt ($2b$) hash of `password`, for callers lists shared with bcrypt-based tools. */
 export function hashPasswordBcrypt(password: string, cost = BCRYPT_DEFAULT_COST): Promise<string> {
-  return bcrypt().hash(password, { cost });
+  return bcrypt().hash(password, cost);
 }

@@ -4,7 +4,7 @@ import { callerOf } from '../../callers/identity/caller';
 import { authContext, basic, buildBasicAuthGuard, outcome } from './basic-auth.guard.testing';
 import { UnauthorizedError } from './http-api.errors';
 
-const ALICE = JSON.stringify([{ username: 'alice', password_hash: hashSync('alice pw', { cost: 4 }) }]);
+const ALICE = JSON.stringify([{ username: 'alice', password_hash: hashSync('alice pw', 4) }]);
 
 describe('BasicAuthGuard', () => {
   it('lets every request through when WEB_USERNAME is unset', () => {

@@ -75,7 +75,7 @@ export class InboundMessageService {
     if (this.lifecycle.isPaused) throw new ServicePausedError();
     if (!this.config.replyExpected) {
       const { id, body } = this.build(fields, sender);
-      await this.publisher.publish(this.routingKey, body);
+      await this.publisher.publish(this.routingKey, body, true, sender.requestId);
       return { kind: 'accepted', messageId: id };
     }
     // Held first, under the id the message will carry: a refused slot costs no message, and even an
@@ -86,7 +86,7 @@ export class InboundMessageService {
     // One field read per held request; the line at most every 10 s: why requests wait out REQUEST_TIMEOUT.
     if (this.inboundQueue.noConsumer && this.noConsumerWarning.due()) this.warnNoConsumer(sender.requestId);
     try {
-      await this.publisher.publish(this.routingKey, this.build(fields, sender, id).body);
+      await this.publisher.publish(this.routingKey, this.build(fields, sender, id).body, true, sender.requestId);
     } catch (error) {
       this.pending.release(id);
       throw error;
