@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { load as parseYaml } from 'js-yaml';
+import { YAML_SCHEMA } from './yaml-schema';
 import { passwordHashProblem } from './password-hash-format';
 import { SESSION_EVENTS } from '../wire/vumi-message';
 
@@ -32,7 +33,7 @@ interface CallerList {
 function readFileEntries(path: string, problems: string[]): unknown[] {
   let parsed: unknown;
   try {
-    parsed = parseYaml(readFileSync(path, 'utf8'));
+    parsed = parseYaml(readFileSync(path, 'utf8'), { schema: YAML_SCHEMA });
   } catch (error) {
     problems.push(`CALLERS_FILE ${path}: ${(error as Error).message.split('\n')[0]}`);
     return [];

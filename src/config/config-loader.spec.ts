@@ -537,3 +537,13 @@ describe('broker nodes and queue type', () => {
     ]);
   });
 });
+
+describe('CONFIG_FILE with merge keys', () => {
+  it('reads settings shared through an anchor (`<<: *base`), as js-yaml 4 and PyYAML did', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vumi-yaml-'));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'defaults: &defaults\n  transport_name: merged_tn\n<<: *defaults\nweb_path: /merged\n');
+    const config = loadConfig({ CONFIG_FILE: file });
+    expect([config.transportName, config.webPath]).toEqual(['merged_tn', '/merged']);
+  });
+});

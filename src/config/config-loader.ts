@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { loadAll as parseYamlDocuments } from 'js-yaml';
+import { YAML_SCHEMA } from './yaml-schema';
 import { SETTING_SOURCES } from './config-sources';
 import { SettingKind, SettingSource } from './setting';
 import { TransportConfig } from './transport-config';
@@ -68,7 +69,7 @@ function readYamlFile(path: string, problems: string[]): Record<string, unknown>
   let parsed: unknown;
   try {
     // js-yaml 5's load() refuses a file without a document (empty, or comments only); loadAll gives [] for it.
-    const documents = parseYamlDocuments(readFileSync(path, 'utf8'));
+    const documents = parseYamlDocuments(readFileSync(path, 'utf8'), { schema: YAML_SCHEMA });
     if (documents.length > 1) throw new Error('holds more than one YAML document');
     parsed = documents[0];
   } catch (error) {

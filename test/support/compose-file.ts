@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { load } from 'js-yaml';
+import { YAML_SCHEMA } from '../../src/config/yaml-schema';
 
 export interface ComposeService {
   image?: string;
@@ -24,7 +25,8 @@ export interface ComposeFile {
 
 /** The file as Compose reads it before interpolation (js-yaml resolves the `<<` merge keys). */
 export function readComposeFile(path: string): ComposeFile {
-  return load(readFileSync(path, 'utf8')) as ComposeFile;
+  // Compose files share settings through merge keys (`<<: *transport`).
+  return load(readFileSync(path, 'utf8'), { schema: YAML_SCHEMA }) as ComposeFile;
 }
 
 /** Problems against the Compose Specification's JSON schema (test/fixtures/compose-spec.schema.md). */
