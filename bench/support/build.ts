@@ -50,7 +50,9 @@ function benchSources(): string[] {
     .filter((name) => name.endsWith('.ts') && !name.endsWith('.spec.ts'))
     .map((name) => join('src', 'wire', name));
   const support = ['held-client.ts', 'held-load.ts', 'processes.ts', 'paths.ts'].map((name) => join('bench', 'support', name));
-  return [join('bench', 'baseline.ts'), join('bench', 'memory-probe.ts'), ...support, ...wire];
+  // The queues' declarations (names, arguments, bindings) are the service's own, so both targets declare the same.
+  const topology = join('src', 'broker', 'amqp-topology.ts');
+  return [join('bench', 'baseline.ts'), join('bench', 'memory-probe.ts'), ...support, ...wire, topology];
 }
 
 export interface CompiledBench {
