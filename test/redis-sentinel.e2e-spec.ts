@@ -23,6 +23,8 @@ interface Sent {
   key: string;
   via: TestService;
   answer: Answer;
+  /** Answered before the master was killed: its outcome was stored (and, with WAIT, on the replica). */
+  beforeKill: boolean;
 }
 
 function send(via: TestService, key: string): Promise<Answer> {
@@ -69,6 +71,10 @@ describe('Redis behind Sentinel', () => {
       REDIS_MASTER_NAME: MASTER_NAME,
       REDIS_WAIT_REPLICAS: WAIT_REPLICAS,
       REDIS_PROBE_INTERVAL: '0.25',
+      // WAIT gets half the command time-out: 2 s here, not the default's 250 ms, which a loaded CI machine's
+      // replica can miss (the write then goes on unreplicated, by design, and a failover may lose it).
+      // What this test checks is that a write the replica acknowledged survives the failover.
+      REDIS_COMMAND_TIMEOUT: '4',
       RATE_LIMIT_RATE: '100000',
       RATE_LIMIT_BURST: '100000',
     };
@@ -93,7 +99,7 @@ describe('Redis behind Sentinel', () => {
         const via = (next + worker) % 2 === 0 ? a : b;
         const started = Date.now();
         const answer = await send(via, key);
-        if (started < killedAt) sent.push({ key, via, answer });
+        if (started < killedAt) sent.push({ key, via, answer, beforeKill: Date.now() < killedAt });
       }
     });
     // Counted, not timed: the machine may be slow.
@@ -117,21 +123,30 @@ describe('Redis behind Sentinel', () => {
 
     // Retried on the other instance: every key answered 200 before the kill is replayed (known on the new master).
     const answered = sent.filter((entry) => entry.answer.status === 200);
-    const outcomes = { replayed: 0, inFlight: 0, publishedAgain: 0 };
+    const outcomes = { replayed: 0, inFlight: 0, publishedAgain: 0, publishedAgainOfStored: 0 };
     for (const entry of answered) {
       const retry = await send(entry.via === a ? b : a, entry.key);
       if (retry.status === 409) outcomes.inFlight++;
       else if (retry.headers.get('idempotent-replayed') === 'true' && messageIdOf(retry) === messageIdOf(entry.answer)) outcomes.replayed++;
-      else outcomes.publishedAgain++;
+      else {
+        outcomes.publishedAgain++;
+        if (entry.beforeKill) outcomes.publishedAgainOfStored++;
+      }
     }
     const refused = sent.filter((entry) => entry.answer.status === 503).length;
     process.stdout.write(
-      `sentinel failover, REDIS_WAIT_REPLICAS=${WAIT_REPLICAS}: ${answered.length} keys answered 200 before the kill, ` +
+      `sentinel failover, REDIS_WAIT_REPLICAS=${WAIT_REPLICAS}: ${answered.length} keys sent before the kill answered 200, ` +
         `${refused} 503; retried: ${JSON.stringify(outcomes)}\n`,
     );
     expect(answered.length).toBeGreaterThanOrEqual(30);
     expect(sent.every((entry) => [200, 503].includes(entry.answer.status))).toBe(true);
-    if (WAIT_REPLICAS !== '0') expect(outcomes.publishedAgain).toBe(0);
+    // With WAIT, no outcome stored before the kill is lost. A request in flight at the kill (at most one per
+    // worker) may have had its outcome write die with the master: it was answered 200 all the same, and its
+    // retry gets 409 until the claim's lease ends, then publishes again (docs/deploy.md, the documented gap).
+    if (WAIT_REPLICAS !== '0') expect(outcomes.publishedAgainOfStored).toBe(0);
+    expect(outcomes.publishedAgain + outcomes.inFlight).toBeLessThanOrEqual(
+      answered.filter((entry) => !entry.beforeKill).length + (WAIT_REPLICAS === '0' ? answered.length : 0),
+    );
     // The shared store on the new master: a key sent to one instance is replayed by the other.
     const first = await send(a, 'shared-after-failover');
     const again = await send(b, 'shared-after-failover');
