@@ -152,5 +152,6 @@ describe('Redis behind Sentinel', () => {
     const again = await send(b, 'shared-after-failover');
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(messageIdOf(again)).toBe(messageIdOf(first));
-  });
+    // A failover (sentinels' down-after, election) and a retry of every key: more than jest's default minute when loaded.
+  }, 180_000);
 });
