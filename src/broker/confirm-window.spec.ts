@@ -4,9 +4,11 @@ import { CONFIRM_TIMEOUT, ConfirmWindow } from './confirm-window';
 /** Keeps each publish's confirm callback, to confirm, nack or drop it at will. */
 class FakeConfirmChannel {
   callbacks: Array<(error: Error | null) => void> = [];
+  options: unknown[] = [];
   throwOnPublish: Error | undefined;
-  publish(_exchange: string, _key: string, _body: Buffer, _options: unknown, callback: (error: Error | null) => void): boolean {
+  publish(_exchange: string, _key: string, _body: Buffer, options: unknown, callback: (error: Error | null) => void): boolean {
     if (this.throwOnPublish) throw this.throwOnPublish;
+    this.options.push(options);
     this.callbacks.push(callback);
     return true;
   }
@@ -24,6 +26,14 @@ describe('ConfirmWindow', () => {
   });
 
   afterEach(() => jest.useRealTimers());
+
+  it('gives amqplib the request id as the x-request-id header when no frame was written here', async () => {
+    const window = new ConfirmWindow(5000);
+    const published = window.publish(raw, 'vumi', 'k', body, { persistent: true, headers: { a: 'b' } }, undefined, 'req-1');
+    expect(channel.options).toEqual([{ persistent: true, headers: { a: 'b', 'x-request-id': 'req-1' } }]);
+    channel.callbacks[0](null);
+    await published;
+  });
 
   it('resolves each publish with its confirm, in any order, and rejects a nacked one', async () => {
     const window = new ConfirmWindow(5000);

@@ -1,5 +1,5 @@
 import { ConfirmChannel, Options } from 'amqplib';
-import { bodyBytes, PublishFrames } from './publish-frames';
+import { bodyBytes, PublishFrames, withRequestIdHeader } from './publish-frames';
 
 interface Awaiting {
   resolve: () => void;
@@ -30,8 +30,8 @@ export class ConfirmWindow {
   constructor(private readonly timeoutMs: number) {}
 
   /**
-   * `framed`, when given, sends the publish from pre-encoded frames; its options must be these `options`
-   * but for `requestId`, which `options` then carries as its `x-request-id` header.
+   * `framed`, when given, sends the publish from pre-encoded frames; its options must be these `options`.
+   * `requestId` goes into the `x-request-id` header either way (framed, or added to `options` for amqplib).
    */
   publish(
     channel: ConfirmChannel,
@@ -50,7 +50,8 @@ export class ConfirmWindow {
       try {
         if (framed?.send(channel, routingKey, body, confirmed, requestId)) return;
         // Returns false when amqplib's buffer is full: it still sends; MAX_PENDING_PUBLISHES bounds what waits.
-        channel.publish(exchange, routingKey, bodyBytes(body), options, confirmed);
+        const properties = requestId === undefined ? options : withRequestIdHeader(options, requestId);
+        channel.publish(exchange, routingKey, bodyBytes(body), properties, confirmed);
       } catch (error) {
         this.settle(entry, error as Error);
       }

@@ -114,13 +114,16 @@ export class MessagePublisher implements OnModuleDestroy {
     try {
       const raw = this.channels.rawOf(channel);
       const traced = this.config.otelEnabled ? traceHeaders() : undefined;
-      const options = this.publishOptions(mandatory, messageId, requestId, traced);
-      if (raw !== undefined) {
-        // Framed when nothing but the request id is added to a plain publish (PublishFrames writes that header itself).
-        const plain = !mandatory && messageId === undefined && traced === undefined ? this.plainFrames : undefined;
-        await this.confirms.publish(raw, VUMI_EXCHANGE, routingKey, body, options, plain, requestId);
+      // Most publishes: nothing but the request id beyond a plain publish, framed (PublishFrames writes the header),
+      // and no options object built unless amqplib has to publish it after all.
+      const plain = !mandatory && messageId === undefined && traced === undefined;
+      if (raw !== undefined && plain) {
+        await this.confirms.publish(raw, VUMI_EXCHANGE, routingKey, body, PLAIN_PUBLISH, this.plainFrames, requestId);
+      } else if (raw !== undefined) {
+        await this.confirms.publish(raw, VUMI_EXCHANGE, routingKey, body, this.publishOptions(mandatory, messageId, requestId, traced));
       } else {
         // No channel up (reconnecting, or setting up): the wrapper holds it until one is, or until the time-out.
+        const options = this.publishOptions(mandatory, messageId, requestId, traced);
         await channel.publish(VUMI_EXCHANGE, routingKey, bodyBytes(body), { ...options, timeout: this.timeoutMs });
       }
       ok = true;

@@ -184,6 +184,13 @@ export class PublishFrames {
   }
 }
 
+/** `options` with the request id as its `x-request-id` header: what amqplib publishes when a frame is not written here. */
+export function withRequestIdHeader(options: Options.Publish, requestId: string): Options.Publish {
+  const headers: Record<string, unknown> = { ...(options.headers as Record<string, unknown> | undefined) };
+  headers[REQUEST_ID_KEY.toString('latin1')] = requestId;
+  return { ...options, headers };
+}
+
 function isAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7e || text.charCodeAt(i) < 0x20) return false;
   return true;
