@@ -212,6 +212,11 @@ async function heldCosts(ctx: Ctx): Promise<{ get: HeldCost; burst: HeldCost; po
       REQUEST_TIMEOUT: '600',
       MAX_PENDING_REQUESTS: '100000',
       MAX_PENDING_PER_CLIENT: '100000',
+      // This part measures what a held request costs, from one address: the per-address
+      // defences (issue 21; part 4 measures them) would refuse most of the connections.
+      MAX_CONNECTIONS_PER_ADDRESS: '100000',
+      BODY_BUDGET_PER_ADDRESS: '1073741824',
+      BODY_BUDGET: '1073741824',
     },
     fileLimit,
   );
