@@ -45,11 +45,11 @@ describe('scale-out: two instances, one transport', () => {
   let b: TestService;
   let echo: ChildProcess | undefined;
 
+  // Each stop drains (up to SHUTDOWN_TIMEOUT when something is still held): both at once, and time for both.
   afterAll(async () => {
     echo?.kill('SIGTERM');
-    await a?.stop();
-    await b?.stop();
-  });
+    await Promise.all([a?.stop(), b?.stop()]);
+  }, 120_000);
 
   it('answers 1,000 reply-mode requests spread over both, each with its own reply', async () => {
     const env = { TRANSPORT_NAME: transportName, REPLY_EXPECTED: 'true', AMQP_PREFETCH_COUNT: '50' };
