@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, Socket } from 'node:net';
+import { resolve } from 'node:path';
 import { MetricsReader } from '../support/metrics-scrape';
 import { ServiceProcess } from '../support/service-process';
 
@@ -9,7 +11,16 @@ import { ServiceProcess } from '../support/service-process';
  * service as a child process, whose RSS is read from /proc (as docs/guarantees.md states RSS):
  * 5,000 stalled bodies, without credentials and then with them, from one address, keep the RSS
  * within 50 MB of where it started, while a caller from another address is served.
+ *
+ * The child gets the heap the shipped pod gets. Node sizes V8's heap from the container's memory
+ * limit: under k8s/base/deployment.yaml's 512Mi, `process.constrainedMemory()` is 512 MiB and the
+ * heap limit 268 MB, which these two flags reproduce on a machine without that limit (measured
+ * with Node 26 in a 512 MiB memory cgroup). Unconstrained, on a 24 GiB machine, V8 lets the young
+ * generation grow to 32 MB per semi-space, and the garbage of the flood's 64 MB of body chunks
+ * alone then shows as RSS (+46 to +68 MB on Node 26, where the pod's sizing gives +16 to +24 MB).
  */
+const POD_MEMORY_LIMIT = '512Mi';
+const POD_HEAP = '--max-old-space-size=256 --max-semi-space-size=4';
 
 const AUTH = `Basic ${Buffer.from('user:secret').toString('base64')}`;
 const FLOOD = 5_000;
@@ -67,7 +78,12 @@ describe('stalled request bodies', () => {
   let fates: Fate[] = [];
 
   beforeAll(async () => {
-    service = await ServiceProcess.start({ WEB_USERNAME: 'user', WEB_PASSWORD: 'secret', HTTP_REQUEST_TIMEOUT: '60' });
+    service = await ServiceProcess.start({
+      WEB_USERNAME: 'user',
+      WEB_PASSWORD: 'secret',
+      HTTP_REQUEST_TIMEOUT: '60',
+      NODE_OPTIONS: POD_HEAP,
+    });
     // Warm: the first requests load code and grow the heap once; the flood's cost is measured past them.
     for (let n = 0; n < 50; n++) {
       await get(service, `${service.config.webPath}?to_addr=1&from_addr=2&content=x`, '127.0.0.3', { Authorization: AUTH });
@@ -82,6 +98,12 @@ describe('stalled request bodies', () => {
   afterAll(async () => {
     const exit = await service?.stop();
     expect(exit).toEqual({ code: 0, signal: null });
+  });
+
+  it('runs with the heap of the pod the deployment ships', () => {
+    const deployment = readFileSync(resolve(__dirname, '..', '..', 'k8s', 'base', 'deployment.yaml'), 'utf8');
+    // The heap flags above model this limit; a new limit needs new flags (and new figures).
+    expect(/limits:\s*\n\s*cpu: [^\n]+\n\s*memory: (\S+)/.exec(deployment)?.[1]).toBe(POD_MEMORY_LIMIT);
   });
 
   it.each([
