@@ -1,6 +1,10 @@
+import { ApiRefusal } from '../common/api-refusal';
+
 /** The broker could not take a message in time; callers answer 503 with Retry-After. */
-export class BrokerUnavailableError extends Error {
+export class BrokerUnavailableError extends ApiRefusal {
+  readonly status = 503;
   readonly code = 'broker_unavailable';
+  override readonly answerMessage = 'The message broker did not accept the message; retry later';
   constructor(
     readonly reason: 'disconnected' | 'timeout' | 'overloaded' | 'rejected' | 'closing',
     readonly routingKey: string,

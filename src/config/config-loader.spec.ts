@@ -141,6 +141,8 @@ describe('loadConfig defaults', () => {
       httpHeadersTimeoutMs: 10_000,
       httpRequestTimeoutMs: 30_000,
       httpKeepAliveTimeoutMs: 5000,
+      redisCommandTimeoutMs: 500,
+      redisProbeIntervalMs: 1000,
       fastPaths: 'on',
       gitRevision: undefined,
     };

@@ -230,6 +230,9 @@ export function millisecondsOf(config: TransportConfig): Pick<TransportConfig, D
     httpHeadersTimeoutMs: config.httpHeadersTimeout * 1000,
     httpRequestTimeoutMs: config.httpRequestTimeout * 1000,
     httpKeepAliveTimeoutMs: config.httpKeepAliveTimeout * 1000,
+    // Fractions of a second are allowed here (0.5 by default); ioredis wants whole milliseconds.
+    redisCommandTimeoutMs: Math.round(config.redisCommandTimeout * 1000),
+    redisProbeIntervalMs: Math.round(config.redisProbeInterval * 1000),
   };
 }
 

@@ -24,6 +24,8 @@ const DERIVED = new Set<string>([
   'httpHeadersTimeoutMs',
   'httpRequestTimeoutMs',
   'httpKeepAliveTimeoutMs',
+  'redisCommandTimeoutMs',
+  'redisProbeIntervalMs',
 ]);
 const DEFAULTS = new TransportConfig() as unknown as Record<string, unknown>;
 

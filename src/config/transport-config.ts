@@ -699,4 +699,6 @@ export class TransportConfig {
   httpHeadersTimeoutMs: number;
   httpRequestTimeoutMs: number;
   httpKeepAliveTimeoutMs: number;
+  redisCommandTimeoutMs: number;
+  redisProbeIntervalMs: number;
 }

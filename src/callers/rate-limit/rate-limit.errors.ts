@@ -1,8 +1,12 @@
+import { ApiRefusal } from '../../common/api-refusal';
+import { rateLimitHeaders } from './rate-limit-headers';
 import { RateLimitDecision } from './token-bucket';
 
 /** The bucket of `who` (a caller or a client address) is empty: 429 with Retry-After and the RateLimit fields. */
-export class RateLimitedError extends Error {
+export class RateLimitedError extends ApiRefusal {
+  readonly status = 429;
   readonly code = 'rate_limited';
+  override readonly answerHeaders: Readonly<Record<string, string>>;
 
   constructor(
     readonly who: string,
@@ -10,5 +14,6 @@ export class RateLimitedError extends Error {
   ) {
     super(`Too many requests; retry in ${decision.retryAfter} s`);
     this.name = 'RateLimitedError';
+    this.answerHeaders = { ...rateLimitHeaders(decision), 'Retry-After': String(decision.retryAfter) };
   }
 }

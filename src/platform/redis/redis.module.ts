@@ -22,7 +22,7 @@ function createClient(config: TransportConfig): Redis | null {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { default: RedisClient } = require('ioredis') as typeof import('ioredis');
   const logger = new Logger('Redis');
-  const commandTimeout = Math.round(config.redisCommandTimeout * 1000);
+  const commandTimeout = config.redisCommandTimeoutMs;
   const client = new RedisClient({
     ...redisConnectionOptions(config),
     lazyConnect: true,
@@ -52,7 +52,7 @@ function createBreaker(config: TransportConfig, client: Redis | null): RedisBrea
   if (!client) return null;
   return new RedisBreaker({
     probe: () => client.ping(),
-    probeIntervalMs: Math.round(config.redisProbeInterval * 1000),
+    probeIntervalMs: config.redisProbeIntervalMs,
     reconnect: () => client.disconnect(true),
   });
 }

@@ -1,6 +1,10 @@
+import { ApiRefusal } from '../../common/api-refusal';
+
 /** The bound on held requests (MAX_PENDING_REQUESTS) is reached; callers answer 503. */
-export class TooManyPendingRequestsError extends Error {
+export class TooManyPendingRequestsError extends ApiRefusal {
+  readonly status = 503;
   readonly code: string = 'overloaded';
+  override readonly answerMessage = 'Too many requests are waiting for replies; retry later';
 
   constructor(readonly limit: number) {
     super(`Too many held requests (limit ${limit})`);

@@ -3,31 +3,13 @@ import { ServerResponse } from 'node:http';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
 import { JSON_UTF8, TEXT_PLAIN_UTF8 } from '../../common/content-types';
-import { BrokerUnavailableError } from '../../broker/amqp.errors';
+import { ApiRefusal } from '../../common/api-refusal';
 import { HeldAnswer } from '../inbound/held-answer';
-import { ServiceDrainingError, ServicePausedError } from '../inbound/inbound.errors';
-import { TooManyPendingRequestsError } from '../../reply-path/pending-requests/pending-requests.errors';
 import { ApiErrorDto, FieldErrorsDto } from './api-answers.dto';
 import { REQUEST_ID_HEADER, requestIdOf, requestIdOfResponse } from '../../platform/logging/request-id';
-import {
-  IdempotencyAnswerNotKeptError,
-  IdempotencyKeyInFlightError,
-  IdempotencyKeyMismatchError,
-  IdempotencyStoreUnavailableError,
-  InvalidIdempotencyKeyError,
-} from '../idempotency/idempotency.errors';
 import { IdempotentOutcome } from '../idempotency/idempotency.service';
-import { RateLimitedError } from '../../callers/rate-limit/rate-limit.errors';
-import { rateLimitHeaders } from '../../callers/rate-limit/rate-limit-headers';
 import { discardUnreadBody } from './refused-body';
-import {
-  BodyBudgetSpentError,
-  FieldValidationError,
-  MalformedRequestError,
-  MethodNotAllowedError,
-  PayloadTooLargeError,
-  UnauthorizedError,
-} from './http-api.errors';
+import { FieldValidationError, UnauthorizedError } from './http-api.errors';
 
 /** An answer as a value: what ApiResponder.send writes. */
 export interface ApiAnswer {
@@ -35,8 +17,6 @@ export interface ApiAnswer {
   headers: Record<string, string>;
   body: string;
 }
-
-export const ALLOWED_METHODS = 'GET, POST, PUT';
 
 /** Sent on every answer given again from the idempotency store (Stripe's name; the IETF draft names none). */
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -102,10 +82,8 @@ export class ApiResponder {
 
   /** `res`, when given, names the request in the log line of an unexpected error. */
   answerFor(error: unknown, res?: ServerResponse): ApiAnswer {
+    if (error instanceof ApiRefusal) return this.refusal(error);
     if (error instanceof FieldValidationError) return json(400, error.problems);
-    if (error instanceof MalformedRequestError) return this.refusal(error.status, error);
-    if (error instanceof InvalidIdempotencyKeyError) return this.refusal(400, error);
-    if (error instanceof PayloadTooLargeError) return this.refusal(413, error);
     if (error instanceof UnauthorizedError) {
       const realm = this.config.webAuthDomain.replace(/["\\]/g, '');
       return {
@@ -113,29 +91,6 @@ export class ApiResponder {
         headers: { 'Content-Type': TEXT_PLAIN_UTF8, 'WWW-Authenticate': `Basic realm="${realm}"` },
         body: 'Unauthorized',
       };
-    }
-    if (error instanceof MethodNotAllowedError) return this.refusal(405, error, { Allow: ALLOWED_METHODS });
-    if (error instanceof BrokerUnavailableError) {
-      return this.unavailable(error.code, 'The message broker did not accept the message; retry later');
-    }
-    if (error instanceof TooManyPendingRequestsError) {
-      return this.unavailable(error.code, 'Too many requests are waiting for replies; retry later');
-    }
-    if (error instanceof BodyBudgetSpentError) return this.unavailable(error.code, error.message);
-    if (error instanceof ServiceDrainingError) {
-      return this.unavailable(error.code, 'The service is shutting down; retry on another instance');
-    }
-    if (error instanceof ServicePausedError) {
-      return this.unavailable(error.code, 'The service is paused by its operator; retry later');
-    }
-    if (error instanceof IdempotencyKeyMismatchError) return this.refusal(422, error);
-    if (error instanceof IdempotencyAnswerNotKeptError) return this.refusal(422, error);
-    if (error instanceof IdempotencyKeyInFlightError) return this.refusal(409, error, { 'Retry-After': '1' });
-    if (error instanceof IdempotencyStoreUnavailableError) {
-      return this.unavailable(error.code, 'Idempotency-Key could not be checked; retry later');
-    }
-    if (error instanceof RateLimitedError) {
-      return this.refusal(429, error, { ...rateLimitHeaders(error.decision), 'Retry-After': String(error.decision.retryAfter) });
     }
     if (error instanceof HttpException) {
       return json(error.getStatus(), { error: 'http_error', message: error.message });
@@ -166,16 +121,12 @@ export class ApiResponder {
     res.end(body);
   }
 
-  /** `{"error": <the error's code>, "message": ...}` with `status`. */
-  private refusal(status: number, error: Error & { readonly code: string }, headers?: Record<string, string>): ApiAnswer {
-    const answer = json(status, { error: error.code, message: error.message });
-    if (headers) Object.assign(answer.headers, headers);
-    return answer;
-  }
-
-  private unavailable(code: string, message: string): ApiAnswer {
-    const answer = json(503, { error: code, message });
-    answer.headers['Retry-After'] = String(this.config.retryAfter);
+  /** `{"error": <the refusal's code>, "message": ...}` with its status and headers; a 503 says when to retry. */
+  private refusal(refusal: ApiRefusal): ApiAnswer {
+    const answer = json(refusal.status, { error: refusal.code, message: refusal.answerMessage ?? refusal.message });
+    if (refusal.answerHeaders) Object.assign(answer.headers, refusal.answerHeaders);
+    if (refusal.status === 503 && answer.headers['Retry-After'] === undefined)
+      answer.headers['Retry-After'] = String(this.config.retryAfter);
     return answer;
   }
 }

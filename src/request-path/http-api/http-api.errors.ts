@@ -1,4 +1,6 @@
-/** Caller mistakes and refusals of the API path, each with its code; ApiResponder maps each to its answer. */
+import { ApiRefusal } from '../../common/api-refusal';
+
+/** Caller mistakes and refusals of the API path, each with its status and code; ApiResponder answers each. */
 
 /** Vumi's validation answer: 400 with the non-empty lists of problem fields. */
 export class FieldValidationError extends Error {
@@ -17,7 +19,7 @@ export class FieldValidationError extends Error {
 }
 
 /** A request that cannot be read: bad UTF-8, bad JSON, too many parameters (400), wrong media type (415). */
-export class MalformedRequestError extends Error {
+export class MalformedRequestError extends ApiRefusal {
   constructor(
     readonly code: string,
     message: string,
@@ -28,7 +30,8 @@ export class MalformedRequestError extends Error {
   }
 }
 
-export class PayloadTooLargeError extends Error {
+export class PayloadTooLargeError extends ApiRefusal {
+  readonly status = 413;
   readonly code = 'payload_too_large';
 
   constructor(readonly limit: number) {
@@ -37,8 +40,10 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
-export class MethodNotAllowedError extends Error {
+export class MethodNotAllowedError extends ApiRefusal {
+  readonly status = 405;
   readonly code = 'method_not_allowed';
+  override readonly answerHeaders = { Allow: ALLOWED_METHODS };
 
   constructor(readonly method: string) {
     super(`Method ${method} not allowed`);
@@ -46,6 +51,9 @@ export class MethodNotAllowedError extends Error {
   }
 }
 
+export const ALLOWED_METHODS = 'GET, POST, PUT';
+
+/** No or wrong credentials: 401 with the realm, as text (Vumi's answer), so not an ApiRefusal. */
 export class UnauthorizedError extends Error {
   readonly code = 'unauthorized';
 
@@ -56,7 +64,8 @@ export class UnauthorizedError extends Error {
 }
 
 /** The budget for bodies being read (BODY_BUDGET, BODY_BUDGET_PER_ADDRESS) is spent: 503, retry later. */
-export class BodyBudgetSpentError extends Error {
+export class BodyBudgetSpentError extends ApiRefusal {
+  readonly status = 503;
   readonly code = 'body_budget_spent';
 
   constructor() {

@@ -1,7 +1,10 @@
-/** Refusals of the Idempotency-Key rules, each with its code; ApiResponder maps each to its answer. */
+import { ApiRefusal } from '../../common/api-refusal';
+
+/** Refusals of the Idempotency-Key rules, each with its status and code; ApiResponder answers each. */
 
 /** The Idempotency-Key header is not one sf-string of printable ASCII (400). */
-export class InvalidIdempotencyKeyError extends Error {
+export class InvalidIdempotencyKeyError extends ApiRefusal {
+  readonly status = 400;
   readonly code = 'invalid_idempotency_key';
 
   constructor(why: string) {
@@ -11,7 +14,8 @@ export class InvalidIdempotencyKeyError extends Error {
 }
 
 /** The key was used for a request with other fields (or by the same caller for other content): 422. */
-export class IdempotencyKeyMismatchError extends Error {
+export class IdempotencyKeyMismatchError extends ApiRefusal {
+  readonly status = 422;
   readonly code = 'idempotency_key_reused';
 
   constructor() {
@@ -21,8 +25,10 @@ export class IdempotencyKeyMismatchError extends Error {
 }
 
 /** The first request with this key has not been answered yet: 409, retry later. */
-export class IdempotencyKeyInFlightError extends Error {
+export class IdempotencyKeyInFlightError extends ApiRefusal {
+  readonly status = 409;
   readonly code = 'idempotency_key_in_flight';
+  override readonly answerHeaders = { 'Retry-After': '1' };
 
   constructor() {
     super('A request with this Idempotency-Key is still being processed; retry later');
@@ -31,8 +37,10 @@ export class IdempotencyKeyInFlightError extends Error {
 }
 
 /** The shared store (Redis) did not answer: 503, since without it a retry could publish twice. */
-export class IdempotencyStoreUnavailableError extends Error {
+export class IdempotencyStoreUnavailableError extends ApiRefusal {
+  readonly status = 503;
   readonly code = 'idempotency_store_unavailable';
+  override readonly answerMessage = 'Idempotency-Key could not be checked; retry later';
 
   constructor(override readonly cause: unknown) {
     super(`The idempotency store is unavailable: ${(cause as Error)?.message ?? String(cause)}`);
@@ -44,7 +52,8 @@ export class IdempotencyStoreUnavailableError extends Error {
  * The first request's answer was larger than IDEMPOTENCY_MAX_ENTRY_BYTES, so it was not kept: a repeat
  * cannot get it again, and is not published again either (422, not retriable with this key).
  */
-export class IdempotencyAnswerNotKeptError extends Error {
+export class IdempotencyAnswerNotKeptError extends ApiRefusal {
+  readonly status = 422;
   readonly code = 'idempotency_answer_not_kept';
 
   constructor(

@@ -30,7 +30,7 @@ function createStore(config: TransportConfig, redis: Redis | null, breaker: Redi
   let store: IdempotencyStore = new RedisIdempotencyStore(redis, `${config.redisKeyPrefix}${config.transportName}:idem:`, limits, longest);
   if (config.redisWaitReplicas > 0) {
     // Half the command time-out: a missing replica costs a request that, never a breaker opening.
-    store = new ReplicaWaitingIdempotencyStore(store, redis, config.redisWaitReplicas, Math.ceil((config.redisCommandTimeout * 1000) / 2));
+    store = new ReplicaWaitingIdempotencyStore(store, redis, config.redisWaitReplicas, Math.ceil(config.redisCommandTimeoutMs / 2));
   }
   return new BreakerIdempotencyStore(store, breaker);
 }
