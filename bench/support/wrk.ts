@@ -39,8 +39,35 @@ export function findWrk(log: (line: string) => void = () => undefined): string |
   return wrkPath;
 }
 
+/**
+ * Constant-rate pacing, as wrk2 paces: the thread's n-th request is due `n x intervalMs` after its
+ * first, and delay() waits until then (0 when late, so a slow answer does not lower the offered
+ * rate). A fixed delay() after each answer would offer `connections / (delay + latency)`: less to a
+ * slower target, so two targets would not get the same rate. The clock is CLOCK_MONOTONIC through
+ * LuaJIT's FFI (wrk's Lua has no wall clock finer than a second); wrk waits whole milliseconds, so a
+ * request may go up to 1 ms early, never accumulating: the schedule, not the wait, sets the rate.
+ */
+function pacing(intervalMs: number): string {
+  return [
+    'local ffi = require("ffi")',
+    'ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } bench_timespec; int clock_gettime(int, bench_timespec *); ]]',
+    'local clock = ffi.new("bench_timespec")',
+    'local function now_ms() ffi.C.clock_gettime(1, clock) return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6 end',
+    `local interval = ${intervalMs.toFixed(6)}`,
+    'local due = nil',
+    'delay = function()',
+    '  local now = now_ms()',
+    '  if due == nil then due = now end',
+    '  local wait = due - now',
+    '  due = due + interval',
+    '  if wait < 0 then return 0 end',
+    '  return wait',
+    'end',
+  ].join('\n');
+}
+
 /** The Lua script: headers (with `[<id>]` a new id per request), optional pacing, one JSON line at the end. */
-function script(headers: Record<string, string>, delayMs: number | undefined): string {
+function script(headers: Record<string, string>, intervalMs: number | undefined): string {
   const lua = (text: string) => JSON.stringify(text); // JSON string syntax is valid Lua for these (no control chars)
   const fixed = Object.entries(headers).filter(([, v]) => !v.includes('[<id>]'));
   const perRequest = Object.entries(headers).filter(([, v]) => v.includes('[<id>]'));
@@ -61,7 +88,7 @@ function script(headers: Record<string, string>, delayMs: number | undefined): s
           '  return wrk.format(nil, nil, h)',
           'end',
         ].join('\n'),
-    delayMs === undefined ? '' : `delay = function() return ${delayMs.toFixed(3)} end`,
+    intervalMs === undefined ? '' : pacing(intervalMs),
     'done = function(summary, latency, requests)',
     '  local e = summary.errors',
     '  io.write(string.format(\'WRK_JSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,' +
@@ -85,11 +112,11 @@ interface WrkJson {
 }
 
 /**
- * Fixed connections for a fixed time. With `rate`, each connection waits
- * connections/rate seconds between its requests (wrk's delay()), so the
- * offered rate is about `rate` while the answers are fast (wrk measures from
- * send to answer: no correction for coordinated omission; the p99 of a
- * paced run reads as the answer time at that rate).
+ * Fixed connections for a fixed time. With `rate`, requests go out on a
+ * constant-rate schedule (pacing above), so both targets are offered the
+ * same rate whatever their latency, as long as the connections suffice (wrk
+ * measures from send to answer: no correction for coordinated omission; the
+ * p99 of a paced run reads as the answer time at that rate).
  */
 export async function runWrk(
   wrk: string,
@@ -102,9 +129,11 @@ export async function runWrk(
 ): Promise<WrkLoad> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'));
   const luaFile = join(dir, 'bench.lua');
-  const delayMs = rate === undefined ? undefined : (connections * 1000) / rate;
-  writeFileSync(luaFile, script(headers, delayMs));
-  const args = ['-t', String(Math.min(threads, connections)), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '30s'];
+  const threadCount = Math.min(threads, connections);
+  // Each thread paces its own share of the rate.
+  const intervalMs = rate === undefined ? undefined : (threadCount * 1000) / rate;
+  writeFileSync(luaFile, script(headers, intervalMs));
+  const args = ['-t', String(threadCount), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '30s'];
   args.push('-s', luaFile, url);
   // The shell waits for wrk, then its own stat's cutime/cstime (fields 16, 17) are wrk's CPU.
   const shell = `"$0" "$@"; status=$?; echo "WRK_CPU $(cut -d' ' -f16,17 /proc/$$/stat)"; exit $status`;
