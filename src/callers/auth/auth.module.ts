@@ -32,9 +32,9 @@ function createLimiter(config: TransportConfig, redis: Redis | null, breaker: Re
 }
 
 /** Known addresses in Redis too when REDIS_URL is set: a new or restarted pod knows them. */
-function createKnownAddresses(config: TransportConfig, redis: Redis | null): KnownAddresses {
-  if (!redis) return new MemoryKnownAddresses();
-  return new RedisKnownAddresses(redis, `${config.redisKeyPrefix}${config.transportName}:authfail:`);
+function createKnownAddresses(config: TransportConfig, redis: Redis | null, breaker: RedisBreaker | null): KnownAddresses {
+  if (!redis || !breaker) return new MemoryKnownAddresses();
+  return new RedisKnownAddresses(redis, `${config.redisKeyPrefix}${config.transportName}:authfail:`, breaker);
 }
 
 /** What happens before a password is checked: failure throttles, failure events and their log. */
@@ -42,7 +42,7 @@ function createKnownAddresses(config: TransportConfig, redis: Redis | null): Kno
   imports: [RedisModule, ClientIdentityModule],
   providers: [
     { provide: AUTH_FAILURE_LIMITER, inject: [TRANSPORT_CONFIG, REDIS_CLIENT, REDIS_BREAKER], useFactory: createLimiter },
-    { provide: KNOWN_ADDRESSES, inject: [TRANSPORT_CONFIG, REDIS_CLIENT], useFactory: createKnownAddresses },
+    { provide: KNOWN_ADDRESSES, inject: [TRANSPORT_CONFIG, REDIS_CLIENT, REDIS_BREAKER], useFactory: createKnownAddresses },
     AuthFailureThrottle,
     AuthEvents,
     AuthFailureLog,

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { BoundedLru } from '../../common/bounded-lru';
 import { ThrottledWarning } from '../../common/throttled-warning';
+import type { RedisBreaker } from '../../platform/redis/redis-breaker';
 
 /** How long an address stays known for a name after its last success there. */
 export const KNOWN_FOR_SECONDS = 7 * 24 * 3600;
@@ -41,7 +42,9 @@ export class MemoryKnownAddresses implements KnownAddresses {
 /**
  * The same in Redis (`<prefix>known:<name digest>:<address>`, expiring after
  * KNOWN_FOR_SECONDS), so every instance, and a restarted one, knows them;
- * this instance's memory while Redis is away.
+ * this instance's memory while Redis is away. Through the instance's Redis
+ * breaker, as every other Redis user: a frozen Redis costs one command
+ * time-out, not one per password check.
  */
 export class RedisKnownAddresses implements KnownAddresses {
   private readonly logger = new Logger('Auth');
@@ -52,12 +55,13 @@ export class RedisKnownAddresses implements KnownAddresses {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly breaker: Pick<RedisBreaker, 'run'>,
   ) {}
 
   async isKnown(nameKey: string, address: string): Promise<boolean> {
     if (await this.memory.isKnown(nameKey, address)) return true;
     try {
-      return (await this.redis.exists(this.key(nameKey, address))) === 1;
+      return (await this.breaker.run(() => this.redis.exists(this.key(nameKey, address)))) === 1;
     } catch (error) {
       this.warn(error);
       return false;
@@ -67,7 +71,7 @@ export class RedisKnownAddresses implements KnownAddresses {
   async remember(nameKey: string, address: string): Promise<void> {
     await this.memory.remember(nameKey, address);
     try {
-      await this.redis.set(this.key(nameKey, address), '1', 'EX', KNOWN_FOR_SECONDS);
+      await this.breaker.run(() => this.redis.set(this.key(nameKey, address), '1', 'EX', KNOWN_FOR_SECONDS));
     } catch (error) {
       this.warn(error);
     }
