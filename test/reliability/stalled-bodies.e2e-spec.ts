@@ -175,3 +175,31 @@ describe('a body refused or cut off by the server', () => {
     expect(await metrics.value('vumi_http_api_http_requests_total', { status: '499' })).toBe(before);
   });
 });
+
+describe('reply mode: a request that could not be held', () => {
+  let service: ServiceProcess;
+  const held = new AbortController();
+
+  beforeAll(async () => {
+    service = await ServiceProcess.start({ REPLY_EXPECTED: 'true', MAX_PENDING_REQUESTS: '1', HTTP_REQUEST_TIMEOUT: '2' });
+  });
+
+  afterAll(async () => {
+    held.abort();
+    const exit = await service?.stop();
+    expect(exit).toEqual({ code: 0, signal: null });
+  });
+
+  it('is refused 503 on its head, before its body is read', async () => {
+    // The one slot taken by a request nobody replies to.
+    void fetch(service.api({ to_addr: '1', from_addr: '2', content: 'held' }), { signal: held.signal }).catch(() => undefined);
+    const metrics = new MetricsReader(service.path('/metrics'));
+    expect(await metrics.waitFor('vumi_http_api_held_requests', {}, 1)).toBe(1);
+    // Only the head of a 30 kB POST (within BODY_LIMIT): a server that waited for the body would answer 408 at HTTP_REQUEST_TIMEOUT.
+    const head =
+      `POST ${service.config.webPath} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+      'Content-Length: 30000\r\n\r\n';
+    expect(await firstAnswer(service, head)).toBe(503);
+    expect(await metrics.value('vumi_http_api_held_requests_refused_total')).toBeGreaterThanOrEqual(1);
+  });
+});

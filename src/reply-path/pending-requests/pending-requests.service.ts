@@ -74,8 +74,12 @@ export class PendingRequestsService implements OnModuleDestroy {
     return this.maxPerClient;
   }
 
-  /** Throws unless `scope` may hold one more request (in hold(), before anything is taken); counted for metrics as a refusal. */
-  private admit(scope: string): void {
+  /**
+   * Throws unless `scope` may hold one more request; counted for metrics as a refusal. hold() asks
+   * before anything is taken, and the API path asks before it reads a body (a request that could
+   * not be held costs no body bytes); nothing is reserved, so hold() asks again.
+   */
+  refuseUnlessRoomFor(scope: string): void {
     if (this.isFull) {
       this.refused('full');
       throw new TooManyPendingRequestsError(this.config.maxPendingRequests);
@@ -120,7 +124,7 @@ export class PendingRequestsService implements OnModuleDestroy {
    * the request in log lines.
    */
   hold(messageId: string, toAddr: string, scope: string, client?: ClientWatch, requestId?: string): HandOff<HeldOutcome> {
-    this.admit(scope);
+    this.refuseUnlessRoomFor(scope);
     // An own copy of to_addr: a slice of the parsed body would keep the whole body's string alive.
     // V8 copies substrings shorter than 13 characters anyway (no slices below that): those need no copy.
     const to = toAddr.length < 13 ? toAddr : Buffer.from(toAddr, 'utf8').toString('utf8');

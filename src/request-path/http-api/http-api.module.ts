@@ -17,6 +17,7 @@ import { ClientIdentityModule } from '../../callers/identity/client-identity.mod
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { RateLimitModule } from '../../callers/rate-limit/rate-limit.module';
 import { RateLimitGuard } from '../../callers/rate-limit/rate-limit.guard';
+import { PendingRequestsModule } from '../../reply-path/pending-requests/pending-requests.module';
 
 /**
  * The API path: controller, field pipes, auth, and ApiResponder, the one writer of its answers.
@@ -29,7 +30,7 @@ export class HttpApiModule {
     Reflect.defineMetadata(PATH_METADATA, config.webPath, HttpApiController);
     return {
       module: HttpApiModule,
-      imports: [CallersModule, ClientIdentityModule, IdempotencyModule, RateLimitModule],
+      imports: [CallersModule, ClientIdentityModule, IdempotencyModule, RateLimitModule, PendingRequestsModule],
       controllers: [HttpApiController],
       providers: [
         ApiResponder,

@@ -6,6 +6,8 @@ import { TransportConfig } from '../../config/transport-config';
 import { ClientIdentity } from '../../callers/identity/client-identity';
 import { LifecycleService } from '../../platform/lifecycle/lifecycle.service';
 import { ServiceDrainingError } from '../inbound/inbound.errors';
+import { IDEMPOTENCY_KEY_HEADER } from '../idempotency/idempotency-key';
+import { PendingRequestsService } from '../../reply-path/pending-requests/pending-requests.service';
 import { BodyBudget, BodyReservation } from './body-budget';
 import { BodyBudgetSpentError, PayloadTooLargeError } from './http-api.errors';
 import { discardRefusedBody } from './refused-body';
@@ -19,8 +21,8 @@ export interface RequestWithBody extends Request {
  * Reads a POST/PUT body as bytes, up to BODY_LIMIT, after the guards: an interceptor runs after
  * BasicAuthGuard and RateLimitGuard, so a request without the right credentials, or over its
  * rate, is refused on its head alone and not a byte of its body is read (issue 21). Then the
- * checks that need only the head and could still refuse it (draining, the body budget: 503)
- * come before the first byte too. Parsing happens later, in one place (request-fields.ts), so
+ * checks that need only the head and could still refuse it (draining, a held slot in reply mode,
+ * the body budget: 503) come before the first byte too. Parsing happens later, in one place (request-fields.ts), so
  * that UTF-8 and JSON errors get the API's own answers.
  *
  * Mounted on the POST and PUT handlers only: a GET has no body step at all.
@@ -28,14 +30,17 @@ export interface RequestWithBody extends Request {
 @Injectable()
 export class RequestBodyInterceptor implements NestInterceptor {
   private readonly limit: number;
+  private readonly replyExpected: boolean;
 
   constructor(
     @Inject(TRANSPORT_CONFIG) config: TransportConfig,
     private readonly budget: BodyBudget,
     private readonly identity: ClientIdentity,
     private readonly lifecycle: LifecycleService,
+    private readonly pending: PendingRequestsService,
   ) {
     this.limit = config.bodyLimit;
+    this.replyExpected = config.replyExpected;
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
@@ -44,6 +49,11 @@ export class RequestBodyInterceptor implements NestInterceptor {
     // Read once: a body already read (or a stream already ended) has nothing left.
     if (req.rawBody !== undefined || req.readableEnded) return next.handle();
     if (this.lifecycle.isDraining) throw new ServiceDrainingError();
+    // Reply mode: a request that could not be held is refused before its body is read. One with an
+    // Idempotency-Key may be a replay, which needs no slot: hold() decides for it, after the body.
+    if (this.replyExpected && req.headers[IDEMPOTENCY_KEY_HEADER] === undefined) {
+      this.pending.refuseUnlessRoomFor(this.identity.scopeOf(req));
+    }
     const length = req.headers['content-length'];
     const declared = length === undefined ? undefined : Number(length);
     if (declared !== undefined && declared > this.limit) {
