@@ -14,6 +14,7 @@ import { LifecycleHealthIndicator } from './lifecycle.health';
 import { RedisHealthIndicator } from './redis.health';
 import { RedisModule } from '../../platform/redis/redis.module';
 import { InboundQueueHealthIndicator } from './inbound-queue.health';
+import { OutboundModule } from '../../reply-path/outbound/outbound.module';
 
 @Module({})
 export class HealthModule {
@@ -27,7 +28,7 @@ export class HealthModule {
     /* eslint-enable @typescript-eslint/unbound-method */
     return {
       module: HealthModule,
-      imports: [TerminusModule.forRoot({ logger: false }), AmqpModule, PendingRequestsModule, StatusModule, RedisModule],
+      imports: [TerminusModule.forRoot({ logger: false }), AmqpModule, PendingRequestsModule, OutboundModule, StatusModule, RedisModule],
       controllers: [HealthController],
       providers: [
         BrokerHealthIndicator,

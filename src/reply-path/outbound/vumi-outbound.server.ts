@@ -113,6 +113,15 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
     callback();
   }
 
+  /**
+   * Whether it consumes its queues now: set when the broker confirmed each consumer, cleared when
+   * their channel closes (a lost connection) or when draining cancels them. Readiness reads it: a
+   * connection can be up a moment before the consumer is, and replies wait for the consumer.
+   */
+  get isConsuming(): boolean {
+    return this.consumerTags.size > 0;
+  }
+
   /** Resolves once the consumer's queues are declared and it consumes (the first time; never rejects before close). */
   whenConsuming(): Promise<void> {
     return this.channel?.waitForConnect() ?? Promise.reject(new Error('the outbound consumer is not listening'));
