@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { connect } from 'amqplib';
-import { routingKeysFor } from '../../src/wire/vumi-topology';
+import { AmqpTopology } from '../../src/broker/amqp-topology';
+import { TransportConfig } from '../../src/config/transport-config';
 import { percentile } from '../support/load-loop';
 import { ServiceProcess } from '../support/service-process';
 import { PacedLoad } from './paced-load';
@@ -45,8 +46,10 @@ async function startEcho(transportName: string): Promise<ChildProcess> {
 async function drainEvents(transportName: string): Promise<{ count: () => number; close: () => Promise<void> }> {
   const connection = await connect(AMQP_URL);
   const channel = await connection.createChannel();
-  const keys = routingKeysFor(transportName);
-  await channel.assertQueue(keys.event, { durable: true });
+  // Declared and bound as the service declares it (the exchange, the binding, the queue type), whoever comes first.
+  const topology = AmqpTopology.of({ transportName, amqpQueueType: new TransportConfig().amqpQueueType });
+  const keys = topology.keys;
+  await topology.declareQueues(channel, [keys.event]);
   let count = 0;
   await channel.consume(keys.event, () => void count++, { noAck: true });
   return {
