@@ -3,7 +3,7 @@ import { Counter, Gauge } from 'prom-client';
 import { TRANSPORT_CONFIG } from '../../config/config.constants';
 import { TransportConfig } from '../../config/transport-config';
 import { CallerCredentials } from '../../callers/credentials/caller-credentials';
-import { IdempotencyEvents } from '../../request-path/idempotency/idempotency-events';
+import { IdempotencyEvents, WRITES_AT_RISK } from '../../request-path/idempotency/idempotency-events';
 import { IDEMPOTENCY_STORE } from '../../request-path/idempotency/idempotency.constants';
 import { IdempotencyStore } from '../../request-path/idempotency/idempotency-store';
 import { MemoryIdempotencyStore } from '../../request-path/idempotency/memory-idempotency-store';
@@ -23,6 +23,7 @@ export const NO_CALLER = ':none';
 export class RetriesAndLimitsMetrics implements OnModuleInit {
   private readonly replays: Counter<'caller'>;
   private readonly limited: Counter<'caller'>;
+  private readonly atRisk: Counter<'reason'>;
 
   constructor(
     @Inject(TRANSPORT_CONFIG) config: TransportConfig,
@@ -63,6 +64,15 @@ export class RetriesAndLimitsMetrics implements OnModuleInit {
       labelNames: ['caller'],
       registers: metrics.registers,
     });
+    this.atRisk = new Counter({
+      name: `${METRICS_PREFIX}idempotency_writes_at_risk_total`,
+      help:
+        'Idempotency store writes a retry may not find, by reason: unreplicated (fewer replicas than REDIS_WAIT_REPLICAS ' +
+        'in time: a Redis failover could lose it), failed (an outcome not stored; its request was answered).',
+      labelNames: ['reason'],
+      registers: metrics.registers,
+    });
+    for (const reason of WRITES_AT_RISK) this.atRisk.labels(reason).inc(0);
     const names = [NO_CALLER, ...(config.webUsername ? [config.webUsername] : []), ...callers.names];
     for (const caller of names) {
       this.replays.labels(caller).inc(0);
@@ -73,5 +83,6 @@ export class RetriesAndLimitsMetrics implements OnModuleInit {
   onModuleInit(): void {
     this.idempotency.onDeduplicated((caller) => this.replays.labels(caller ?? NO_CALLER).inc());
     this.rateLimit.onRateLimited((caller) => this.limited.labels(caller ?? NO_CALLER).inc());
+    this.idempotency.onWriteAtRisk((reason) => this.atRisk.labels(reason).inc());
   }
 }

@@ -23,14 +23,20 @@ import { claimLeaseMs } from './idempotency-lease';
  * Redis when configured (shared by instances), else this instance's memory. Redis behind its
  * breaker (down or frozen: 503 at once) and, with REDIS_WAIT_REPLICAS, waiting for replicas.
  */
-function createStore(config: TransportConfig, redis: Redis | null, breaker: RedisBreaker | null): IdempotencyStore {
+function createStore(
+  config: TransportConfig,
+  redis: Redis | null,
+  breaker: RedisBreaker | null,
+  events: IdempotencyEvents,
+): IdempotencyStore {
   const limits = idempotencyLimitsOf(config);
   if (!redis || !breaker) return new MemoryIdempotencyStore(config.idempotencyMaxKeys, limits);
   const longest = Math.max(config.idempotencyWindowMs, claimLeaseMs(config));
   let store: IdempotencyStore = new RedisIdempotencyStore(redis, `${config.redisKeyPrefix}${config.transportName}:idem:`, limits, longest);
   if (config.redisWaitReplicas > 0) {
     // Half the command time-out: a missing replica costs a request that, never a breaker opening.
-    store = new ReplicaWaitingIdempotencyStore(store, redis, config.redisWaitReplicas, Math.ceil(config.redisCommandTimeoutMs / 2));
+    const waitMs = Math.ceil(config.redisCommandTimeoutMs / 2);
+    store = new ReplicaWaitingIdempotencyStore(store, redis, config.redisWaitReplicas, waitMs, () => events.writeAtRisk('unreplicated'));
   }
   return new BreakerIdempotencyStore(store, breaker);
 }
@@ -39,7 +45,7 @@ function createStore(config: TransportConfig, redis: Redis | null, breaker: Redi
 @Module({
   imports: [RedisModule, InboundModule],
   providers: [
-    { provide: IDEMPOTENCY_STORE, inject: [TRANSPORT_CONFIG, REDIS_CLIENT, REDIS_BREAKER], useFactory: createStore },
+    { provide: IDEMPOTENCY_STORE, inject: [TRANSPORT_CONFIG, REDIS_CLIENT, REDIS_BREAKER, IdempotencyEvents], useFactory: createStore },
     IdempotencyEvents,
     IdempotencyService,
   ],

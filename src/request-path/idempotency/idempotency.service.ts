@@ -131,6 +131,7 @@ export class IdempotencyService {
   /** The message is out: a store failure now is logged, and the caller still gets its answer. */
   private async remember(scope: string, key: string, record: Required<IdempotencyRecord>): Promise<void> {
     await this.store.complete(scope, key, record, this.windowMs).catch((error: Error) => {
+      this.events.writeAtRisk('failed');
       this.logger.warn(`Storing the outcome of message ${record.outcome.messageId} failed: ${error.message}`);
     });
   }

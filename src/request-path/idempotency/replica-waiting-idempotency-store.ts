@@ -24,6 +24,7 @@ export class ReplicaWaitingIdempotencyStore implements IdempotencyStore {
     private readonly client: Redis,
     private readonly replicas: number,
     private readonly timeoutMs: number,
+    private readonly onUnreplicated: () => void = () => undefined,
   ) {}
 
   async claim(scope: string, key: string, fingerprint: string, token: string, leaseMs: number): Promise<IdempotencyRecord | null> {
@@ -46,6 +47,7 @@ export class ReplicaWaitingIdempotencyStore implements IdempotencyStore {
     const acknowledged = await this.client.wait(this.replicas, this.timeoutMs);
     if (acknowledged >= this.replicas) return;
     this.unreplicated++;
+    this.onUnreplicated();
     if (this.shortWarning.due()) {
       this.logger.warn(
         `Idempotency write on ${acknowledged} of ${this.replicas} replicas after ${this.timeoutMs} ms: a failover now could lose it`,
