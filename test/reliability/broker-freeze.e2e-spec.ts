@@ -1,6 +1,7 @@
 import { routingKeysFor } from '../../src/wire/vumi-topology';
 import { Answer, call, waitForStatus } from '../support/http-call';
 import { CallRecord, LoadLoop, percentile } from '../support/load-loop';
+import { publishingDown } from '../support/broker-freeze';
 import { PrivateBroker } from '../support/private-broker';
 import { drainQueue } from '../support/queue-drain';
 import { ServiceProcess } from '../support/service-process';
@@ -22,17 +23,6 @@ interface Timeline {
   publishNoticed: number; // the publishing connection's heartbeat noticed too: publishes refused at once
   thawed: number; // SIGCONT sent
   ready: number; // readiness 200 again
-}
-
-/** Polls health until the publishing connection is down too (each connection's heartbeat notices on its own beat). */
-async function publishingDown(service: ServiceProcess): Promise<void> {
-  for (const deadline = Date.now() + 30_000; ;) {
-    const answer = await call(service.path(service.config.healthPath));
-    const broker = (JSON.parse(answer.body) as { error?: { broker?: { connections?: { publish?: { state?: string } } } } }).error?.broker;
-    if (broker?.connections?.publish?.state !== undefined && broker.connections.publish.state !== 'connected') return;
-    if (Date.now() >= deadline) throw new Error(`the publishing connection still up 30 s into the freeze: ${answer.body}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
 }
 
 describe('a broker that freezes under load', () => {
