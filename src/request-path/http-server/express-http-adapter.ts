@@ -1,6 +1,7 @@
 // Owns: the HTTP server: the Express adapter and the API route shortcut.
 // May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/*.
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { ExpressAdapter } from '@nestjs/platform-express';
 
 type ExpressApp = { request: object; response: object };
@@ -27,6 +28,8 @@ function copyChain(source: object, stop: object, target: object): void {
  */
 export class ExpressHttpAdapter extends ExpressAdapter {
   private closeConnectionsOnClose = false;
+  /** Every open socket of the server, for close: see there. */
+  private readonly sockets = new Set<Socket>();
 
   override initHttpServer(options: { forceCloseConnections?: boolean; httpsOptions?: unknown }): void {
     if (options?.httpsOptions) return super.initHttpServer(options as never);
@@ -36,13 +39,28 @@ export class ExpressHttpAdapter extends ExpressAdapter {
     copyChain(app.request, IncomingMessage.prototype, ExpressRequest.prototype);
     copyChain(app.response, ServerResponse.prototype, ExpressResponse.prototype);
     this.httpServer = createServer({ IncomingMessage: ExpressRequest, ServerResponse: ExpressResponse }, this.getInstance());
-    // forceCloseConnections without ExpressAdapter's private socket tracking: Node's own
-    // server.closeAllConnections() (public since Node 18.2) destroys the same sockets at close.
     this.closeConnectionsOnClose = options?.forceCloseConnections === true;
+    if (this.closeConnectionsOnClose) {
+      this.httpServer.on('connection', (socket: Socket) => {
+        this.sockets.add(socket);
+        socket.once('close', () => this.sockets.delete(socket));
+      });
+    }
   }
 
+  /**
+   * forceCloseConnections: the sockets still open once the drain has answered every request are
+   * destroyed. Node's server.closeAllConnections() destroys those its HTTP parser still tracks; a
+   * socket it no longer tracks (one whose refused request's body is being thrown away, paused with
+   * its peer gone) would hold server.close(), and the exit, until HTTP_REQUEST_TIMEOUT: CI saw a
+   * stop wait past 30 s. So every socket is tracked here, one Set entry per connection.
+   */
   override close(): Promise<unknown> | undefined {
-    if (this.closeConnectionsOnClose) (this.httpServer as Server | undefined)?.closeAllConnections();
+    if (this.closeConnectionsOnClose) {
+      (this.httpServer as Server | undefined)?.closeAllConnections();
+      for (const socket of this.sockets) socket.destroy();
+      this.sockets.clear();
+    }
     return super.close();
   }
 }
