@@ -50,10 +50,10 @@ export class ExpressHttpAdapter extends ExpressAdapter {
 
   /**
    * forceCloseConnections: the sockets still open once the drain has answered every request are
-   * destroyed. Node's server.closeAllConnections() destroys those its HTTP parser still tracks; a
-   * socket it no longer tracks (one whose refused request's body is being thrown away, paused with
-   * its peer gone) would hold server.close(), and the exit, until HTTP_REQUEST_TIMEOUT: CI saw a
-   * stop wait past 30 s. So every socket is tracked here, one Set entry per connection.
+   * destroyed. Node's server.closeAllConnections() destroys those its HTTP server still tracks; CI
+   * once saw a stop wait past 30 s after the drain in the stalled-bodies suite, so a socket it did
+   * not destroy held server.close(). Every socket is tracked here (one Set entry per connection)
+   * and destroyed too.
    */
   override close(): Promise<unknown> | undefined {
     if (this.closeConnectionsOnClose) {
