@@ -1,4 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { connect } from 'amqplib';
+import { routingKeysFor } from '../src/wire/vumi-topology';
 import { startTestService, TestService, uniqueTransportName, AMQP_URL } from './support/test-service';
 import { ServiceProcess } from './support/service-process';
 import { ReplyDispatcher, DispatchResult } from '../src/reply-path/outbound/reply-dispatcher';
@@ -108,6 +110,9 @@ describe('scale-out: two instances, one transport', () => {
     expect((inbound.transport_metadata as { http_api: { instance_id: string } }).http_api.instance_id).toBe(holderId);
     await holder.kill();
     expect(await pending).toBe('connection lost');
+    // Died as far as the broker knows: its own queue (exclusive) is gone. A reply sent before that would
+    // be forwarded into the queue and go with it, un-nacked (docs: the window is the broker noticing).
+    await queueGone(routingKeysFor(transportName).instanceOutbound(holderId));
 
     const reply = await a.peer.reply(inbound, 'too late');
     let event = await a.peer.nextEvent(10000);
@@ -142,3 +147,24 @@ describe('scale-out: two instances, one transport', () => {
     void pendingAtA.catch(() => undefined);
   }, 60000);
 });
+
+/** Waits (up to 10 s) until the broker no longer has `queue`: a passive declare fails on a channel of its own. */
+async function queueGone(queue: string): Promise<void> {
+  const connection = await connect(AMQP_URL);
+  try {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+      const channel = await connection.createChannel();
+      channel.on('error', () => undefined);
+      const exists = await channel.checkQueue(queue).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) return;
+      await channel.close().catch(() => undefined);
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    throw new Error(`${queue} still there 10 s after its instance died`);
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
