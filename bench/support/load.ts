@@ -69,7 +69,8 @@ export interface TargetSummary {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  // Rounded to a tenth: an even count averages two latencies, and the report prints the figure as is.
+  return Math.round((sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2) * 10) / 10;
 }
 
 export function summarise(rounds: RoundFigures[], hwm: number): TargetSummary {
