@@ -1,38 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { connect } from 'amqplib';
 import { routingKeysFor } from '../src/wire/vumi-topology';
 import { startTestService, TestService, uniqueTransportName, AMQP_URL } from './support/test-service';
 import { ServiceProcess } from './support/service-process';
+import { startEcho, stopChild } from './support/echo-application';
 import { ReplyDispatcher, DispatchResult } from '../src/reply-path/outbound/reply-dispatcher';
 import { VumiOutboundServer } from '../src/reply-path/outbound/vumi-outbound.server';
-
-const ROOT = `${__dirname}/..`;
-
-function spawnTs(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-/** Resolves with the first match of `pattern` in the child's output. */
-async function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-  let seen = '';
-  return new Promise<RegExpMatchArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms: ${seen}`)), timeoutMs);
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = seen.match(pattern);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-  });
-}
 
 function countResults(service: TestService): Record<DispatchResult, number> {
   const counts: Record<DispatchResult, number> = { replied: 0, forwarded: 0, nacked: 0 };
@@ -49,7 +22,7 @@ describe('scale-out: two instances, one transport', () => {
 
   // Each stop drains (up to SHUTDOWN_TIMEOUT when something is still held): both at once, and time for both.
   afterAll(async () => {
-    echo?.kill('SIGTERM');
+    await stopChild(echo);
     await Promise.all([a?.stop(), b?.stop()]);
   }, 120_000);
 
@@ -58,8 +31,7 @@ describe('scale-out: two instances, one transport', () => {
     a = await startTestService({ ...env, INSTANCE_ID: `${transportName}-a` });
     b = await startTestService({ ...env, INSTANCE_ID: `${transportName}-b` });
     const counts = [countResults(a), countResults(b)];
-    echo = spawnTs('src/demo/echo-application.ts', { AMQP_URL, TRANSPORT_NAME: transportName });
-    await waitForOutput(echo, /echo application consuming/, 20000);
+    echo = await startEcho({ AMQP_URL, TRANSPORT_NAME: transportName });
 
     const total = 1000;
     const concurrency = 50;
@@ -93,7 +65,7 @@ describe('scale-out: two instances, one transport', () => {
   }, 120000);
 
   it('nacks a reply whose holder died, and no other instance hangs on it', async () => {
-    echo?.kill('SIGTERM');
+    await stopChild(echo);
     echo = undefined;
     // The holder is a real process so that it can die without a goodbye.
     const holderId = `${transportName}-doomed`;

@@ -1,13 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { CallRecord } from '../support/load-loop';
 import { ServiceProcess } from '../support/service-process';
-
-const ROOT = resolve(__dirname, '..', '..');
 
 export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
 export { drainQueue } from '../support/queue-drain';
+export { startEcho, stopChild } from '../support/echo-application';
 
 export interface DeliveryCount {
   answered200: number;
@@ -45,38 +42,6 @@ export async function waitForConnected(service: ServiceProcess, timeoutMs: numbe
     if (Date.now() >= deadline) throw new Error(`service not connected within ${timeoutMs} ms: ${JSON.stringify(broker)}`);
     await sleep(200);
   }
-}
-
-/** The demo echo application as a child process, on the nodes of `amqpUrl`. */
-export async function startEcho(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/demo/echo-application.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let seen = '';
-  await new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`echo application did not start: ${seen}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes('echo application consuming')) {
-        clearTimeout(timer);
-        done();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`echo application exited (${code}): ${seen}`)));
-  });
-  return child;
-}
-
-export async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(5_000)]);
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
 /** One line a person can read in the test output and copy into docs/guarantees.md. */

@@ -1,9 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { connect } from 'amqplib';
 import { AmqpTopology } from '../../src/broker/amqp-topology';
 import { TransportConfig } from '../../src/config/transport-config';
 import { percentile } from '../support/load-loop';
+import { startEcho, stopChild } from '../support/echo-application';
 import { ServiceProcess } from '../support/service-process';
 import { PacedLoad } from './paced-load';
 
@@ -26,21 +25,6 @@ const HEAP_FLAT_BYTES = 10 * 1024 * 1024;
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672/';
 const mb = (bytes: number) => (Number.isNaN(bytes) ? '-' : (bytes / 1048576).toFixed(1));
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-/** The echo application, once it consumes (it prints a line then). */
-async function startEcho(transportName: string): Promise<ChildProcess> {
-  const echo = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/demo/echo-application.ts'], {
-    cwd: resolve(__dirname, '..', '..'),
-    env: { ...process.env, AMQP_URL, TRANSPORT_NAME: transportName },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((done, fail) => {
-    echo.stdout?.on('data', (text: Buffer) => text.toString().includes('consuming') && done());
-    echo.once('exit', (code) => fail(new Error(`echo application exited (${code})`)));
-  });
-  echo.stdout?.resume();
-  return echo;
-}
 
 /** Consumes `<t>.event` (acks in reply mode, nacks of the echo's replies otherwise) so nothing piles up. */
 async function drainEvents(transportName: string): Promise<{ count: () => number; close: () => Promise<void> }> {
@@ -95,7 +79,7 @@ function troughs(samples: number[]): [first: number, middle: number, last: numbe
 async function soak(mode: 'fire-and-forget' | 'reply'): Promise<Verdict> {
   const reply = mode === 'reply';
   const service = await ServiceProcess.start({ AMQP_URL, REPLY_EXPECTED: String(reply), LOG_LEVEL: 'warn' });
-  const echo = await startEcho(service.transportName);
+  const echo = await startEcho({ AMQP_URL, TRANSPORT_NAME: service.transportName });
   const events = await drainEvents(service.transportName);
   const good = (n: number, status: number, body: string) =>
     status === 200 && (reply ? body === `soak ${n}` : /^\{"message_id":"[0-9a-f]{32}"\}$/.test(body));
@@ -133,7 +117,7 @@ async function soak(mode: 'fire-and-forget' | 'reply'): Promise<Verdict> {
   const heapGrowth = heapLast - heapMiddle;
   const rssGrowth = rssLast - rssFirst;
   const exit = await service.stop();
-  echo.kill('SIGTERM');
+  await stopChild(echo);
   const eventCount = events.count();
   await events.close();
   if (exit.code !== 0) failed++;
