@@ -16,14 +16,13 @@ import { IdempotencyRecord, IdempotencyStore } from './idempotency-store';
 export class ReplicaWaitingIdempotencyStore implements IdempotencyStore {
   private readonly logger = new Logger('Idempotency');
   private readonly shortWarning = new ThrottledWarning();
-  /** Writes that went on with fewer replicas than asked for. */
-  unreplicated = 0;
 
   constructor(
     private readonly redis: IdempotencyStore,
     private readonly client: Redis,
     private readonly replicas: number,
     private readonly timeoutMs: number,
+    /** Each write that went on with fewer replicas than asked for (counted as a write at risk). */
     private readonly onUnreplicated: () => void = () => undefined,
   ) {}
 
@@ -46,7 +45,6 @@ export class ReplicaWaitingIdempotencyStore implements IdempotencyStore {
   private async replicated(): Promise<void> {
     const acknowledged = await this.client.wait(this.replicas, this.timeoutMs);
     if (acknowledged >= this.replicas) return;
-    this.unreplicated++;
     this.onUnreplicated();
     if (this.shortWarning.due()) {
       this.logger.warn(
