@@ -1,8 +1,8 @@
 import { ChildProcess } from 'node:child_process';
 import { startEcho, stopChild } from '../cluster/cluster-support';
-import { Answer, waitForStatus } from '../support/http-call';
+import { Answer } from '../support/http-call';
 import { CallRecord, LoadLoop } from '../support/load-loop';
-import { publishingDown } from '../support/broker-freeze';
+import { freezeAndThaw, FreezeTimeline } from '../support/broker-freeze';
 import { PrivateBroker } from '../support/private-broker';
 import { ServiceProcess } from '../support/service-process';
 
@@ -20,20 +20,12 @@ const CLEANUP_INTERVAL_S = 1;
 /** Scheduling slack on a shared 2-core machine; a call past this is a hang. */
 const MARGIN_MS = 3_000;
 
-interface Timeline {
-  frozen: number;
-  noticed: number; // health said 503
-  publishNoticed: number; // the publishing connection's heartbeat noticed too: publishes refused at once
-  thawed: number;
-  ready: number; // readiness 200 again
-}
-
 describe('a broker that freezes under load, in reply mode', () => {
   let broker: PrivateBroker;
   let service: ServiceProcess;
   let echo: ChildProcess | undefined;
   let records: CallRecord[] = [];
-  let timeline: Timeline;
+  let timeline: FreezeTimeline;
   let healthWhileFrozen: Answer;
   let exitCode: number | null = null;
 
@@ -56,19 +48,10 @@ describe('a broker that freezes under load, in reply mode', () => {
     });
     try {
       await load.waitFor('replies before the freeze', (r) => r.status === 200, 200, 30_000);
-      broker.freeze();
-      const frozen = performance.now();
-      healthWhileFrozen = await waitForStatus(service.path(service.config.healthPath), 503, 60_000);
-      const noticed = performance.now();
-      await publishingDown(service);
-      const publishNoticed = performance.now();
-      await load.waitFor('answers once the freeze is noticed', (r) => r.startedAt > publishNoticed, 100, 30_000);
-      broker.thaw();
-      const thawed = performance.now();
-      await service.waitUntilReady(60_000);
-      const ready = performance.now();
-      timeline = { frozen, noticed, publishNoticed, thawed, ready };
-      await load.waitFor('replies after the thaw', (r) => r.status === 200 && r.startedAt > ready, 200, 60_000);
+      ({ timeline, healthWhileFrozen } = await freezeAndThaw(broker, service, load, {
+        answersOnceNoticed: 100,
+        afterThaw: { what: 'replies after the thaw', count: 200, timeoutMs: 60_000 },
+      }));
     } finally {
       records = await load.stop();
     }

@@ -1,7 +1,7 @@
 import { routingKeysFor } from '../../src/wire/vumi-topology';
-import { Answer, call, waitForStatus } from '../support/http-call';
+import { Answer, call } from '../support/http-call';
 import { CallRecord, LoadLoop, percentile } from '../support/load-loop';
-import { publishingDown } from '../support/broker-freeze';
+import { freezeAndThaw, FreezeTimeline } from '../support/broker-freeze';
 import { PrivateBroker } from '../support/private-broker';
 import { drainQueue } from '../support/queue-drain';
 import { ServiceProcess } from '../support/service-process';
@@ -17,19 +17,11 @@ const PUBLISH_TIMEOUT_S = 2;
 /** Scheduling slack on a shared 2-core machine; a call past this is a hang. */
 const MARGIN_MS = 3_000;
 
-interface Timeline {
-  frozen: number; // SIGSTOP sent
-  noticed: number; // health said 503: one of the two connections' heartbeats noticed
-  publishNoticed: number; // the publishing connection's heartbeat noticed too: publishes refused at once
-  thawed: number; // SIGCONT sent
-  ready: number; // readiness 200 again
-}
-
 describe('a broker that freezes under load', () => {
   let broker: PrivateBroker;
   let service: ServiceProcess;
   let records: CallRecord[] = [];
-  let timeline: Timeline;
+  let timeline: FreezeTimeline;
   let healthWhileFrozen: Answer;
   let liveWhileFrozen: Answer;
   let found = new Map<string, number>();
@@ -50,20 +42,13 @@ describe('a broker that freezes under load', () => {
     });
     try {
       await load.waitFor('200s before the freeze', (r) => r.status === 200, 300, 30_000);
-      broker.freeze();
-      const frozen = performance.now();
-      healthWhileFrozen = await waitForStatus(service.path(service.config.healthPath), 503, 60_000);
-      const noticed = performance.now();
-      liveWhileFrozen = await call(service.path(service.config.livenessPath));
-      await publishingDown(service);
-      const publishNoticed = performance.now();
-      await load.waitFor('answers once the freeze is noticed', (r) => r.startedAt > publishNoticed, 200, 30_000);
-      broker.thaw();
-      const thawed = performance.now();
-      await service.waitUntilReady(60_000);
-      const ready = performance.now();
-      timeline = { frozen, noticed, publishNoticed, thawed, ready };
-      await load.waitFor('200s after the thaw', (r) => r.status === 200 && r.startedAt > ready, 300, 30_000);
+      ({ timeline, healthWhileFrozen } = await freezeAndThaw(broker, service, load, {
+        whileFrozen: async () => {
+          liveWhileFrozen = await call(service.path(service.config.livenessPath));
+        },
+        answersOnceNoticed: 200,
+        afterThaw: { what: '200s after the thaw', count: 300, timeoutMs: 30_000 },
+      }));
     } finally {
       records = await load.stop();
     }

@@ -1,6 +1,6 @@
 // Owns: the HTTP server: the Express adapter and the API route shortcut.
 // May import: itself and the layers below it in .dependency-cruiser.cjs: wire, common, config, platform/*, broker, reply-path/*, callers/*.
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { ExpressAdapter } from '@nestjs/platform-express';
 
@@ -50,14 +50,13 @@ export class ExpressHttpAdapter extends ExpressAdapter {
 
   /**
    * forceCloseConnections: the sockets still open once the drain has answered every request are
-   * destroyed. Node's server.closeAllConnections() destroys those its HTTP server still tracks; CI
-   * once saw a stop wait past 30 s after the drain in the stalled-bodies suite, so a socket it did
-   * not destroy held server.close(). Every socket is tracked here (one Set entry per connection)
-   * and destroyed too.
+   * destroyed, every one of them. Node's server.closeAllConnections() destroys only those its HTTP
+   * server still tracks; CI once saw a stop wait past 30 s after the drain in the stalled-bodies
+   * suite, held by a socket it had not destroyed. So every socket is tracked here (one Set entry
+   * per connection), which covers those too.
    */
   override close(): Promise<unknown> | undefined {
     if (this.closeConnectionsOnClose) {
-      (this.httpServer as Server | undefined)?.closeAllConnections();
       for (const socket of this.sockets) socket.destroy();
       this.sockets.clear();
     }
