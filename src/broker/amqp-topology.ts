@@ -13,7 +13,9 @@ import { routingKeysFor, VUMI_EXCHANGE, VumiRoutingKeys } from '../wire/vumi-top
  *             `<tn>.status.status`       status events (PUBLISH_STATUS) declared by the publisher
  *   consumed  `<tn>.outbound`            replies, shared by instances  declared by the consumer
  *             `<tn>.outbound.<instance>` replies forwarded to the instance holding the request:
- *                                        exclusive, auto-delete, not durable, always classic
+ *                                        one consumer (exclusive), always classic, gone
+ *                                        30 min after its last consumer (x-expires); what
+ *                                        expires in it is dead-lettered to `<tn>.outbound`
  *
  * Every durable queue is declared the same way, whoever declares it (the
  * service, the demo application, the tests' Vumi peers, the bench baseline):
@@ -32,11 +34,24 @@ export const VUMI_EXCHANGE_TYPE = 'direct';
 /** The slice of an amqplib channel (plain or confirm) that declares the topology. */
 export type DeclaringChannel = Pick<Channel, 'assertExchange' | 'assertQueue' | 'bindQueue'>;
 
-/** A queue the consumer reads, and whether what arrives on it was forwarded by another instance. */
+/**
+ * A queue the consumer reads, and whether what arrives on it was forwarded by another instance
+ * (this instance's own queue, which it consumes alone: `exclusive` on the consumer).
+ */
 export interface ConsumedQueue {
   queue: string;
   forwarded: boolean;
 }
+
+/** How long an instance's queue stays once nothing consumes it (its instance died, or lost the broker for that long). */
+export const INSTANCE_QUEUE_EXPIRES_MS = 30 * 60_000;
+
+/**
+ * The longest a forwarded reply may wait in its holder's queue (the forwarder sets it as the
+ * message's expiration, capped at its REQUEST_TIMEOUT): half the queue's own expiry, so that a
+ * reply always expires, and is dead-lettered, before its queue can be deleted with it.
+ */
+export const FORWARDED_REPLY_MAX_TTL_MS = INSTANCE_QUEUE_EXPIRES_MS / 2;
 
 /** The options of every durable queue: Vumi's (durable, no arguments), plus the queue type when quorum. */
 export function durableQueueOptions(queueType: AmqpQueueType): Options.AssertQueue {
@@ -44,8 +59,11 @@ export function durableQueueOptions(queueType: AmqpQueueType): Options.AssertQue
   return { durable: true };
 }
 
-/** An exclusive queue cannot be a quorum queue, and the broker deletes it when the instance goes away. */
-const INSTANCE_QUEUE_OPTIONS: Readonly<Options.AssertQueue> = { exclusive: true, autoDelete: true, durable: false };
+/** One entry of RabbitMQ's `x-death` header, which dead-lettering adds to a message. */
+interface DeathRecord {
+  queue?: unknown;
+  reason?: unknown;
+}
 
 export class AmqpTopology {
   readonly keys: VumiRoutingKeys;
@@ -75,12 +93,49 @@ export class AmqpTopology {
   async declareConsumed(channel: DeclaringChannel, instanceId: string): Promise<ConsumedQueue[]> {
     const own = this.keys.instanceOutbound(instanceId);
     await this.declareQueues(channel, [this.keys.outbound]);
-    await channel.assertQueue(own, { ...INSTANCE_QUEUE_OPTIONS });
+    await channel.assertQueue(own, this.instanceQueueOptions());
     await channel.bindQueue(own, VUMI_EXCHANGE, own);
     return [
       { queue: this.keys.outbound, forwarded: false },
       { queue: own, forwarded: true },
     ];
+  }
+
+  /**
+   * An instance's own queue outlives the instance's connection, so that a reply forwarded to it
+   * just before the instance dies (or while its connection is down) is not deleted with the
+   * queue, as an exclusive queue's messages are: it waits there until its expiration, then is
+   * dead-lettered back to the shared `.outbound` queue, where another instance nacks it (see
+   * `expiredInAnInstanceQueue`). The arguments are constants, so a restarted instance re-declares
+   * its queue whatever its settings. Classic whatever the vhost's default queue type, and not
+   * durable: when the cluster node it lives on is lost, the broker deletes it, and the instance
+   * declares it afresh on the node it reconnects to (a durable classic queue would refuse that
+   * until its node came back). RabbitMQ 4 logs such queues as a deprecated feature (see docs/deploy.md).
+   */
+  private instanceQueueOptions(): Options.AssertQueue {
+    return {
+      durable: false,
+      arguments: {
+        'x-queue-type': 'classic',
+        'x-expires': INSTANCE_QUEUE_EXPIRES_MS,
+        'x-dead-letter-exchange': VUMI_EXCHANGE,
+        'x-dead-letter-routing-key': this.keys.outbound,
+      },
+    };
+  }
+
+  /**
+   * Whether a message on the shared `.outbound` queue came back there from an instance's queue,
+   * where it waited past its expiration (its `x-death` header says so): nobody took it in time,
+   * so forwarding it again would only send it round once more.
+   */
+  expiredInAnInstanceQueue(headers: Record<string, unknown> | undefined): boolean {
+    const deaths = headers?.['x-death'];
+    if (!Array.isArray(deaths)) return false;
+    const prefix = `${this.keys.outbound}.`;
+    return deaths.some(
+      (death: DeathRecord) => death.reason === 'expired' && typeof death.queue === 'string' && death.queue.startsWith(prefix),
+    );
   }
 
   /**

@@ -31,7 +31,7 @@ describe('MessagePublisher bounds', () => {
     await expect(publisher.publish('x'.repeat(256), body)).rejects.toBeInstanceOf(InvalidRoutingKeyError);
     await expect(publisher.publish('ü'.repeat(128), body)).rejects.toBeInstanceOf(InvalidRoutingKeyError);
     // Forwarding to an instance named by an application's message: no such queue can exist.
-    await expect(publisher.publishMandatory(`unit.outbound.${'y'.repeat(300)}`, body)).resolves.toBe('unroutable');
+    await expect(publisher.publishMandatory(`unit.outbound.${'y'.repeat(300)}`, body, 1000)).resolves.toBe('unroutable');
     expect(channel.publishes).toEqual([]);
   });
 

@@ -82,14 +82,14 @@ export class MessagePublisher implements OnModuleDestroy {
   }
 
   /**
-   * Publishes with `mandatory`, telling whether any queue took the message:
-   * used to forward a reply to the instance holding its request.
+   * Publishes with `mandatory`, telling whether any queue took the message, and with an
+   * expiration (`expiresInMs`): used to forward a reply to the instance holding its request.
    */
-  async publishMandatory(routingKey: string, body: Buffer): Promise<PublishOutcome> {
+  async publishMandatory(routingKey: string, body: Buffer, expiresInMs: number): Promise<PublishOutcome> {
     // Built from a field of an application's message: no queue can have a name that long.
     if (!isValidRoutingKey(routingKey)) return 'unroutable';
     const id = newVumiId();
-    await this.send(routingKey, body, true, id, false); // forwarding: from the consumer, bounded by its prefetch
+    await this.send(routingKey, body, true, id, false, undefined, expiresInMs); // forwarding: from the consumer, bounded by its prefetch
     const unroutable = this.channels.takeReturned(id);
     return unroutable ? 'unroutable' : 'routed';
   }
@@ -101,6 +101,7 @@ export class MessagePublisher implements OnModuleDestroy {
     messageId: string | undefined,
     bounded: boolean,
     requestId?: string,
+    expiresInMs?: number,
   ): Promise<void> {
     if (!isValidRoutingKey(routingKey)) throw new InvalidRoutingKeyError(routingKey);
     if (this.closing) throw new BrokerUnavailableError('closing', routingKey);
@@ -116,14 +117,20 @@ export class MessagePublisher implements OnModuleDestroy {
       const traced = this.config.otelEnabled ? traceHeaders() : undefined;
       // Most publishes: nothing but the request id beyond a plain publish, framed (PublishFrames writes the header),
       // and no options object built unless amqplib has to publish it after all.
-      const plain = !mandatory && messageId === undefined && traced === undefined;
+      const plain = !mandatory && messageId === undefined && traced === undefined && expiresInMs === undefined;
       if (raw !== undefined && plain) {
         await this.confirms.publish(raw, VUMI_EXCHANGE, routingKey, body, PLAIN_PUBLISH, this.plainFrames, requestId);
       } else if (raw !== undefined) {
-        await this.confirms.publish(raw, VUMI_EXCHANGE, routingKey, body, this.publishOptions(mandatory, messageId, requestId, traced));
+        await this.confirms.publish(
+          raw,
+          VUMI_EXCHANGE,
+          routingKey,
+          body,
+          this.publishOptions(mandatory, messageId, requestId, traced, expiresInMs),
+        );
       } else {
         // No channel up (reconnecting, or setting up): the wrapper holds it until one is, or until the time-out.
-        const options = this.publishOptions(mandatory, messageId, requestId, traced);
+        const options = this.publishOptions(mandatory, messageId, requestId, traced, expiresInMs);
         await channel.publish(VUMI_EXCHANGE, routingKey, bodyBytes(body), { ...options, timeout: this.timeoutMs });
       }
       ok = true;
@@ -151,11 +158,16 @@ export class MessagePublisher implements OnModuleDestroy {
     messageId: string | undefined,
     requestId: string | undefined,
     traced: Record<string, string> | undefined,
+    expiresInMs: number | undefined,
   ): Options.Publish {
-    if (traced === undefined && requestId === undefined && !mandatory && messageId === undefined) return PLAIN_PUBLISH;
+    if (traced === undefined && requestId === undefined && !mandatory && messageId === undefined && expiresInMs === undefined) {
+      return PLAIN_PUBLISH;
+    }
     const headers = traced ?? (requestId === undefined ? undefined : {});
     if (headers !== undefined && requestId !== undefined) headers[REQUEST_ID_HEADER] ??= requestId;
-    return { ...PLAIN_PUBLISH, mandatory, messageId, headers };
+    const options: Options.Publish = { ...PLAIN_PUBLISH, mandatory, messageId, headers };
+    if (expiresInMs !== undefined) options.expiration = String(Math.max(0, Math.round(expiresInMs)));
+    return options;
   }
 
   /** Waits for publishes in flight (bounded by the publish time-out), then closes the channels. */

@@ -8,11 +8,12 @@ import { encodeMessage } from '../../wire/vumi-serializer';
 import { buildReply, decodeJsonObject } from '../../wire/vumi-application';
 import { JsonObject } from '../../wire/vumi-message';
 import { DispatchResult, ReplyDispatcher } from './reply-dispatcher';
+import { FORWARDED_REPLY_MAX_TTL_MS, INSTANCE_QUEUE_EXPIRES_MS } from '../../broker/amqp-topology';
 
 /** Records what would go to the broker; forwarding routes unless told otherwise. */
 class FakePublisher {
   published: Array<{ routingKey: string; message: JsonObject }> = [];
-  mandatory: Array<{ routingKey: string; body: Buffer }> = [];
+  mandatory: Array<{ routingKey: string; body: Buffer; expiresInMs: number }> = [];
   mandatoryOutcome: PublishOutcome = 'routed';
   failWith: Error | undefined;
 
@@ -22,8 +23,8 @@ class FakePublisher {
     return Promise.resolve();
   }
 
-  publishMandatory(routingKey: string, body: Buffer): Promise<PublishOutcome> {
-    this.mandatory.push({ routingKey, body });
+  publishMandatory(routingKey: string, body: Buffer, expiresInMs: number): Promise<PublishOutcome> {
+    this.mandatory.push({ routingKey, body, expiresInMs });
     return Promise.resolve(this.mandatoryOutcome);
   }
 }
@@ -75,9 +76,9 @@ describe('ReplyDispatcher', () => {
     return dispatcher;
   }
 
-  function dispatch(dispatcher: ReplyDispatcher, raw: JsonObject, forwarded = false) {
+  function dispatch(dispatcher: ReplyDispatcher, raw: JsonObject, travelled = false) {
     const body = encodeMessage(raw);
-    return dispatcher.dispatch(decodeOutboundMessage(body, 1 << 20), body, forwarded);
+    return dispatcher.dispatch(decodeOutboundMessage(body, 1 << 20), body, travelled);
   }
 
   it('delivers a reply to its held request, then acks it on <transport>.event', async () => {
@@ -144,8 +145,15 @@ describe('ReplyDispatcher', () => {
     const body = encodeMessage(reply);
     const result = await create().dispatch(decodeOutboundMessage(body, 1 << 20), body, false);
     expect(result).toBe('forwarded');
-    expect(publisher.mandatory).toEqual([{ routingKey: 'unit.outbound.instance-b', body }]);
+    // It may wait in the holder's queue as long as a request is held (REQUEST_TIMEOUT, 240 s by default).
+    expect(publisher.mandatory).toEqual([{ routingKey: 'unit.outbound.instance-b', body, expiresInMs: 240_000 }]);
     expect(publisher.published).toEqual([]);
+  });
+
+  it("caps a forwarded reply's expiration inside the holder queue's own expiry", async () => {
+    await dispatch(create({ REQUEST_TIMEOUT: String(24 * 3600) }), replyTo('instance-b'));
+    expect(publisher.mandatory[0].expiresInMs).toBe(FORWARDED_REPLY_MAX_TTL_MS);
+    expect(FORWARDED_REPLY_MAX_TTL_MS).toBeLessThan(INSTANCE_QUEUE_EXPIRES_MS);
   });
 
   it('nacks when the holder instance is gone (its queue is unroutable)', async () => {
@@ -155,7 +163,7 @@ describe('ReplyDispatcher', () => {
     expect(publisher.published[0].message.sent_message_id).toBe(publisher.published[0].message.user_message_id);
   });
 
-  it('never forwards a message that was itself forwarded (no ping-pong)', async () => {
+  it('never forwards a message that was itself forwarded, or came back expired from a holder (no ping-pong)', async () => {
     expect(await dispatch(create(), replyTo('instance-b'), true)).toBe('nacked');
     expect(publisher.mandatory).toEqual([]);
     expect(publisher.published[0].message.nack_reason).toBe('No matching request');

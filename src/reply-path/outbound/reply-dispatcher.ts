@@ -8,6 +8,7 @@ import { missingFieldsReason, NO_MATCHING_REQUEST, OutboundMessage, REPLIES_NOT_
 import { eventJson } from '../../wire/vumi-serializer';
 import { CompleteReply } from '../../wire/reply-answer';
 import { routingKeysFor, VumiRoutingKeys } from '../../wire/vumi-topology';
+import { FORWARDED_REPLY_MAX_TTL_MS } from '../../broker/amqp-topology';
 import { suppressedNote, ThrottledLines } from '../../common/throttled-lines';
 
 export type DispatchResult = 'replied' | 'forwarded' | 'nacked';
@@ -58,8 +59,11 @@ export class ReplyDispatcher {
     this.nackLines.onSuppressed(listener);
   }
 
-  /** `forwarded`: the message came from this instance's own queue, so it must not travel on. */
-  async dispatch(message: OutboundMessage, body: Buffer, forwarded: boolean): Promise<DispatchResult> {
+  /**
+   * `travelled`: the message was forwarded once already (it came from this instance's own queue, or
+   * back from an instance's queue where nobody took it in time), so it must not travel on.
+   */
+  async dispatch(message: OutboundMessage, body: Buffer, travelled: boolean): Promise<DispatchResult> {
     if (this.config.noisy) {
       this.logger.log({ msg: `Outbound message ${message.message_id}`, ...idsOf(message), body: message.raw });
     }
@@ -82,8 +86,10 @@ export class ReplyDispatcher {
       return this.done('replied');
     }
     const holder = message.holder_instance_id;
-    if (!forwarded && holder !== null && holder !== this.config.instanceId) {
-      const outcome = await this.publisher.publishMandatory(this.keys.instanceOutbound(holder), body);
+    if (!travelled && holder !== null && holder !== this.config.instanceId) {
+      // It waits in the holder's queue at most as long as a request is held; then it comes back and is nacked.
+      const expiresInMs = Math.min(this.config.requestTimeoutMs, FORWARDED_REPLY_MAX_TTL_MS);
+      const outcome = await this.publisher.publishMandatory(this.keys.instanceOutbound(holder), body, expiresInMs);
       if (outcome === 'routed') {
         this.logger.debug({ msg: `Reply ${message.message_id} forwarded to instance ${holder}`, ...idsOf(message) });
         return this.done('forwarded');

@@ -95,10 +95,13 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
             // withTraceFrom: the reply's handling joins the trace in its headers (src/platform/tracing), if any.
             (message) => {
               if (!message) return;
-              if (!tracing) return this.track(this.handle(acks, queue, forwarded, message));
-              this.track(withTraceFrom(message.properties.headers, spanName, () => this.handle(acks, queue, forwarded, message)));
+              // A reply that expired in an instance's queue came back here: it has travelled once already.
+              const travelled = forwarded || topology.expiredInAnInstanceQueue(message.properties.headers);
+              if (!tracing) return this.track(this.handle(acks, queue, travelled, message));
+              this.track(withTraceFrom(message.properties.headers, spanName, () => this.handle(acks, queue, travelled, message)));
             },
-            { noAck: false },
+            // Its own queue, this instance alone: a second one started with the same INSTANCE_ID is refused.
+            { noAck: false, exclusive: forwarded },
           );
           tags.push(consumerTag);
         }
@@ -127,7 +130,7 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
     return this.channel?.waitForConnect() ?? Promise.reject(new Error('the outbound consumer is not listening'));
   }
 
-  /** Stops taking new messages, then waits (up to `ms`) for those in hand. */
+  /** Stops taking new messages for good, waits (up to `ms`) for those in hand, then removes its own queue if empty. */
   async stopConsuming(ms: number): Promise<void> {
     this.accepting = false;
     for (const [channel, tags] of this.consumerTags) {
@@ -139,6 +142,7 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
       await new Promise((resolve) => setTimeout(resolve, Math.min(10, Math.max(1, deadline - Date.now()))));
     }
     this.flushAcks();
+    await this.removeOwnQueueIfEmpty();
   }
 
   async close(): Promise<void> {
@@ -146,6 +150,27 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
     this.flushAcks(); // the acks of the last turn, before the channel's close frame
     await this.channel?.close();
     this.channel = undefined;
+  }
+
+  /**
+   * Consuming stopped for good (the drain): a clean stop leaves no idle queue behind for x-expires to collect, unless something was
+   * forwarded into it after consuming stopped: then it stays, and what it holds expires back to
+   * the shared queue (AmqpTopology). `ifEmpty` makes the broker check at the moment of deleting;
+   * a reply forwarded a moment later finds no queue and is nacked by its forwarder at once.
+   */
+  private async removeOwnQueueIfEmpty(): Promise<void> {
+    const channel = this.channel;
+    if (!channel) return;
+    const own = AmqpTopology.of(this.config).keys.instanceOutbound(this.config.instanceId);
+    let timer: NodeJS.Timeout | undefined;
+    const removal = (async () => {
+      const { messageCount } = await channel.checkQueue(own);
+      if (messageCount === 0) await channel.deleteQueue(own, { ifEmpty: true });
+    })();
+    const giveUp = new Promise<void>((done) => (timer = setTimeout(done, this.config.publishTimeoutMs)));
+    // Not connected, the broker too slow, or a reply arrived in between (the broker closes the channel): the queue expires.
+    await Promise.race([removal.catch(() => undefined), giveUp]);
+    clearTimeout(timer);
   }
 
   on(): never {
@@ -171,7 +196,7 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
   }
 
   /** Never throws: every delivery is settled, or its tag would hold up DeliveryAcks' batching. */
-  private async handle(acks: DeliveryAcks, queue: string, forwarded: boolean, message: ConsumeMessage): Promise<void> {
+  private async handle(acks: DeliveryAcks, queue: string, travelled: boolean, message: ConsumeMessage): Promise<void> {
     let decoded;
     try {
       decoded = decodeOutboundMessage(message.content, this.config.maxOutboundMessageBytes);
@@ -200,7 +225,7 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
       return acks.ack(message);
     }
     try {
-      await this.dispatcher.dispatch(decoded, message.content, forwarded);
+      await this.dispatcher.dispatch(decoded, message.content, travelled);
       acks.ack(message);
     } catch (error) {
       const again = !message.fields.redelivered;
