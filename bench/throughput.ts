@@ -1,6 +1,6 @@
 import type { BenchOptions } from './options';
 import { BenchBroker } from './support/bench-broker';
-import { LoadResult, RoundFigures, runLoad, summarise, TargetSummary } from './support/load';
+import { LoadResult, pairedRatio, RoundFigures, runLoad, summarise, TargetSummary } from './support/load';
 import { findWrk, runWrk } from './support/wrk';
 import { readCpuSeconds } from './support/cpu';
 import { readProcMemory, RssSampler } from './support/memory';
@@ -27,6 +27,8 @@ export interface ModeResult {
   fixedRate?: FixedRateResult;
   /** service / baseline: throughput wants >= 0.9, p99 <= 1.5; CPU per request for where it goes. */
   ratios: { throughput: number; p99: number; cpuPerRequest: number };
+  /** The throughput ratio from the rounds taken in pairs, with its 95 % interval (null with one round). */
+  throughputInterval: { ratio: number; low: number; high: number } | null;
   warmUp: Record<TargetKind, LoadResult>;
   /** Start to ready, and RSS before any traffic, of each target in this mode. */
   startup: Record<TargetKind, { readyMs: number; idleRss: number }>;
@@ -161,6 +163,7 @@ async function runMode(
         p99: service.p99 / baseline.p99,
         cpuPerRequest: service.cpuMicros / baseline.cpuMicros,
       },
+      throughputInterval: pairedRatio(rounds.service, rounds.baseline),
       warmUp,
       startup,
     };

@@ -89,3 +89,28 @@ export function summarise(rounds: RoundFigures[], hwm: number): TargetSummary {
     hwm,
   };
 }
+
+/** Two-sided 95 % quantiles of Student's t for 1..10 degrees of freedom (then the normal's 1.96 is near enough). */
+const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
+
+/**
+ * The ratio of throughputs with a 95 % interval, from rounds taken in pairs (round i of the
+ * service against round i of the baseline, run one after the other): the geometric mean of the
+ * per-round ratios, and t-interval on their logarithms. Null with fewer than two pairs. The
+ * interval is what tells a gap from the broker's round-to-round swing: when it straddles 1.0, the
+ * run cannot say which target is faster.
+ */
+export function pairedRatio(service: RoundFigures[], baseline: RoundFigures[]): { ratio: number; low: number; high: number } | null {
+  const logs: number[] = [];
+  for (let i = 0; i < Math.min(service.length, baseline.length); i++) {
+    const s = service[i].ok / service[i].seconds;
+    const b = baseline[i].ok / baseline[i].seconds;
+    if (s > 0 && b > 0) logs.push(Math.log(s / b));
+  }
+  const n = logs.length;
+  if (n < 2) return null;
+  const mean = logs.reduce((sum, x) => sum + x, 0) / n;
+  const sd = Math.sqrt(logs.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (n - 1));
+  const half = (T95[n - 2] ?? 1.96) * (sd / Math.sqrt(n));
+  return { ratio: Math.exp(mean), low: Math.exp(mean - half), high: Math.exp(mean + half) };
+}

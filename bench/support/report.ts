@@ -125,6 +125,22 @@ export function tables(result: BenchResult): Table[] {
       rows,
     });
   }
+  const paired = Object.entries(result.throughput ?? {}).filter(([, r]) => r.throughputInterval) as Array<[Mode, ModeResult]>;
+  if (paired.length > 0) {
+    const verdict = ({ low, high }: { low: number; high: number }) =>
+      low > 1 ? 'service faster' : high < 1 ? 'baseline faster' : 'no difference shown';
+    out.push({
+      title:
+        'Throughput ratio from the rounds in pairs (service round i / baseline round i): geometric mean and 95 % interval; ' +
+        'an interval that holds 1.0 means this run cannot tell the two apart',
+      labels: 1,
+      header: ['mode', 'ratio', 'low', 'high', 'verdict'],
+      rows: paired.map(([mode, r]) => {
+        const i = r.throughputInterval!;
+        return [MODE_NAMES[mode], ratio(i.ratio), ratio(i.low), ratio(i.high), verdict(i)];
+      }),
+    });
+  }
   const paced = Object.entries(result.throughput ?? {}).filter(([, r]) => r.fixedRate) as Array<[Mode, ModeResult]>;
   if (paced.length > 0) {
     const rows: string[][] = [];
