@@ -48,10 +48,12 @@ export const INSTANCE_QUEUE_EXPIRES_MS = 30 * 60_000;
 
 /**
  * The longest a forwarded reply may wait in its holder's queue (the forwarder sets it as the
- * message's expiration, capped at its REQUEST_TIMEOUT): half the queue's own expiry, so that a
- * reply always expires, and is dead-lettered, before its queue can be deleted with it.
+ * message's expiration, its REQUEST_TIMEOUT if shorter). A live holder takes it at once; this
+ * covers a holder whose connection is down for a reconnect, and bounds how late a reply whose
+ * holder died is nacked. Far below the queue's own expiry, so that a reply always expires, and
+ * is dead-lettered, before its queue can be deleted with it.
  */
-export const FORWARDED_REPLY_MAX_TTL_MS = INSTANCE_QUEUE_EXPIRES_MS / 2;
+export const FORWARDED_REPLY_MAX_TTL_MS = 30_000;
 
 /** The options of every durable queue: Vumi's (durable, no arguments), plus the queue type when quorum. */
 export function durableQueueOptions(queueType: AmqpQueueType): Options.AssertQueue {

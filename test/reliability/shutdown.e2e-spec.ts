@@ -178,8 +178,9 @@ describe('shutdown', () => {
     expect(await peer.waitForDepth(peer.keys.outbound, inHand)).toBe(inHand);
     expect(await peer.depth(peer.keys.event)).toBe(0); // no event of the dead instance got out
 
-    // The next instance takes them and answers each once.
-    const next = await ServiceProcess.start({ TRANSPORT_NAME: service.transportName, REPLY_EXPECTED: 'true' });
+    // The next instance takes them and answers each once. It forwards them to the dead instance's queue,
+    // which outlives it: they come back when their expiration (REQUEST_TIMEOUT here) has passed, to be nacked.
+    const next = await ServiceProcess.start({ TRANSPORT_NAME: service.transportName, REPLY_EXPECTED: 'true', REQUEST_TIMEOUT: '2' });
     try {
       const nacked: string[] = [];
       for (let n = 0; n < inHand; n++) {

@@ -87,7 +87,7 @@ export class ReplyDispatcher {
     }
     const holder = message.holder_instance_id;
     if (!travelled && holder !== null && holder !== this.config.instanceId) {
-      // It waits in the holder's queue at most as long as a request is held; then it comes back and is nacked.
+      // Not taken in time (the holder died, or is away), it comes back to the shared queue and is nacked.
       const expiresInMs = Math.min(this.config.requestTimeoutMs, FORWARDED_REPLY_MAX_TTL_MS);
       const outcome = await this.publisher.publishMandatory(this.keys.instanceOutbound(holder), body, expiresInMs);
       if (outcome === 'routed') {
