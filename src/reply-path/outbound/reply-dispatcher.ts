@@ -41,6 +41,8 @@ export class ReplyDispatcher {
   private readonly answered = new Map<string, string>();
   /** A nack line per message, at most one per 10 s: 20,000 unmatched replies are not 20,000 lines. */
   private readonly nackLines = new ThrottledLines('outbound_nack');
+  /** How long a forwarded reply may wait in its holder's queue before it comes back to be nacked. */
+  private readonly forwardedReplyTtlMs: number;
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -48,6 +50,7 @@ export class ReplyDispatcher {
     private readonly publisher: MessagePublisher,
   ) {
     this.keys = routingKeysFor(config.transportName);
+    this.forwardedReplyTtlMs = Math.min(config.requestTimeoutMs, FORWARDED_REPLY_MAX_TTL_MS);
   }
 
   onDispatch(listener: DispatchListener): void {
@@ -88,8 +91,7 @@ export class ReplyDispatcher {
     const holder = message.holder_instance_id;
     if (!travelled && holder !== null && holder !== this.config.instanceId) {
       // Not taken in time (the holder died, or is away), it comes back to the shared queue and is nacked.
-      const expiresInMs = Math.min(this.config.requestTimeoutMs, FORWARDED_REPLY_MAX_TTL_MS);
-      const outcome = await this.publisher.publishMandatory(this.keys.instanceOutbound(holder), body, expiresInMs);
+      const outcome = await this.publisher.publishMandatory(this.keys.instanceOutbound(holder), body, this.forwardedReplyTtlMs);
       if (outcome === 'routed') {
         this.logger.debug({ msg: `Reply ${message.message_id} forwarded to instance ${holder}`, ...idsOf(message) });
         return this.done('forwarded');

@@ -34,6 +34,7 @@ import { ReplyDispatcher } from './reply-dispatcher';
 export class VumiOutboundServer extends Server implements CustomTransportStrategy {
   protected override readonly logger = new Logger('OutboundConsumer');
   private channel: ChannelWrapper | undefined;
+  private readonly topology: AmqpTopology;
   private readonly consumerTags = new Map<Channel, string[]>();
   private readonly acks = new Map<Channel, DeliveryAcks>();
   /** Deliveries being handled: stopConsuming waits for them. */
@@ -52,6 +53,7 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
     private readonly dispatcher: ReplyDispatcher,
   ) {
     super();
+    this.topology = AmqpTopology.of(config);
   }
 
   /** Outbound messages dropped because they were not decodable. */
@@ -69,7 +71,7 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
   }
 
   listen(callback: (...optionalParams: unknown[]) => void): void {
-    const topology = AmqpTopology.of(this.config);
+    const topology = this.topology;
     // The consuming connection: in a resource alarm the broker blocks the publishing one, and replies must keep flowing.
     this.channel = this.connection.consuming.manager.createChannel({
       name: 'outbound-consumer',
@@ -153,15 +155,16 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
   }
 
   /**
-   * Consuming stopped for good (the drain): a clean stop leaves no idle queue behind for x-expires to collect, unless something was
-   * forwarded into it after consuming stopped: then it stays, and what it holds expires back to
-   * the shared queue (AmqpTopology). `ifEmpty` makes the broker check at the moment of deleting;
-   * a reply forwarded a moment later finds no queue and is nacked by its forwarder at once.
+   * Consuming stopped for good (the drain): a clean stop leaves no idle queue for x-expires to
+   * collect. One that holds forwarded replies stays, and they expire back to the shared queue
+   * (AmqpTopology). `checkQueue` first, because a `deleteQueue` refused by `ifEmpty` closes the
+   * channel; `ifEmpty` still makes the broker check at the moment of deleting, and a reply
+   * forwarded a moment later finds no queue and is nacked by its forwarder at once.
    */
   private async removeOwnQueueIfEmpty(): Promise<void> {
     const channel = this.channel;
     if (!channel) return;
-    const own = AmqpTopology.of(this.config).keys.instanceOutbound(this.config.instanceId);
+    const own = this.topology.keys.instanceOutbound(this.config.instanceId);
     let timer: NodeJS.Timeout | undefined;
     const removal = (async () => {
       const { messageCount } = await channel.checkQueue(own);
