@@ -75,7 +75,7 @@ describe('scale-out: two instances, one transport', () => {
       return reply.message_id;
     };
     // Only B consumes the shared queue now: it does not hold the request and cannot tell who does.
-    await a.app.get(VumiOutboundServer).stopConsuming(1000);
+    await a.app.get(VumiOutboundServer).stopConsuming();
     const nackedId = await withoutMetadata(first, 'lost');
     let event = await a.peer.nextEvent(10000);
     while (event.user_message_id !== nackedId) event = await a.peer.nextEvent(10000);

@@ -1,8 +1,9 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { TRANSPORT_CONFIG } from '../config/config.constants';
 import { fastPathsFor } from '../config/fast-paths';
 import { TransportConfig } from '../config/transport-config';
 import { BrokerConnection, BrokerState, combinedState } from './broker-connection';
+import { ClosingDeadline } from './closing-deadline';
 
 export type { BrokerState, ConnectionRole } from './broker-connection';
 
@@ -14,12 +15,15 @@ export type { BrokerState, ConnectionRole } from './broker-connection';
  * this service sums their states up for health, readiness and metrics.
  */
 @Injectable()
-export class AmqpConnectionService implements OnModuleDestroy {
+export class AmqpConnectionService implements OnApplicationShutdown {
   readonly publishing: BrokerConnection;
   readonly consuming: BrokerConnection;
   private readonly listeners = new Set<(state: BrokerState) => void>();
+  /** The way out's one budget (PUBLISH_TIMEOUT), shared by every broker round trip of the shutdown. */
+  readonly closing: ClosingDeadline;
 
   constructor(@Inject(TRANSPORT_CONFIG) config: TransportConfig) {
+    this.closing = new ClosingDeadline(config.publishTimeoutMs);
     const common = {
       urls: config.amqpUrls,
       heartbeatSeconds: config.amqpHeartbeat,
@@ -77,11 +81,17 @@ export class AmqpConnectionService implements OnModuleDestroy {
     this.listeners.add(listener);
   }
 
+  /** Both connections, within what is left of the way out's budget (BrokerConnection.close). */
   async close(): Promise<void> {
-    await Promise.all(this.connections.map((connection) => connection.close()));
+    await Promise.all(this.connections.map((connection) => connection.close(this.closing)));
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * The last of Nest's hooks, after every channel on these connections was closed (the monitor's and
+   * the publisher's in onModuleDestroy, the consumer's with the microservice): a channel whose close
+   * is overtaken by its connection's never settles (settleWithin).
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.close();
   }
 

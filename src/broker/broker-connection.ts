@@ -4,6 +4,7 @@ import { nodeAddress } from '../config/url-redaction';
 import { FailedAttemptLog } from './failed-attempt-log';
 import { FastPaths } from '../config/fast-paths';
 import { corkFrameWritesIfAllowed } from './corked-writes';
+import { ClosingDeadline } from './closing-deadline';
 
 /** `blocked`: connected, but the broker refuses publishes (a memory or disk alarm). */
 export type BrokerState = 'connecting' | 'connected' | 'blocked' | 'disconnected' | 'closed';
@@ -63,6 +64,7 @@ export class BrokerConnection {
       this.logger.log({ msg: `Connected to the broker node ${this.nodeValue}`, node: this.nodeValue, role: options.role });
     });
     this.manager.on('disconnect', ({ err }) => {
+      if (this.stateValue === 'closed') return; // our own close (a socket dropped on the way out), not a loss
       this.lastErrorValue = err?.message ?? 'disconnected';
       const lost = this.nodeValue;
       this.setState('disconnected');
@@ -126,10 +128,21 @@ export class BrokerConnection {
     this.listeners.add(listener);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Closes its channels, then the connection, within what is left of the way out's budget; past it
+   * (a broker frozen or gone mid-close: see settleWithin) the socket is destroyed instead.
+   */
+  async close(deadline: ClosingDeadline): Promise<void> {
     if (this.stateValue === 'closed') return;
     this.setState('closed');
-    await this.manager.close();
+    const socket = socketOf(this.manager.connection);
+    if (await deadline.close(() => this.manager.close())) return;
+    this.logger.warn({
+      msg: `The broker node ${this.nodeValue ?? '(none)'} did not answer the close in time: connection dropped`,
+      node: this.nodeValue,
+      role: this.options.role,
+    });
+    socket?.destroy();
   }
 
   private setState(state: BrokerState): void {
@@ -142,6 +155,12 @@ export class BrokerConnection {
 /** A connection attempt's deadline (TCP connect and AMQP handshake): two heartbeats, as the heartbeat's own verdict; 10 s without heartbeats. */
 export function handshakeTimeoutMs(heartbeatSeconds: number): number {
   return (heartbeatSeconds > 0 ? 2 * heartbeatSeconds : 10) * 1000;
+}
+
+/** The TCP socket under an amqplib connection (its internal `connection.stream`), if it has that shape. */
+function socketOf(channelModel: unknown): { destroy(): void } | undefined {
+  const stream = (channelModel as { connection?: { stream?: { destroy?: unknown } } } | undefined)?.connection?.stream;
+  return stream && typeof stream.destroy === 'function' ? (stream as { destroy(): void }) : undefined;
 }
 
 /** amqp-connection-manager reports the URL as given: a string here (the list is of strings). */

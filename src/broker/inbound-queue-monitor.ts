@@ -64,7 +64,8 @@ export class InboundQueueMonitor implements OnApplicationBootstrap, OnModuleDest
     this.timer = undefined;
     const channel = this.channel;
     this.channel = undefined;
-    await channel?.then((c) => c.close()).catch(() => undefined);
+    // Bounded as a whole: the channel may still be opening, on a broker that no longer answers.
+    if (channel) await this.connection.closing.close(async () => (await channel).close());
   }
 
   /** One passive declare now (the timer's, and tests'); a check still running makes this one a no-op. */

@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/config-loader';
 import { AmqpConnectionService } from './amqp-connection.service';
+import { ClosingDeadline } from './closing-deadline';
 import { BrokerUnavailableError, InvalidRoutingKeyError } from './amqp.errors';
 import { MessagePublisher } from './message-publisher';
 
@@ -18,8 +19,12 @@ class FakeChannel {
 
 function create(env: Record<string, string> = {}): { publisher: MessagePublisher; channel: FakeChannel } {
   const channel = new FakeChannel();
-  const connection = { canPublish: true, publishing: { manager: { createChannel: () => channel } } };
   const config = loadConfig({ TRANSPORT_NAME: 'unit', ...env });
+  const connection = {
+    canPublish: true,
+    publishing: { manager: { createChannel: () => channel } },
+    closing: new ClosingDeadline(config.publishTimeoutMs),
+  };
   return { publisher: new MessagePublisher(config, connection as unknown as AmqpConnectionService), channel };
 }
 

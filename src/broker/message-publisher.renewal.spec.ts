@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/config-loader';
 import { AmqpConnectionService } from './amqp-connection.service';
+import { ClosingDeadline } from './closing-deadline';
 import { BrokerUnavailableError } from './amqp.errors';
 import { MessagePublisher } from './message-publisher';
 
@@ -31,8 +32,8 @@ function create(channelsNack: boolean[]) {
       return channel;
     },
   };
-  const connection = { canPublish: true, publishing: { manager } };
   const config = loadConfig({ TRANSPORT_NAME: 'unit', PUBLISH_TIMEOUT: '0.1' });
+  const connection = { canPublish: true, publishing: { manager }, closing: new ClosingDeadline(config.publishTimeoutMs) };
   return { publisher: new MessagePublisher(config, connection as unknown as AmqpConnectionService), channels };
 }
 

@@ -170,12 +170,13 @@ export class MessagePublisher implements OnModuleDestroy {
     return options;
   }
 
-  /** Waits for publishes in flight (bounded by the publish time-out), then closes the channels. */
+  /** Waits for publishes in flight, then closes the channels, within the way out's budget (ClosingDeadline). */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    const deadline = Date.now() + this.timeoutMs;
-    while (this.inFlightCount > 0 && Date.now() < deadline) {
+    const deadline = this.connection.closing;
+    deadline.start();
+    while (this.inFlightCount > 0 && deadline.remainingMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await this.channels.close();

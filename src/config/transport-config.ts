@@ -111,7 +111,7 @@ export class TransportConfig {
   @IsBoolean()
   publishStatus = false;
 
-  /** Seconds to wait for the broker's confirm before answering 503. */
+  /** Seconds to wait for the broker's confirm before answering 503; also the shutdown's budget for the broker once held requests are done. */
   @Setting({ env: 'PUBLISH_TIMEOUT', kind: 'float', section: 'broker' })
   @IsNumber()
   @Min(0.1)

@@ -38,7 +38,7 @@ export class ShutdownService {
     this.logger.log(`Draining: ${heldAtStart} held requests, up to ${this.config.shutdownTimeout}s`);
     const timedOut = await this.pending.drain(this.config.shutdownTimeoutMs);
     this.pending.stopSweeping();
-    await this.consumer.stopConsuming(this.config.publishTimeoutMs);
+    await this.consumer.stopConsuming(); // the way out's budget (PUBLISH_TIMEOUT) starts here
     await this.publisher.close();
     const seconds = (performance.now() - started) / 1000;
     this.logger.log(`Drained in ${seconds.toFixed(3)}s (${timedOut} held requests timed out)`);

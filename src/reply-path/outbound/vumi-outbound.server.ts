@@ -132,26 +132,34 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
     return this.channel?.waitForConnect() ?? Promise.reject(new Error('the outbound consumer is not listening'));
   }
 
-  /** Stops taking new messages for good, waits (up to `ms`) for those in hand, then removes its own queue if empty. */
-  async stopConsuming(ms: number): Promise<void> {
+  /**
+   * The way out's first step (its budget starts here: ClosingDeadline): stops taking new messages
+   * for good, waits for those in hand, then removes its own queue if empty, all within the budget.
+   */
+  async stopConsuming(): Promise<void> {
     this.accepting = false;
-    for (const [channel, tags] of this.consumerTags) {
-      for (const tag of tags) await channel.cancel(tag).catch(() => undefined);
-    }
+    const closing = this.connection.closing;
+    closing.start();
+    const consumers = [...this.consumerTags];
     this.consumerTags.clear();
-    const deadline = Date.now() + ms;
-    while (this.inHand > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(10, Math.max(1, deadline - Date.now()))));
+    await closing.within(async () => {
+      for (const [channel, tags] of consumers) {
+        for (const tag of tags) await channel.cancel(tag).catch(() => undefined);
+      }
+    });
+    while (this.inHand > 0 && closing.remainingMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10, Math.max(1, closing.remainingMs))));
     }
     this.flushAcks();
     await this.removeOwnQueueIfEmpty();
   }
 
   async close(): Promise<void> {
-    if (this.accepting) await this.stopConsuming(this.config.publishTimeoutMs);
+    if (this.accepting) await this.stopConsuming();
     this.flushAcks(); // the acks of the last turn, before the channel's close frame
-    await this.channel?.close();
+    const channel = this.channel;
     this.channel = undefined;
+    if (channel) await this.connection.closing.close(() => channel.close());
   }
 
   /**
@@ -165,15 +173,11 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
     const channel = this.channel;
     if (!channel) return;
     const own = this.topology.keys.instanceOutbound(this.config.instanceId);
-    let timer: NodeJS.Timeout | undefined;
-    const removal = (async () => {
+    // Not connected, the broker too slow, or a reply arrived in between (the broker closes the channel): the queue expires.
+    await this.connection.closing.within(async () => {
       const { messageCount } = await channel.checkQueue(own);
       if (messageCount === 0) await channel.deleteQueue(own, { ifEmpty: true });
-    })();
-    const giveUp = new Promise<void>((done) => (timer = setTimeout(done, this.config.publishTimeoutMs)));
-    // Not connected, the broker too slow, or a reply arrived in between (the broker closes the channel): the queue expires.
-    await Promise.race([removal.catch(() => undefined), giveUp]);
-    clearTimeout(timer);
+    });
   }
 
   on(): never {

@@ -1,0 +1,60 @@
+/**
+ * Waits at most `ms` for `work` to settle; true if it did (resolved or rejected), false if it was
+ * abandoned. For the broker round trips of the way out, which must not hold a shutdown: amqplib's
+ * `close()` of a channel or connection waits for the broker's close-ok, and a channel whose
+ * connection goes while it waits never settles at all (amqplib's closing state drops the
+ * continuation): a broker that dies or freezes mid-shutdown, or the connection's own close
+ * overtaking the channel's, would otherwise hold `await channel.close()` forever.
+ */
+export async function settleWithin(ms: number, work: () => Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const abandoned = new Promise<false>((done) => (timer = setTimeout(() => done(false), ms)));
+  const settled = Promise.resolve()
+    .then(work)
+    .then(
+      () => true,
+      () => true,
+    );
+  try {
+    return await Promise.race([settled, abandoned]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What a healthy broker needs for a close-ok, given to each close even once the budget is spent. */
+export const CLOSE_FLOOR_MS = 250;
+
+/**
+ * The way out's one budget. Once the held requests are answered, every broker round trip of the
+ * shutdown (cancelling the consumers, finishing messages in hand and publishes in flight, removing
+ * the instance's queue, closing channels and connections) shares PUBLISH_TIMEOUT: a broker that
+ * froze or died mid-shutdown costs that much once, not once per step, and the pod's grace period
+ * (preStop + SHUTDOWN_TIMEOUT + PUBLISH_TIMEOUT, docs/deploy.md) holds. Before `start()` (an app
+ * closed without the drain, as tests do) each step gets the whole budget.
+ */
+export class ClosingDeadline {
+  private deadline: number | undefined;
+
+  constructor(private readonly budgetMs: number) {}
+
+  /** The clock starts once; later calls keep the first deadline. */
+  start(): void {
+    this.deadline ??= Date.now() + this.budgetMs;
+  }
+
+  /** Milliseconds left for waiting on the broker (the whole budget before `start()`). */
+  get remainingMs(): number {
+    return this.deadline === undefined ? this.budgetMs : Math.max(0, this.deadline - Date.now());
+  }
+
+  /** Runs a close, abandoned when the budget runs out (CLOSE_FLOOR_MS at least); true if it settled. */
+  close(work: () => Promise<unknown>): Promise<boolean> {
+    return settleWithin(Math.max(CLOSE_FLOOR_MS, this.remainingMs), work);
+  }
+
+  /** Runs other broker work of the way out, abandoned when the budget runs out; true if it settled. */
+  within(work: () => Promise<unknown>): Promise<boolean> {
+    return settleWithin(this.remainingMs, work);
+  }
+}
