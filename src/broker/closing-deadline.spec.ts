@@ -2,6 +2,17 @@ import { CLOSE_FLOOR_MS, ClosingDeadline, settleWithin } from './closing-deadlin
 
 const never = () => new Promise<never>(() => undefined);
 
+/** Whether `promise` has settled by now (after the microtasks already queued). */
+async function hasSettled(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  void promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await Promise.resolve();
+  return settled;
+}
+
 describe('settleWithin', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
@@ -22,10 +33,7 @@ describe('settleWithin', () => {
   it('gives up on work that never settles once the time is out, and leaves no timer behind', async () => {
     const result = settleWithin(100, never);
     await jest.advanceTimersByTimeAsync(99);
-    let done = false;
-    void result.then(() => (done = true));
-    await Promise.resolve();
-    expect(done).toBe(false);
+    expect(await hasSettled(result)).toBe(false);
     await jest.advanceTimersByTimeAsync(1);
     await expect(result).resolves.toBe(false);
     expect(jest.getTimerCount()).toBe(0);
@@ -63,10 +71,7 @@ describe('ClosingDeadline', () => {
     await expect(spent).resolves.toBe(false);
     const close = deadline.close(never);
     await jest.advanceTimersByTimeAsync(CLOSE_FLOOR_MS - 1);
-    let done = false;
-    void close.then(() => (done = true));
-    await Promise.resolve();
-    expect(done).toBe(false);
+    expect(await hasSettled(close)).toBe(false);
     await jest.advanceTimersByTimeAsync(1);
     await expect(close).resolves.toBe(false);
   });
