@@ -20,10 +20,10 @@ export class AmqpConnectionService implements OnApplicationShutdown {
   readonly consuming: BrokerConnection;
   private readonly listeners = new Set<(state: BrokerState) => void>();
   /** The way out's one budget (PUBLISH_TIMEOUT), shared by every broker round trip of the shutdown. */
-  readonly closing: ClosingDeadline;
+  readonly closingDeadline: ClosingDeadline;
 
   constructor(@Inject(TRANSPORT_CONFIG) config: TransportConfig) {
-    this.closing = new ClosingDeadline(config.publishTimeoutMs);
+    this.closingDeadline = new ClosingDeadline(config.publishTimeoutMs);
     const common = {
       urls: config.amqpUrls,
       heartbeatSeconds: config.amqpHeartbeat,
@@ -83,7 +83,7 @@ export class AmqpConnectionService implements OnApplicationShutdown {
 
   /** Both connections, within what is left of the way out's budget (BrokerConnection.close). */
   async close(): Promise<void> {
-    await Promise.all(this.connections.map((connection) => connection.close(this.closing)));
+    await Promise.all(this.connections.map((connection) => connection.close(this.closingDeadline)));
   }
 
   /**

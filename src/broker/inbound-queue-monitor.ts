@@ -65,7 +65,7 @@ export class InboundQueueMonitor implements OnApplicationBootstrap, OnModuleDest
     const channel = this.channel;
     this.channel = undefined;
     // Bounded as a whole: the channel may still be opening, on a broker that no longer answers.
-    if (channel) await this.connection.closing.close(async () => (await channel).close());
+    if (channel) await this.connection.closingDeadline.close(async () => (await channel).close());
   }
 
   /** One passive declare now (the timer's, and tests'); a check still running makes this one a no-op. */

@@ -23,7 +23,7 @@ function create(env: Record<string, string> = {}): { publisher: MessagePublisher
   const connection = {
     canPublish: true,
     publishing: { manager: { createChannel: () => channel } },
-    closing: new ClosingDeadline(config.publishTimeoutMs),
+    closingDeadline: new ClosingDeadline(config.publishTimeoutMs),
   };
   return { publisher: new MessagePublisher(config, connection as unknown as AmqpConnectionService), channel };
 }

@@ -33,7 +33,7 @@ function create(channelsNack: boolean[]) {
     },
   };
   const config = loadConfig({ TRANSPORT_NAME: 'unit', PUBLISH_TIMEOUT: '0.1' });
-  const connection = { canPublish: true, publishing: { manager }, closing: new ClosingDeadline(config.publishTimeoutMs) };
+  const connection = { canPublish: true, publishing: { manager }, closingDeadline: new ClosingDeadline(config.publishTimeoutMs) };
   return { publisher: new MessagePublisher(config, connection as unknown as AmqpConnectionService), channels };
 }
 

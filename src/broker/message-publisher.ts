@@ -174,7 +174,7 @@ export class MessagePublisher implements OnModuleDestroy {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    const deadline = this.connection.closing;
+    const deadline = this.connection.closingDeadline;
     deadline.start();
     while (this.inFlightCount > 0 && deadline.remainingMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, 10));

@@ -103,7 +103,7 @@ export class PublisherChannel {
   /** Closes the current channel and the retired ones (the publisher has waited for its publishes in flight). */
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.all([this.wrapper, ...this.retired].map((channel) => this.connection.closing.close(() => channel.close())));
+    await Promise.all([this.wrapper, ...this.retired].map((channel) => this.connection.closingDeadline.close(() => channel.close())));
     this.retired.clear();
     this.rawChannels.clear();
   }

@@ -138,7 +138,7 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
    */
   async stopConsuming(): Promise<void> {
     this.accepting = false;
-    const closing = this.connection.closing;
+    const closing = this.connection.closingDeadline;
     closing.start();
     const consumers = [...this.consumerTags];
     this.consumerTags.clear();
@@ -159,7 +159,7 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
     this.flushAcks(); // the acks of the last turn, before the channel's close frame
     const channel = this.channel;
     this.channel = undefined;
-    if (channel) await this.connection.closing.close(() => channel.close());
+    if (channel) await this.connection.closingDeadline.close(() => channel.close());
   }
 
   /**
@@ -174,7 +174,7 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
     if (!channel) return;
     const own = this.topology.keys.instanceOutbound(this.config.instanceId);
     // Not connected, the broker too slow, or a reply arrived in between (the broker closes the channel): the queue expires.
-    await this.connection.closing.within(async () => {
+    await this.connection.closingDeadline.within(async () => {
       const { messageCount } = await channel.checkQueue(own);
       if (messageCount === 0) await channel.deleteQueue(own, { ifEmpty: true });
     });
