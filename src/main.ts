@@ -64,7 +64,10 @@ async function main(): Promise<void> {
         .shutdown()
         .then(() => tracing?.shutdown())
         .then(
-          () => process.exit(0),
+          (unexported) => {
+            if (unexported) logger.warn(`Spans not exported at exit: ${unexported}`);
+            process.exit(0);
+          },
           (error) => {
             logger.error(`Shutdown failed: ${(error as Error).stack ?? error}`);
             process.exit(1);

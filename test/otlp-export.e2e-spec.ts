@@ -1,5 +1,6 @@
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { TRACES_FLUSH_ON_EXIT_MS } from '../src/platform/tracing/tracing-sdk';
 import { ServiceProcess } from './support/service-process';
 import { VumiPeer } from './support/vumi-peer';
 
@@ -30,7 +31,8 @@ class OtlpReceiver {
   readonly exports: Export[] = [];
   private constructor(private readonly server: Server) {}
 
-  static async start(): Promise<OtlpReceiver> {
+  /** `answers: false`: a collector that takes the export and never answers (a frozen one). */
+  static async start({ answers = true } = {}): Promise<OtlpReceiver> {
     const server = createServer();
     const receiver = new OtlpReceiver(server);
     server.on('request', (req, res) => {
@@ -43,6 +45,7 @@ class OtlpReceiver {
           return;
         }
         receiver.exports.push({ path, headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpTraces });
+        if (!answers) return;
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       });
     });
@@ -71,6 +74,7 @@ class OtlpReceiver {
   }
 
   close(): Promise<void> {
+    this.server.closeAllConnections(); // the silent collector's exports still open
     return new Promise((done) => this.server.close(() => done()));
   }
 }
@@ -146,5 +150,22 @@ describe('OTLP export from the running service', () => {
     await receiver.until(sampledTrace);
     // The batch that carried the sampled span had its chance to carry the other one: it was never recorded.
     expect(receiver.spans().some((span) => span.traceId === unsampledRoot)).toBe(false);
+  });
+  it('a collector that never answers costs a SIGTERM at most TRACES_FLUSH_ON_EXIT_MS, and the exit stays 0', async () => {
+    await receiver.close();
+    receiver = await OtlpReceiver.start({ answers: false });
+    // A batch delay longer than the test: the spans are still buffered when SIGTERM comes, and only the exit's flush sends them.
+    const { service: s } = await start({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.base, OTEL_BSP_SCHEDULE_DELAY: '600000' });
+    const response = await fetch(s.api({ to_addr: '555', from_addr: '123', content: 'hi' }));
+    expect(response.status).toBe(200);
+    const signalled = performance.now();
+    s.signal('SIGTERM');
+    const status = await s.exited(30_000);
+    const seconds = (performance.now() - signalled) / 1000;
+    expect(receiver.exports.length).toBeGreaterThan(0); // the flush did reach the collector
+    expect(status.code).toBe(0);
+    // The OTLP exporter's own time-out is 10 s (it made the exit 1 after 10 s before the bound).
+    expect(seconds).toBeLessThan(TRACES_FLUSH_ON_EXIT_MS / 1000 + 3);
+    expect(s.output()).toContain(`Spans not exported at exit: the collector did not answer within ${TRACES_FLUSH_ON_EXIT_MS} ms`);
   });
 });

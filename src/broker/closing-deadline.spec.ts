@@ -1,4 +1,5 @@
-import { CLOSE_FLOOR_MS, ClosingDeadline, settleWithin } from './closing-deadline';
+import { settleWithin } from '../common/settle-within';
+import { CLOSE_FLOOR_MS, ClosingDeadline } from './closing-deadline';
 
 const never = () => new Promise<never>(() => undefined);
 

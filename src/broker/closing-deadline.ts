@@ -1,26 +1,4 @@
-/**
- * Waits at most `ms` for `work` to settle; true if it did (resolved or rejected), false if it was
- * abandoned. For the broker round trips of the way out, which must not hold a shutdown: amqplib's
- * `close()` of a channel or connection waits for the broker's close-ok, and a channel whose
- * connection goes while it waits never settles at all (amqplib's closing state drops the
- * continuation): a broker that dies or freezes mid-shutdown, or the connection's own close
- * overtaking the channel's, would otherwise hold `await channel.close()` forever.
- */
-export async function settleWithin(ms: number, work: () => Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const abandoned = new Promise<false>((done) => (timer = setTimeout(() => done(false), ms)));
-  const settled = Promise.resolve()
-    .then(work)
-    .then(
-      () => true,
-      () => true,
-    );
-  try {
-    return await Promise.race([settled, abandoned]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { settleWithin } from '../common/settle-within';
 
 /** What a healthy broker needs for a close-ok, given to each close even once the budget is spent. */
 export const CLOSE_FLOOR_MS = 250;

@@ -1,5 +1,5 @@
 import { connect } from 'amqplib';
-import { settleWithin } from '../../src/broker/closing-deadline';
+import { settleWithin } from '../../src/common/settle-within';
 import { call } from '../support/http-call';
 import { PrivateBroker } from '../support/private-broker';
 import { AMQP_URL, ServiceProcess } from '../support/service-process';

@@ -3,10 +3,22 @@
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { otlpTracesUrl, parseOtelKeyValues } from '../../config/otel-key-values';
 import { TransportConfig } from '../../config/transport-config';
+import { settleWithin } from '../../common/settle-within';
+
+/**
+ * How long the spans still buffered at exit get to leave. OTLP's own export time-out is 10 s, and
+ * a collector that accepts and never answers would hold the exit that long, past the pod's grace
+ * period's arithmetic (docs/deploy.md); what is not out by then is dropped.
+ */
+export const TRACES_FLUSH_ON_EXIT_MS = 2_000;
 
 export interface TracingSdk {
-  /** Flushes the spans still buffered and stops exporting. */
-  shutdown(): Promise<void>;
+  /**
+   * Flushes the spans still buffered (for at most TRACES_FLUSH_ON_EXIT_MS) and stops exporting.
+   * Never rejects: resolves with what went wrong, if anything, for a warning (a failed export is
+   * not a failed shutdown).
+   */
+  shutdown(): Promise<string | undefined>;
 }
 
 type SdkTraceBase = typeof import('@opentelemetry/sdk-trace-base');
@@ -40,7 +52,15 @@ export function startTracing(config: TransportConfig, processor?: SpanProcessor)
     ],
   });
   provider.register({ propagator: new W3CTraceContextPropagator() });
-  return { shutdown: () => provider.shutdown() };
+  return {
+    shutdown: async () => {
+      let failure: string | undefined;
+      const flushed = () => provider.shutdown().catch((error: unknown) => void (failure = (error as Error)?.message ?? String(error)));
+      if (!(await settleWithin(TRACES_FLUSH_ON_EXIT_MS, flushed)))
+        return `the collector did not answer within ${TRACES_FLUSH_ON_EXIT_MS} ms`;
+      return failure;
+    },
+  };
 }
 
 function otlpExporter(config: TransportConfig): SpanExporter {
