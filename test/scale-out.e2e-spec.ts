@@ -77,8 +77,7 @@ describe('scale-out: two instances, one transport', () => {
     // Only B consumes the shared queue now: it does not hold the request and cannot tell who does.
     await a.app.get(VumiOutboundServer).stopConsuming();
     const nackedId = await withoutMetadata(first, 'lost');
-    let event = await a.peer.nextEvent(10000);
-    while (event.user_message_id !== nackedId) event = await a.peer.nextEvent(10000);
+    const event = await a.peer.eventFor(nackedId as string, 10000);
     expect(event).toMatchObject({ event_type: 'nack', nack_reason: 'No matching request' });
 
     // A single instance holds every request, so the same reply finds its holder.
@@ -139,13 +138,6 @@ describe('scale-out: replies to a holder that died', () => {
     return { holder, inbound, answer };
   }
 
-  async function nackFor(replyId: string): Promise<JsonObject> {
-    for (;;) {
-      const event = await a.peer.nextEvent(15000);
-      if (event.user_message_id === replyId) return event;
-    }
-  }
-
   it('nacks a reply that came after its holder died: forwarded to the queue the holder left, it expires and comes back', async () => {
     const { holder, inbound, answer } = await holderWithRequest('gone');
     await holder.kill();
@@ -153,7 +145,10 @@ describe('scale-out: replies to a holder that died', () => {
 
     const forwardedBefore = counts.forwarded;
     const reply = await a.peer.reply(inbound, 'too late');
-    expect(await nackFor(reply.message_id as string)).toMatchObject({ event_type: 'nack', nack_reason: 'No matching request' });
+    expect(await a.peer.eventFor(reply.message_id as string, 15000)).toMatchObject({
+      event_type: 'nack',
+      nack_reason: 'No matching request',
+    });
     expect(counts.forwarded).toBe(forwardedBefore + 1);
   }, 60000);
 

@@ -82,4 +82,17 @@ describe('ClosingDeadline', () => {
     deadline.start();
     await expect(deadline.close(() => Promise.resolve())).resolves.toBe(true);
   });
+
+  it('waits until a condition holds, or gives up at the deadline', async () => {
+    const deadline = new ClosingDeadline(1_000);
+    deadline.start();
+    let inHand = 2;
+    setTimeout(() => (inHand = 0), 300);
+    const drained = deadline.waitUntil(() => inHand === 0);
+    await jest.advanceTimersByTimeAsync(310);
+    await expect(drained).resolves.toBe(true);
+    const never = deadline.waitUntil(() => false);
+    await jest.advanceTimersByTimeAsync(700);
+    await expect(never).resolves.toBe(false);
+  });
 });

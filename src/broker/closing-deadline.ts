@@ -26,6 +26,14 @@ export class ClosingDeadline {
     return this.deadline === undefined ? this.budgetMs : Math.max(0, this.deadline - Date.now());
   }
 
+  /** Waits (polling every 10 ms) until `done()` or the budget runs out; true if `done()`. */
+  async waitUntil(done: () => boolean): Promise<boolean> {
+    while (!done() && this.remainingMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10, Math.max(1, this.remainingMs))));
+    }
+    return done();
+  }
+
   /** Runs a close, abandoned when the budget runs out (CLOSE_FLOOR_MS at least); true if it settled. */
   close(work: () => Promise<unknown>): Promise<boolean> {
     return settleWithin(Math.max(CLOSE_FLOOR_MS, this.remainingMs), work);

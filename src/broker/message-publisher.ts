@@ -176,9 +176,7 @@ export class MessagePublisher implements OnModuleDestroy {
     this.closing = true;
     const deadline = this.connection.closingDeadline;
     deadline.start();
-    while (this.inFlightCount > 0 && deadline.remainingMs > 0) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await deadline.waitUntil(() => this.inFlightCount === 0);
     await this.channels.close();
   }
 

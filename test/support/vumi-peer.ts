@@ -86,6 +86,14 @@ export class VumiPeer {
     return decodeJsonObject((await this.nextRaw(this.keys.event, timeoutMs)).content);
   }
 
+  /** The next event about `messageId` (an ack or nack of it), skipping events about other messages; each waited for up to `timeoutMs`. */
+  async eventFor(messageId: string, timeoutMs = 5000): Promise<JsonObject> {
+    for (;;) {
+      const event = await this.nextEvent(timeoutMs);
+      if (event.user_message_id === messageId) return event;
+    }
+  }
+
   async nextStatus(timeoutMs = 5000): Promise<JsonObject> {
     return decodeJsonObject((await this.nextRaw(this.keys.status, timeoutMs)).content);
   }

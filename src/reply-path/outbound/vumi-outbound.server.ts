@@ -147,9 +147,7 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
         for (const tag of tags) await channel.cancel(tag).catch(() => undefined);
       }
     });
-    while (this.inHand > 0 && closing.remainingMs > 0) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(10, Math.max(1, closing.remainingMs))));
-    }
+    await closing.waitUntil(() => this.inHand === 0);
     this.flushAcks();
     await this.removeOwnQueueIfEmpty();
   }
