@@ -82,6 +82,19 @@ describe('tracing on (OTEL_ENABLED=true)', () => {
     expect(JSON.stringify(server.attributes)).not.toContain('hi'); // no query, no content
   });
 
+  it('AMQP_REQUEST_ID_HEADER=false: the trace context still goes in the headers, the request id does not', async () => {
+    service = await startTestService({ OTEL_ENABLED: 'true', AMQP_REQUEST_ID_HEADER: 'false' });
+    const inbound = service.peer.read(service.peer.keys.inbound);
+    const response = await fetch(service.api({ to_addr: '555', from_addr: '123', content: 'hi' }), {
+      headers: { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01`, 'x-request-id': 'req-trace-off' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-request-id')).toBe('req-trace-off'); // the HTTP side is unchanged
+    const headers = (await (await inbound).next(5000, 'inbound')).properties.headers!;
+    expect(parts(headers.traceparent).traceId).toBe(CALLER_TRACE);
+    expect(headers['x-request-id']).toBeUndefined();
+  });
+
   it('traces the API path under every spelling Express serves it (a trailing slash), as the API route', async () => {
     service = await startTestService({ OTEL_ENABLED: 'true' });
     const query = new URLSearchParams({ to_addr: '555', from_addr: '123', content: 'hi' }).toString();
@@ -185,6 +198,25 @@ describe('tracing off (the default)', () => {
       expect(exporter.getFinishedSpans()).toEqual([]);
     } finally {
       await service.stop();
+    }
+  });
+
+  it('AMQP_REQUEST_ID_HEADER=false: a message with no headers at all, in both modes (framed and through amqplib)', async () => {
+    for (const fastPaths of ['on', 'off']) {
+      const service = await startTestService({ AMQP_REQUEST_ID_HEADER: 'false', FAST_PATHS: fastPaths });
+      try {
+        const inbound = await service.peer.read(service.peer.keys.inbound);
+        const response = await fetch(service.api({ to_addr: '555', from_addr: '123', content: 'hi' }), {
+          headers: { 'x-request-id': 'req-no-header-1' },
+        });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('x-request-id')).toBe('req-no-header-1');
+        const message = await inbound.next(5000, 'inbound');
+        expect(message.properties.headers ?? {}).toEqual({});
+        expect(JSON.parse(message.content.toString('utf8'))).toMatchObject({ content: 'hi', to_addr: '555' });
+      } finally {
+        await service.stop();
+      }
     }
   });
 });

@@ -42,6 +42,8 @@ export class MessagePublisher implements OnModuleDestroy {
   private readonly confirms: ConfirmWindow;
   /** Plain publishes framed from pre-encoded bytes (the same bytes amqplib would send); none with FAST_PATHS=off. */
   private readonly plainFrames: PublishFrames | undefined;
+  /** AMQP_REQUEST_ID_HEADER: whether a publish writes its request id into `x-request-id`. */
+  private readonly requestIdHeader: boolean;
 
   constructor(
     @Inject(TRANSPORT_CONFIG) private readonly config: TransportConfig,
@@ -49,6 +51,7 @@ export class MessagePublisher implements OnModuleDestroy {
   ) {
     this.timeoutMs = config.publishTimeoutMs;
     this.maxInFlight = config.maxPendingPublishes;
+    this.requestIdHeader = config.amqpRequestIdHeader;
     this.confirms = new ConfirmWindow(this.timeoutMs);
     this.plainFrames = publishFramesIfAllowed(VUMI_EXCHANGE, PLAIN_PUBLISH, fastPathsFor(config));
     const topology = AmqpTopology.of(config);
@@ -103,6 +106,7 @@ export class MessagePublisher implements OnModuleDestroy {
     requestId?: string,
     expiresInMs?: number,
   ): Promise<void> {
+    const headerRequestId = this.requestIdHeader ? requestId : undefined; // AMQP_REQUEST_ID_HEADER
     if (!isValidRoutingKey(routingKey)) throw new InvalidRoutingKeyError(routingKey);
     if (this.closing) throw new BrokerUnavailableError('closing', routingKey);
     if (!this.connection.canPublish) throw new BrokerUnavailableError('disconnected', routingKey);
@@ -114,23 +118,23 @@ export class MessagePublisher implements OnModuleDestroy {
     const channel = this.channels.current;
     try {
       const raw = this.channels.rawOf(channel);
-      const traced = this.config.otelEnabled ? traceHeaders() : undefined;
+      const traced = this.config.otelEnabled ? traceHeaders(this.requestIdHeader) : undefined;
       // Most publishes: nothing but the request id beyond a plain publish, framed (PublishFrames writes the header),
       // and no options object built unless amqplib has to publish it after all.
       const plain = !mandatory && messageId === undefined && traced === undefined && expiresInMs === undefined;
       if (raw !== undefined && plain) {
-        await this.confirms.publish(raw, VUMI_EXCHANGE, routingKey, body, PLAIN_PUBLISH, this.plainFrames, requestId);
+        await this.confirms.publish(raw, VUMI_EXCHANGE, routingKey, body, PLAIN_PUBLISH, this.plainFrames, headerRequestId);
       } else if (raw !== undefined) {
         await this.confirms.publish(
           raw,
           VUMI_EXCHANGE,
           routingKey,
           body,
-          this.publishOptions(mandatory, messageId, requestId, traced, expiresInMs),
+          this.publishOptions(mandatory, messageId, headerRequestId, traced, expiresInMs),
         );
       } else {
         // No channel up (reconnecting, or setting up): the wrapper holds it until one is, or until the time-out.
-        const options = this.publishOptions(mandatory, messageId, requestId, traced, expiresInMs);
+        const options = this.publishOptions(mandatory, messageId, headerRequestId, traced, expiresInMs);
         await channel.publish(VUMI_EXCHANGE, routingKey, bodyBytes(body), { ...options, timeout: this.timeoutMs });
       }
       ok = true;
@@ -149,8 +153,8 @@ export class MessagePublisher implements OnModuleDestroy {
   }
 
   /**
-   * The properties of every publish (the one place to add headers). The request's id always goes
-   * into `x-request-id`, so a message names the HTTP request it came from, tracing or not; with
+   * The properties of every publish (the one place to add headers). The request's id goes into
+   * `x-request-id` (unless AMQP_REQUEST_ID_HEADER=false), so a message names the HTTP request it came from, tracing or not; with
    * tracing, traceparent and tracestate too (src/platform/tracing), else no context lookup per publish.
    */
   private publishOptions(

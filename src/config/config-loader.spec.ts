@@ -44,6 +44,7 @@ describe('loadConfig defaults', () => {
       amqpHeartbeat: 5,
       instanceId: expect.stringMatching(/^[a-zA-Z0-9_.-]+-[0-9a-f]{8}$/), // host name + random suffix
       publishStatus: false,
+      amqpRequestIdHeader: true,
       publishTimeout: 5,
       redisUrl: undefined, // in memory, per instance
       redisKeyPrefix: 'vumi_http_api:',

@@ -29,17 +29,18 @@ export function withRequestId(ctx: Context, requestId: string | undefined): Cont
 
 /**
  * The AMQP headers of a publish made in the active context: W3C
- * `traceparent` (+ `tracestate`) and the request id, or undefined when there
+ * `traceparent` (+ `tracestate`) and the request id (unless `withRequestId` is
+ * false: AMQP_REQUEST_ID_HEADER), or undefined when there
  * is no span (tracing off, or work outside any request or reply): then the
  * publish carries no headers at all. Headers only, never the Vumi JSON body:
  * Vumi workers ignore headers, and the body stays byte-for-byte Vumi's.
  */
-export function traceHeaders(): Record<string, string> | undefined {
+export function traceHeaders(withRequestId = true): Record<string, string> | undefined {
   const active = context.active();
   if (trace.getSpan(active) === undefined) return undefined;
   const headers: Record<string, string> = {};
   propagation.inject(active, headers);
-  const requestId = active.getValue(REQUEST_ID);
+  const requestId = withRequestId ? active.getValue(REQUEST_ID) : undefined;
   if (typeof requestId === 'string') headers[REQUEST_ID_HEADER] = requestId;
   return headers;
 }
