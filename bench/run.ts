@@ -51,6 +51,8 @@ async function main(): Promise<void> {
   const { commit, dirty } = result.source;
   if (commit) log(`service at ${commit}${dirty ? ' with uncommitted changes in src/' : ''}`);
   log(`parts ${options.parts.join(', ')}${options.quick ? ' (quick)' : ''}; broker ${redactUrlList(options.amqpUrl)}`);
+  const serviceSettings = describeServiceEnv(options.serviceEnv);
+  if (serviceSettings) log(`service settings beyond the defaults (BENCH_SERVICE_ENV): ${serviceSettings}`);
   if (options.entry === 'dist' && ensureServiceBuilt(log)) log('service built');
   const compiled = compileBenchTargets();
   const broker = await BenchBroker.connect(options.amqpUrl);
@@ -80,10 +82,21 @@ async function main(): Promise<void> {
   writeFileSync(
     join(RESULTS_DIR, 'latest.md'),
     `Run of ${result.date} on ${describeMachine(result.machine)}; service at ${result.source.commit ?? 'unknown'}` +
-      `${result.source.dirty ? ' (uncommitted changes in src/)' : ''}\n\n${rendered.map(renderMarkdown).join('\n\n')}\n`,
+      `${result.source.dirty ? ' (uncommitted changes in src/)' : ''}` +
+      `${serviceSettings ? `; service settings beyond the defaults: ${serviceSettings}` : ''}` +
+      `\n\n${rendered.map(renderMarkdown).join('\n\n')}\n`,
   );
   process.stdout.write(`\n${rendered.map(renderText).join('\n\n')}\n\n`);
   log(`done in ${result.seconds.toFixed(0)} s; bench/results/latest.json (and run-<date>.json), latest.md written`);
+}
+
+const SECRET_SETTING = /PASSWORD|TOKEN|SECRET|CALLERS|HASH/;
+
+/** `NAME=value` pairs of the service's extra settings, or '' (the ratios of such a run are not the defaults'). */
+function describeServiceEnv(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([name, value]) => `${name}=${SECRET_SETTING.test(name) ? '***' : redactUrlList(value)}`)
+    .join(' ');
 }
 
 /** Deletes this run's queues when it is interrupted (set once the broker connection is up). */
