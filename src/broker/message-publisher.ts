@@ -154,8 +154,9 @@ export class MessagePublisher implements OnModuleDestroy {
 
   /**
    * The properties of every publish (the one place to add headers). The request's id goes into
-   * `x-request-id` (unless AMQP_REQUEST_ID_HEADER=false), so a message names the HTTP request it came from, tracing or not; with
-   * tracing, traceparent and tracestate too (src/platform/tracing), else no context lookup per publish.
+   * `x-request-id` unless AMQP_REQUEST_ID_HEADER=false (`send` drops it then), so a message names the
+   * HTTP request it came from, tracing or not; with tracing, traceparent and tracestate too
+   * (src/platform/tracing), else no context lookup per publish.
    */
   private publishOptions(
     mandatory: boolean,
