@@ -138,16 +138,16 @@ export class VumiOutboundServer extends Server implements CustomTransportStrateg
    */
   async stopConsuming(): Promise<void> {
     this.accepting = false;
-    const closing = this.connection.closingDeadline;
-    closing.start();
+    const deadline = this.connection.closingDeadline;
+    deadline.start();
     const consumers = [...this.consumerTags];
     this.consumerTags.clear();
-    await closing.within(async () => {
+    await deadline.within(async () => {
       for (const [channel, tags] of consumers) {
         for (const tag of tags) await channel.cancel(tag).catch(() => undefined);
       }
     });
-    await closing.waitUntil(() => this.inHand === 0);
+    await deadline.waitUntil(() => this.inHand === 0);
     this.flushAcks();
     await this.removeOwnQueueIfEmpty();
   }
